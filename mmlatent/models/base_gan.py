@@ -1,0 +1,205 @@
+"""BaseGAN: one training iteration = a discriminator phase, and every
+``discriminator_steps`` iterations a generator phase (``n_critic``).
+
+Subclasses change what the phases compute through small hooks:
+``real_c`` / ``fake_c`` (conditioning), ``d_forward`` (what D returns),
+``d_regularizers`` and ``g_regularizers`` (extra named loss terms).
+"""
+import math
+from typing import Dict, Optional, Tuple
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch import Tensor
+
+from ..registry import MODELS
+from ..utils.errors import ConfigError, NonFiniteLossError
+from ..utils.model import frozen, unwrap
+
+Losses = Dict[str, Tensor]
+
+
+def current_iter() -> int:
+    """The runner's current iteration (0 outside a runner)."""
+    return int(MessageHub.get_current_instance().get_info('iter', 0))
+
+
+def check_finite(losses: Losses, phase: str, it: int) -> None:
+    """Raise NonFiniteLossError naming the first NaN/inf loss term."""
+    for name, value in losses.items():
+        v = float(value.detach())
+        if not math.isfinite(v):
+            raise NonFiniteLossError(
+                f"loss '{phase}_{name}' became {v} at iteration {it + 1}; "
+                'training stopped and the last checkpoint is kept. Lower the '
+                'learning rate or this loss weight, then --resume')
+
+
+@MODELS.register_module()
+class UnconditionalGAN(BaseModel):
+    """A GAN trained with an adversarial loss, optionally the continuity
+    regulariser and an EMA of the generator.
+
+    Args:
+        generator, discriminator: configs of the networks.
+        gan_loss: config of the adversarial loss (e.g. NonSaturatingGANLoss).
+        discriminator_steps: D steps per G step (``n_critic``).
+        generator_steps: G steps per G phase.
+        ema: GeneratorEMA options (``momentum`` or ``half_life_images``,
+            ``start_iter``, ``interval``); None for no EMA.
+        continuity: ContinuityRegularizer options; None to disable.
+    """
+
+    def __init__(self, generator: dict, discriminator: dict,
+                 gan_loss: Optional[dict] = None, discriminator_steps: int = 1,
+                 generator_steps: int = 1, ema: Optional[dict] = None,
+                 continuity: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.generator = MODELS.build(generator)
+        self.discriminator = MODELS.build(discriminator)
+        self.gan_loss = MODELS.build(
+            gan_loss or dict(type='NonSaturatingGANLoss'))
+        if discriminator_steps < 1 or generator_steps < 1:
+            raise ConfigError('discriminator_steps and generator_steps must '
+                              f'be >= 1, got {discriminator_steps} and '
+                              f'{generator_steps}')
+        self.discriminator_steps = discriminator_steps
+        self.generator_steps = generator_steps
+        self.continuity = MODELS.build(
+            {'type': 'ContinuityRegularizer', **continuity}) \
+            if continuity else None
+        self.generator_ema = MODELS.build(
+            {'type': 'GeneratorEMA', **ema, 'model': self.generator}) \
+            if ema else None
+
+    # -- networks -------------------------------------------------------
+    @property
+    def G(self):
+        """The generator (unwrapped from DDP)."""
+        return unwrap(self.generator)
+
+    @property
+    def D(self):
+        """The discriminator (unwrapped from DDP)."""
+        return unwrap(self.discriminator)
+
+    @property
+    def sample_model(self):
+        """The EMA generator when it holds averaged weights, else G."""
+        ema = self.generator_ema
+        return ema.module if ema is not None and ema.is_averaged else self.G
+
+    # -- conditioning hooks ---------------------------------------------
+    def real_c(self, labels: Optional[Tensor]) -> Optional[Tensor]:
+        """The condition of real images (None: unconditional)."""
+        return None
+
+    def fake_c(self, n: int) -> Optional[Tensor]:
+        """The condition of generated images, from the code prior."""
+        return self.G.sample_c(n)
+
+    def d_forward(self, img: Tensor, c: Optional[Tensor]
+                  ) -> Tuple[Tensor, Optional[dict]]:
+        """D's score [n] and any auxiliary output (InfoGAN's Q)."""
+        return self.discriminator(img), None
+
+    # -- phases -----------------------------------------------------------
+    def train_discriminator(self, real: Tensor, c_real: Optional[Tensor],
+                            it: int) -> Losses:
+        """Named D loss terms for one real batch."""
+        n = real.shape[0]
+        z, c_fake = self.G.sample_z(n), self.fake_c(n)
+        with torch.no_grad():
+            fake = self.generator(z, c_fake)
+        real_pred, _ = self.d_forward(real, c_real)
+        fake_pred, aux = self.d_forward(fake, c_fake)
+        losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
+        losses.update(
+            self.d_regularizers(real, fake, c_real, c_fake, aux, it))
+        return losses
+
+    def d_regularizers(self, real: Tensor, fake: Tensor,
+                       c_real: Optional[Tensor], c_fake: Optional[Tensor],
+                       aux: Optional[dict], it: int) -> Losses:
+        return {}
+
+    def train_generator(self, n: int, it: int) -> Losses:
+        """Named G loss terms for a batch of ``n`` generated images."""
+        z, c = self.G.sample_z(n), self.fake_c(n)
+        fake = self.generator(z, c)
+        fake_pred, aux = self.d_forward(fake, c)
+        losses = dict(adv=self.gan_loss.g_loss(fake_pred))
+        losses.update(self.g_regularizers(z, c, fake, aux, it))
+        return losses
+
+    def g_regularizers(self, z: Tensor, c: Optional[Tensor], fake: Tensor,
+                       aux: Optional[dict], it: int) -> Losses:
+        losses = {}
+        g_step = it // self.discriminator_steps
+        if self.continuity is not None and self.continuity.active(g_step):
+            losses['continuity'] = self.continuity_loss(z.shape[0])
+        return losses
+
+    def continuity_loss(self, n: int) -> Tensor:
+        """The continuity term on fresh pairs, ``c`` fixed along a pair."""
+        n = self.continuity.batch_size or n
+        z1, z2 = self.G.sample_z(n), self.G.sample_z(n)
+        c = self.fake_c(n)
+        c3 = None if c is None else c.repeat(3, 1)
+        gamma = torch.rand(n, device=z1.device)
+        return self.continuity(lambda z: self.generator(z, c3), z1, z2, gamma)
+
+    # -- the training step ------------------------------------------------
+    def train_step(self, data: dict,
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """One D phase and, every ``discriminator_steps`` iterations, the G
+        phase(s) and the EMA update. Returns the logged loss terms."""
+        data = self.data_preprocessor(data, True)
+        real = data['img']
+        c_real = self.real_c(data.get('label'))
+        it = current_iter()
+        log = self._step('d', optim_wrapper['discriminator'],
+                         self.discriminator,
+                         lambda: self.train_discriminator(real, c_real, it),
+                         it)
+        if (it + 1) % self.discriminator_steps == 0:
+            with frozen(self.discriminator):
+                for _ in range(self.generator_steps):
+                    log.update(self._step(
+                        'g', optim_wrapper['generator'], self.generator,
+                        lambda: self.train_generator(real.shape[0], it), it))
+            if self.generator_ema is not None:
+                self.generator_ema.update(self.G, it, real.shape[0])
+        return log
+
+    def _step(self, phase: str, optim: OptimWrapper, module, compute,
+              it: int) -> Dict[str, Tensor]:
+        with optim.optim_context(module):
+            losses = compute()
+        check_finite(losses, phase, it)
+        total = sum(losses.values())
+        optim.update_params(total)
+        log = {f'{phase}_{k}': v.detach() for k, v in losses.items()}
+        log[f'{phase}_loss'] = total.detach()
+        return log
+
+    # -- inference --------------------------------------------------------
+    def forward(self, inputs: Optional[dict] = None, data_samples=None,
+                mode: str = 'tensor'):
+        """Generate images: ``inputs`` holds ``z`` (and optionally ``c``) or
+        ``num_samples``; uses :attr:`sample_model`."""
+        if mode != 'tensor':
+            raise ConfigError(f"{type(self).__name__}.forward supports "
+                              f"mode='tensor' only, got mode='{mode}'")
+        inputs = inputs or {}
+        G = self.sample_model
+        n = inputs.get('num_samples', 1)
+        z = inputs['z'] if 'z' in inputs else G.sample_z(n)
+        c = inputs['c'] if 'c' in inputs else G.sample_c(z.shape[0])
+        with torch.no_grad():
+            return G(z, c)

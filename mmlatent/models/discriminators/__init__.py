@@ -1,0 +1,3 @@
+from .dcgan import DCGANDiscriminator, InfoGANDiscriminator, WGANGPCritic
+
+__all__ = ['DCGANDiscriminator', 'InfoGANDiscriminator', 'WGANGPCritic']

@@ -1,0 +1,115 @@
+"""DCGAN discriminator, WGAN-GP critic and the InfoGAN discriminator."""
+from typing import Dict, Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ...registry import MODELS
+from ...utils.errors import ConfigError
+from ..layers import check_resolution, dcgan_init, norm_layer, \
+    pyramid_channels
+
+
+@MODELS.register_module()
+class DCGANDiscriminator(nn.Module):
+    """Stride-2 Conv(4x4) blocks with ``norm`` (none on the first) and
+    LeakyReLU(0.2) down to 4x4, then a 4x4 conv to one raw score.
+
+    Args:
+        resolution: input size, a power of two from 8 to 1024.
+        in_channels: image channels.
+        base_channels: width of the first layer, doubling per block up to
+            ``max_channels``.
+        norm: ``bn``, ``in`` or ``none``.
+        c_dim: size of a condition ``c`` given as extra constant input
+            channels (conditional GAN); 0 for none.
+    """
+
+    def __init__(self, resolution: int = 32, in_channels: int = 3,
+                 base_channels: int = 64, max_channels: int = 512,
+                 norm: str = 'bn', c_dim: int = 0, init_std: float = 0.02):
+        super().__init__()
+        num_down = check_resolution(resolution)
+        ch = [pyramid_channels(base_channels, max_channels, resolution,
+                               resolution >> (i + 1)) for i in range(num_down)]
+        self.resolution, self.c_dim = resolution, c_dim
+        layers = [nn.Conv2d(in_channels + c_dim, ch[0], 4, 2, 1),
+                  nn.LeakyReLU(0.2, True)]
+        for c_in, c_out in zip(ch[:-1], ch[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=norm == 'none'),
+                       norm_layer(norm, c_out), nn.LeakyReLU(0.2, True)]
+        self.trunk = nn.Sequential(*layers)
+        self.feature_channels = ch[-1]
+        self.head = nn.Conv2d(ch[-1], 1, 4, 1, 0)
+        dcgan_init(self, init_std)
+
+    def features(self, img: Tensor, c: Optional[Tensor] = None) -> Tensor:
+        """Trunk features [n, feature_channels, 4, 4]."""
+        if self.c_dim:
+            if c is None or c.shape != (img.shape[0], self.c_dim):
+                raise ConfigError(
+                    f'the discriminator needs c of shape ({img.shape[0]}, '
+                    f'{self.c_dim}), got '
+                    f'{None if c is None else tuple(c.shape)}')
+            maps = c[:, :, None, None].expand(-1, -1, *img.shape[2:])
+            img = torch.cat([img, maps.to(img)], 1)
+        return self.trunk(img)
+
+    def forward(self, img: Tensor, c: Optional[Tensor] = None) -> Tensor:
+        """Raw score [n] (a logit, or a critic value for WGAN)."""
+        return self.head(self.features(img, c)).flatten()
+
+
+@MODELS.register_module()
+class WGANGPCritic(DCGANDiscriminator):
+    """The WGAN-GP tutorial's critic: stride-2 4x4 convs with affine
+    InstanceNorm (no batch norm, which would break the per-sample gradient
+    penalty) and LeakyReLU(0.2), ending in one score."""
+
+    def __init__(self, resolution: int = 128, in_channels: int = 3,
+                 base_channels: int = 64, max_channels: int = 1024,
+                 norm: str = 'in', c_dim: int = 0, init_std: float = 0.02):
+        super().__init__(resolution, in_channels, base_channels,
+                         max_channels, norm, c_dim, init_std)
+
+
+@MODELS.register_module()
+class InfoGANDiscriminator(DCGANDiscriminator):
+    """DCGAN discriminator whose trunk is shared with the Q head that
+    predicts InfoGAN's codes: the categorical logits and, per continuous
+    code, a mean (and a log-variance when ``con_logvar`` is True).
+
+    ``forward`` returns ``(score [n], q)`` with ``q`` a dict of
+    ``cat_logits`` (list of [n, k]) and ``con_mean`` / ``con_logvar``
+    ([n, con_dim] or None).
+    """
+
+    def __init__(self, resolution: int = 32, in_channels: int = 3,
+                 base_channels: int = 64, max_channels: int = 512,
+                 norm: str = 'bn', cat_dims: Sequence[int] = (10, ),
+                 con_dim: int = 2, con_logvar: bool = False,
+                 q_hidden: int = 128, init_std: float = 0.02):
+        super().__init__(resolution, in_channels, base_channels,
+                         max_channels, norm, 0, init_std)
+        self.cat_dims, self.con_dim = list(cat_dims), con_dim
+        self.con_logvar = con_logvar
+        q_out = sum(self.cat_dims) + con_dim * (2 if con_logvar else 1)
+        self.q_head = nn.Sequential(
+            nn.Flatten(), nn.Linear(self.feature_channels * 16, q_hidden),
+            nn.LeakyReLU(0.2, True), nn.Linear(q_hidden, q_out))
+        dcgan_init(self.q_head, init_std)
+
+    def forward(self, img: Tensor, c: Optional[Tensor] = None):
+        feats = self.features(img)
+        score = self.head(feats).flatten()
+        return score, self.split_q(self.q_head(feats))
+
+    def split_q(self, q: Tensor) -> Dict[str, object]:
+        sizes = self.cat_dims + [self.con_dim] * (2 if self.con_logvar else 1)
+        parts = list(q.split(sizes, 1))
+        cat = parts[:len(self.cat_dims)]
+        con = parts[len(self.cat_dims):]
+        return dict(cat_logits=cat,
+                    con_mean=con[0] if self.con_dim else None,
+                    con_logvar=con[1] if self.con_logvar and self.con_dim
+                    else None)

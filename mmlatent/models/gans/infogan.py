@@ -1,0 +1,54 @@
+"""InfoGAN (Chen et al. 2016)."""
+from typing import Optional, Tuple
+
+from torch import Tensor
+
+from ...registry import MODELS
+from ...utils.errors import ConfigError
+from ..base_gan import Losses, UnconditionalGAN
+
+
+@MODELS.register_module()
+class InfoGAN(UnconditionalGAN):
+    """G's input is ``z | one-hot categorical codes | continuous codes``
+    (U(-1, 1)); D shares its trunk with a Q head that predicts the codes.
+
+    The information loss (``info_loss``, an InfoLoss config) is added to
+    both phases, as in the paper: in the D phase it trains the trunk and Q
+    on generated images, in the G phase it trains G to make its codes
+    recoverable. Other arguments as :class:`UnconditionalGAN`.
+    """
+
+    def __init__(self, generator: dict, discriminator: dict,
+                 info_loss: Optional[dict] = None, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        self.info_loss = MODELS.build({'type': 'InfoLoss',
+                                       **(info_loss or {})})
+        codes, D = self.G.codes, self.D
+        if (codes.cat_dims, codes.con_dim) != (getattr(D, 'cat_dims', None),
+                                               getattr(D, 'con_dim', None)):
+            raise ConfigError(
+                f'InfoGAN: generator codes (cat_dims={codes.cat_dims}, '
+                f'con_dim={codes.con_dim}) differ from the discriminator Q '
+                f"head's (cat_dims={getattr(D, 'cat_dims', None)}, "
+                f"con_dim={getattr(D, 'con_dim', None)}); use an "
+                'InfoGANDiscriminator with the same codes')
+
+    def d_forward(self, img: Tensor, c: Optional[Tensor]
+                  ) -> Tuple[Tensor, dict]:
+        return self.discriminator(img)
+
+    def _info(self, aux: dict, c: Tensor) -> Tensor:
+        codes = self.G.codes
+        _, con = codes.split(c)
+        labels = codes.labels(c) if codes.cat_dims else None
+        return self.info_loss(aux, labels, con)
+
+    def d_regularizers(self, real, fake, c_real, c_fake, aux,
+                       it: int) -> Losses:
+        return dict(info=self._info(aux, c_fake))
+
+    def g_regularizers(self, z, c, fake, aux, it: int) -> Losses:
+        losses = super().g_regularizers(z, c, fake, aux, it)
+        losses['info'] = self._info(aux, c)
+        return losses

@@ -1,0 +1,46 @@
+"""Small building blocks shared by the convolutional networks."""
+import math
+
+from torch import nn
+
+from ..utils.errors import ConfigError
+
+NORMS = ('bn', 'in', 'none')
+
+
+def norm_layer(norm: str, channels: int) -> nn.Module:
+    """``bn`` BatchNorm2d, ``in`` affine InstanceNorm2d, ``none`` identity."""
+    if norm == 'bn':
+        return nn.BatchNorm2d(channels)
+    if norm == 'in':
+        return nn.InstanceNorm2d(channels, affine=True)
+    if norm == 'none':
+        return nn.Identity()
+    raise ConfigError(f"norm='{norm}' is not one of {NORMS}")
+
+
+def check_resolution(resolution: int, low: int = 8, high: int = 1024) -> int:
+    """Number of 2x steps from 4 px; the resolution must be a power of 2."""
+    log2 = math.log2(resolution) if resolution > 0 else 0.5
+    if log2 != int(log2) or not low <= resolution <= high:
+        raise ConfigError(f'resolution={resolution} must be a power of two '
+                          f'between {low} and {high}')
+    return int(log2) - 2
+
+
+def pyramid_channels(base_channels: int, max_channels: int, resolution: int,
+                     res: int) -> int:
+    """DCGAN width at feature size ``res``: doubles per halving of ``res``."""
+    return min(max_channels, base_channels * resolution // (2 * res))
+
+
+def dcgan_init(module: nn.Module, std: float = 0.02) -> None:
+    """DCGAN initialisation: conv/linear N(0, std), norm scale N(1, std)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) and m.affine:
+            nn.init.normal_(m.weight, 1.0, std)
+            nn.init.zeros_(m.bias)

@@ -1,0 +1,59 @@
+"""InfoGAN's mutual-information loss (Chen et al. 2016)."""
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ...registry import MODELS
+from ...utils.errors import ConfigError
+
+CON_LOSSES = ('mse', 'gaussian_nll')
+
+
+def info_loss(cat_logits: List[Tensor], cat_labels: Tensor,
+              con_mean: Optional[Tensor], con_target: Optional[Tensor],
+              con_logvar: Optional[Tensor] = None, *,
+              lambda_cat: float = 1.0, lambda_con: float = 0.1
+              ) -> Tensor:
+    """``lambda_cat * sum_i CE(cat_logits[i], cat_labels[:, i])
+    + lambda_con * (MSE, or Gaussian NLL when con_logvar is given)``."""
+    loss = lambda_cat * sum(F.cross_entropy(logits, cat_labels[:, i])
+                            for i, logits in enumerate(cat_logits))
+    if con_mean is not None and con_mean.shape[1]:
+        if con_logvar is None:
+            con = F.mse_loss(con_mean, con_target)
+        else:
+            con = F.gaussian_nll_loss(con_mean, con_target,
+                                      con_logvar.exp(), full=True)
+        loss = loss + lambda_con * con
+    if not torch.is_tensor(loss):
+        raise ConfigError('InfoGAN needs at least one categorical or '
+                          'continuous code')
+    return loss
+
+
+@MODELS.register_module()
+class InfoLoss(nn.Module):
+    """Weights of the categorical and continuous terms; ``con_loss`` is
+    ``mse`` or ``gaussian_nll`` (needs a Q head with ``con_logvar=True``)."""
+
+    def __init__(self, lambda_cat: float = 1.0, lambda_con: float = 0.1,
+                 con_loss: str = 'mse'):
+        super().__init__()
+        if con_loss not in CON_LOSSES:
+            raise ConfigError(f"con_loss='{con_loss}' is not one of "
+                              f'{CON_LOSSES}')
+        self.lambda_cat, self.lambda_con = lambda_cat, lambda_con
+        self.con_loss = con_loss
+
+    def forward(self, q: dict, cat_labels: Tensor,
+                con_target: Optional[Tensor]) -> Tensor:
+        logvar = q['con_logvar'] if self.con_loss == 'gaussian_nll' else None
+        if self.con_loss == 'gaussian_nll' and logvar is None \
+                and q['con_mean'] is not None:
+            raise ConfigError("con_loss='gaussian_nll' needs the "
+                              'discriminator built with con_logvar=True')
+        return info_loss(q['cat_logits'], cat_labels, q['con_mean'],
+                         con_target, logvar, lambda_cat=self.lambda_cat,
+                         lambda_con=self.lambda_con)

@@ -1,0 +1,85 @@
+"""Registry build functions that reject misspelled config keys by name."""
+import difflib
+import inspect
+from typing import Any, Iterable, Optional
+
+from mmengine.registry import Registry, build_from_cfg, build_model_from_cfg
+
+from .errors import ConfigError
+
+
+def _params(fn) -> Optional[list]:
+    try:
+        return list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
+def _accepted_keys(obj_cls: Any) -> Optional[set]:
+    """Names the constructor of ``obj_cls`` accepts, following ``**kwargs``
+    up the class hierarchy; None when any key may be accepted."""
+    fns = [c.__dict__['__init__'] for c in obj_cls.__mro__
+           if '__init__' in c.__dict__] if inspect.isclass(obj_cls) \
+        else [obj_cls]
+    keys = set()
+    for fn in fns:
+        params = _params(fn)
+        if params is None:
+            return None
+        keys |= {p.name for p in params if p.name != 'self'
+                 and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return keys
+    return None
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest choice, else ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ''
+
+
+def check_cfg_keys(cfg: dict, registry: Registry) -> None:
+    """Raise :class:`ConfigError` naming an unknown ``type`` or key."""
+    obj_type = cfg.get('type')
+    if not isinstance(obj_type, str):
+        return
+    obj_cls = registry.get(obj_type)
+    if obj_cls is None:
+        known = [k for r in _registry_chain(registry) for k in r.module_dict]
+        raise ConfigError(
+            f"unknown {registry.name} type '{obj_type}'"
+            f'{suggest(obj_type, known)}; register it or import it with '
+            "custom_imports=dict(imports=['your_module'])")
+    accepted = _accepted_keys(obj_cls)
+    if accepted is None:
+        return
+    for key in cfg:
+        if key != 'type' and key not in accepted:
+            raise ConfigError(
+                f"unknown key '{key}' for {obj_type}{suggest(key, accepted)};"
+                f" valid keys: {', '.join(sorted(accepted))}")
+
+
+def _registry_chain(registry: Registry):
+    while registry is not None:
+        yield registry
+        registry = registry.parent
+
+
+def _check(cfg, registry: Registry, default_args) -> None:
+    if isinstance(cfg, dict):
+        registry.import_from_location()
+        check_cfg_keys({**cfg, **(default_args or {})}, registry)
+
+
+def build_checked(cfg, registry: Registry, default_args=None):
+    """``build_from_cfg`` after :func:`check_cfg_keys`."""
+    _check(cfg, registry, default_args)
+    return build_from_cfg(cfg, registry, default_args)
+
+
+def build_model_checked(cfg, registry: Registry, default_args=None):
+    """``build_model_from_cfg`` after :func:`check_cfg_keys`."""
+    _check(cfg, registry, default_args)
+    return build_model_from_cfg(cfg, registry, default_args)

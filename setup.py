@@ -1,0 +1,27 @@
+from setuptools import find_packages, setup
+
+setup(
+    name='mmlatent',
+    version='0.1.0',
+    description='GANs with regular latent spaces, and tools to explore and '
+    'control the latent space of trained generators (mmengine-based).',
+    long_description=open('README.md').read() if __import__('os').path.exists(
+        'README.md') else '',
+    long_description_content_type='text/markdown',
+    python_requires='>=3.10',
+    packages=find_packages(include=['mmlatent', 'mmlatent.*']),
+    install_requires=[
+        'torch>=2.1',
+        'torchvision>=0.16',
+        'mmengine>=0.10.4,<0.11',
+        'numpy',
+        'scipy',
+        'lpips>=0.1.4',
+        'opencv-python>=4.5',
+        'scikit-learn>=1.2',
+        'imageio>=2.30',
+        'imageio-ffmpeg>=0.4.9',
+        'tqdm',
+    ],
+    extras_require={'tests': ['pytest>=7', 'pytest-timeout']},
+)
