@@ -1,0 +1,6 @@
+from .hooks import IterationSeedHook, iteration_seed
+from .optim import GANOptimWrapperConstructor
+from .runner import LatentRunner
+
+__all__ = ['IterationSeedHook', 'iteration_seed',
+           'GANOptimWrapperConstructor', 'LatentRunner']

@@ -1,0 +1,5 @@
+from .sample_grid import SampleGridHook, code_grids, pick_generator
+from .validity import ShapesValidityHook, generated_validity
+
+__all__ = ['SampleGridHook', 'code_grids', 'pick_generator',
+           'ShapesValidityHook', 'generated_validity']

@@ -184,7 +184,7 @@ class UnconditionalGAN(BaseModel):
         check_finite(losses, phase, it)
         total = sum(losses.values())
         optim.update_params(total)
-        log = {f'{phase}_{k}': v.detach() for k, v in losses.items()}
+        log = {f'{phase}_loss_{k}': v.detach() for k, v in losses.items()}
         log[f'{phase}_loss'] = total.detach()
         return log
 

@@ -94,3 +94,24 @@ class CodeSpec:
     def labels(self, c: Tensor) -> Tensor:
         """Integer labels [n, len(cat_dims)] of ``c``."""
         return torch.stack([b.argmax(1) for b in self.split(c)[0]], 1)
+
+    def sweep(self, c: Tensor, code: str, index: int,
+              values: Optional[Sequence[float]] = None) -> Tensor:
+        """Copies of ``c`` [n, c_dim] with one code set to each value:
+        [len(values), n, c_dim]. ``code`` is ``'cat'`` (values = category
+        indices, default all) or ``'con'`` (values default to 8 points
+        from -1 to 1); ``index`` selects which code of that kind."""
+        if code == 'cat':
+            k = self.cat_dims[index]
+            start = sum(self.cat_dims[:index])
+            values = torch.arange(k) if values is None else \
+                torch.as_tensor(values).long()
+            block = F.one_hot(values, k).to(c)[:, None, :]
+        else:
+            k, start = 1, sum(self.cat_dims) + index
+            values = torch.linspace(-1, 1, 8) if values is None else \
+                torch.as_tensor(values, dtype=torch.float)
+            block = values.to(c)[:, None, None]
+        out = c[None].repeat(len(values), 1, 1)
+        out[:, :, start:start + k] = block
+        return out

@@ -1,0 +1,112 @@
+"""Sample grids written during training from fixed latents."""
+import math
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from ..registry import HOOKS
+from ..utils.errors import ConfigError
+from ..utils.image import save_grid
+from ..utils.model import unwrap
+
+SAMPLE_MODELS = ('auto', 'ema', 'orig')
+
+
+def pick_generator(model, sample_model: str = 'auto'):
+    """The generator to sample from: ``ema`` (the EMA generator, error if
+    the model has none), ``orig``, or ``auto`` (EMA once it holds averaged
+    weights). Returns ``(G, name)``."""
+    if sample_model not in SAMPLE_MODELS:
+        raise ConfigError(f"sample_model='{sample_model}' is not one of "
+                          f'{SAMPLE_MODELS}')
+    ema = getattr(model, 'generator_ema', None)
+    if sample_model == 'ema' and ema is None:
+        raise ConfigError("sample_model='ema' but the model has no EMA "
+                          "generator; use 'orig'")
+    use_ema = ema is not None and (sample_model == 'ema' or (
+        sample_model == 'auto' and ema.is_averaged))
+    return (ema.module, 'ema') if use_ema else (unwrap(model.generator),
+                                                'orig')
+
+
+@torch.no_grad()
+def code_grids(G, z: torch.Tensor, c: Optional[torch.Tensor],
+               num_values: int = 8) -> dict:
+    """Images for the sample grids of ``G`` from fixed ``z`` [n, z_dim]
+    and ``c``: ``{'': [n, ...]}`` plus, per categorical code ``i``, a grid
+    ``'_cat{i}'`` with one row per category, and per continuous code ``j``
+    a grid ``'_con{j}'`` with one row per z sweeping the code from -1 to 1.
+    Returns ``{suffix: (images [rows*cols, C, H, W], cols)}``."""
+    grids = {'': (G(z, c), math.ceil(z.shape[0]**0.5))}
+    codes = G.codes
+    z, c = z[:num_values], None if c is None else c[:num_values]
+    n = z.shape[0]
+    for i, k in enumerate(codes.cat_dims):
+        cs = codes.sweep(c, 'cat', i)  # [k, n, c_dim]
+        imgs = G(z.repeat(k, 1), cs.flatten(0, 1))
+        grids[f'_cat{i}'] = (imgs, n)
+    for j in range(codes.con_dim):
+        cs = codes.sweep(c, 'con', j, torch.linspace(-1, 1, num_values))
+        imgs = G(z.repeat(num_values, 1), cs.flatten(0, 1))
+        order = torch.arange(num_values * n).view(num_values, n).t()
+        grids[f'_con{j}'] = (imgs[order.flatten()], num_values)
+    return grids
+
+
+@HOOKS.register_module()
+class SampleGridHook(Hook):
+    """Every ``interval`` iterations and at the end of training, writes
+    ``<work_dir>/samples/iter_<k>.png`` from fixed latents (seeded by
+    ``seed``), and for conditional / InfoGAN generators one grid per code
+    (``iter_<k>_cat<i>.png``: one row per class; ``iter_<k>_con<j>.png``:
+    each row sweeps code j from -1 to 1 with the rest fixed).
+
+    Args:
+        interval: iterations between grids.
+        num_samples: latents per grid (per row for the code grids).
+        sample_model: ``auto`` (EMA once averaged), ``ema`` or ``orig``.
+        seed: seed of the fixed latents.
+        out_dir: folder relative to the work dir.
+    """
+    priority = 'LOW'
+
+    def __init__(self, interval: int = 500, num_samples: int = 64,
+                 sample_model: str = 'auto', seed: int = 2024,
+                 out_dir: str = 'samples'):
+        self.interval, self.num_samples = interval, num_samples
+        self.sample_model, self.seed, self.out_dir = sample_model, seed, out_dir
+        self._z = self._c = None
+
+    def _fixed_latents(self, G):
+        if self._z is None:
+            gen = torch.Generator(device=G.device).manual_seed(self.seed)
+            self._z = G.sample_z(self.num_samples, gen)
+            self._c = G.sample_c(self.num_samples, gen)
+        return self._z, self._c
+
+    def write(self, runner, tag: str) -> None:
+        if not is_main_process():
+            return
+        G, _ = pick_generator(unwrap(runner.model), self.sample_model)
+        z, c = self._fixed_latents(G)
+        was_training = G.training
+        G.eval()
+        try:
+            grids = code_grids(G, z, c)
+        finally:
+            G.train(was_training)
+        for suffix, (imgs, cols) in grids.items():
+            path = osp.join(runner.work_dir, self.out_dir,
+                            f'{tag}{suffix}.png')
+            save_grid(path, imgs, cols)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if self.every_n_train_iters(runner, self.interval):
+            self.write(runner, f'iter_{runner.iter + 1}')
+
+    def after_train(self, runner) -> None:
+        self.write(runner, 'final')

@@ -1,0 +1,132 @@
+"""Checkpoint reading and writing.
+
+* Every checkpoint is written atomically: to a temporary file in the same
+  folder, then renamed over the target, so a run killed while saving leaves
+  the previous checkpoint intact.
+* Every checkpoint is read with ``torch.load(weights_only=True)``; nothing
+  is ever unpickled with ``weights_only=False``. Importing this module makes
+  mmengine's local checkpoint loader (used by ``load_from`` and ``resume``)
+  do the same.
+* What mmengine's resume needs besides tensors is the message hub's
+  ``HistoryBuffer`` of logged scalars, whose numpy arrays pickle through
+  ``builtins.getattr`` -- a global no allow-list should admit. The runner
+  therefore stores the message hub as plain tensors and numbers
+  (:func:`message_hub_to_plain`) and rebuilds it on load
+  (:func:`message_hub_from_plain`); the allow-list ``SAFE_GLOBALS`` holds
+  only ``HistoryBuffer`` itself, for checkpoints of plain mmengine runs.
+"""
+import io
+import os
+import os.path as osp
+import tempfile
+from typing import Any, List
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from .errors import CheckpointError
+
+
+#: Classes a checkpoint may reference besides tensors and Python types.
+SAFE_GLOBALS: List[Any] = [HistoryBuffer]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays -> Python numbers and tensors, recursively."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, dict):
+        return type(value)((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def message_hub_to_plain(state: dict) -> dict:
+    """A MessageHub state dict with its HistoryBuffers as plain dicts."""
+    scalars = {}
+    for key, buf in state.get('log_scalars', {}).items():
+        logs, counts = buf.data
+        scalars[key] = dict(log_history=torch.from_numpy(logs.copy()),
+                            count_history=torch.from_numpy(counts.copy()),
+                            max_length=buf.max_length)
+    return dict(state, log_scalars=scalars,
+                runtime_info=_plain(state.get('runtime_info', {})))
+
+
+def message_hub_from_plain(state: dict) -> dict:
+    """Inverse of :func:`message_hub_to_plain` (idempotent)."""
+    scalars = {}
+    for key, buf in state.get('log_scalars', {}).items():
+        if isinstance(buf, dict):
+            buf = HistoryBuffer(buf['log_history'].numpy(),
+                                buf['count_history'].numpy(),
+                                buf['max_length'])
+        scalars[key] = buf
+    return dict(state, log_scalars=scalars)
+
+
+def load_checkpoint_file(path: str, map_location='cpu') -> dict:
+    """Read a checkpoint with ``weights_only=True`` and the allow-list.
+
+    Raises CheckpointError (one line) for a missing or unreadable file.
+    """
+    path = osp.expanduser(str(path))
+    if not osp.isfile(path):
+        raise CheckpointError(f"checkpoint '{path}' does not exist; pass the "
+                              'path of a .pth file written by tools/train.py')
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True)
+    except Exception as e:  # noqa: BLE001 - reported as one line
+        raise CheckpointError(
+            f"cannot read checkpoint '{path}': {_reason(e)}. "
+            'It is truncated, not a torch checkpoint, or holds objects '
+            'outside the allow-list (mmlatent never loads with '
+            'weights_only=False)') from e
+
+
+def _reason(e: BaseException) -> str:
+    """The informative line of a torch.load error."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    for ln in lines:
+        if 'Unsupported global' in ln:
+            return ln.split('. Please use')[0]
+    return f'{type(e).__name__}: {lines[0]}' if lines else type(e).__name__
+
+
+def atomic_save(obj: Any, path: str) -> None:
+    """``torch.save`` to a temporary file next to ``path``, then rename."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write_bytes(buf.getvalue(), path)
+
+
+def atomic_write_bytes(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename)."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
+                               suffix='.partial', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _load_local(filename: str, map_location=None) -> dict:
+    return load_checkpoint_file(filename, map_location)
+
+
+CheckpointLoader.register_scheme(prefixes='', loader=_load_local, force=True)
