@@ -1,6 +1,8 @@
 """Building a Runner from a config file and command-line options; the logic
 behind ``tools/train.py``."""
+import argparse
 import os
+import sys
 import os.path as osp
 from typing import List, Optional
 
@@ -9,6 +11,7 @@ from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 
 from .registry import RUNNERS
 from .utils.errors import ConfigError
+from .utils.image import first_line
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -17,9 +20,12 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise ConfigError(f"config file '{path}' does not exist; pass a path "
                           'such as configs/dcgan/'
                           'dcgan_continuity_shapes-32x32.py')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    try:
+        cfg = Config.fromfile(path)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+    except (KeyError, SyntaxError, TypeError, ValueError) as e:
+        raise ConfigError(f"bad config '{path}': {first_line(e)}") from e
     return cfg
 
 
@@ -44,6 +50,9 @@ def prepare_config(cfg: Config, *, config_path: str,
     if launcher != 'none' and not torch.cuda.is_available():
         cfg.env_cfg.dist_cfg = dict(cfg.env_cfg.get('dist_cfg', {}),
                                     backend='gloo')
+        # CPU modules take no device_ids (mmengine sets the local rank).
+        cfg.model_wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or dict(
+            type='MMSeparateDistributedDataParallel'), device_ids=None)
     return cfg
 
 
@@ -57,6 +66,19 @@ def set_cpu_threads() -> int:
     return threads
 
 
+def init_cpu_distributed(cfg: Config) -> None:
+    """Start a gloo process group for ``--launcher pytorch`` without CUDA.
+
+    mmengine's pytorch launcher calls ``torch.cuda.set_device``, which fails
+    on a machine without a GPU; with the group already initialised the
+    Runner uses it as it is.
+    """
+    import torch.distributed as dist
+    if cfg.launcher == 'pytorch' and not torch.cuda.is_available() \
+            and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+
+
 def build_runner(cfg: Config):
     """The runner named by ``runner_type`` (LatentRunner by default)."""
     import mmlatent.engine  # noqa: F401 (registers the runner)
@@ -65,5 +87,45 @@ def build_runner(cfg: Config):
 
 
 
-__all__: List[str] = ['load_config', 'prepare_config', 'set_cpu_threads',
-                      'build_runner', 'DictAction']
+def add_import_paths(config_path: str) -> None:
+    """Let ``custom_imports`` find modules in the working directory and next
+    to the config file."""
+    for folder in (os.getcwd(), osp.dirname(osp.abspath(config_path))):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='tools/train.py', description='Train a GAN from a config file. '
+        'Multi-process: torchrun --nproc_per_node N tools/train.py CONFIG '
+        '--launcher pytorch (gloo on CPU, NCCL on GPUs).')
+    p.add_argument('config', help='config file, e.g. configs/dcgan/'
+                   'dcgan_continuity_shapes-32x32.py')
+    p.add_argument('--work-dir', help='folder for logs, sample grids and '
+                   'checkpoints (default: work_dirs/<config name>)')
+    p.add_argument('--resume', nargs='?', const='auto', default=None,
+                   metavar='CKPT', help='resume from CKPT, or from the latest '
+                   'checkpoint of the work dir when CKPT is omitted')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   metavar='KEY=VALUE', help='override config entries, e.g. '
+                   'train_cfg.max_iters=100 model.continuity.loss_weight=10')
+    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                   help='pytorch: torch.distributed via torchrun')
+    p.add_argument('--seed', type=int, help='random seed (default: config)')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                   help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """``tools/train.py``: parse, configure, train."""
+    args = parse_args(argv)
+    add_import_paths(args.config)
+    cfg = load_config(args.config, args.cfg_options)
+    cfg = prepare_config(cfg, config_path=args.config,
+                         work_dir=args.work_dir, resume=args.resume,
+                         launcher=args.launcher, seed=args.seed)
+    set_cpu_threads()
+    init_cpu_distributed(cfg)
+    build_runner(cfg).train()

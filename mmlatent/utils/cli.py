@@ -13,6 +13,18 @@ def is_user_error(e: BaseException) -> bool:
     return isinstance(e, (MMLatentError, FileNotFoundError))
 
 
+def user_message(e: BaseException) -> str:
+    """One line for ``e``. An error re-raised from a DataLoader worker
+    carries the worker's traceback; its last line holds the message."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    if not lines:
+        return type(e).__name__
+    if lines[0].startswith('Caught ') and len(lines) > 1:
+        last = lines[-1]
+        return last.split(': ', 1)[1] if ': ' in last else last
+    return lines[0]
+
+
 def run_cli(main: Callable[[], None]) -> None:
     """Run ``main``; print user errors as ``error: <message>`` (exit 2)
     unless ``MMLATENT_DEBUG=1`` asks for the traceback."""
@@ -21,7 +33,5 @@ def run_cli(main: Callable[[], None]) -> None:
     except Exception as e:  # noqa: BLE001
         if not is_user_error(e) or os.environ.get(DEBUG_ENV):
             raise
-        text = str(e).strip().splitlines()
-        print(f'error: {text[0] if text else type(e).__name__}',
-              file=sys.stderr)
+        print(f'error: {user_message(e)}', file=sys.stderr)
         sys.exit(2)

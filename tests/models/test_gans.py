@@ -1,0 +1,194 @@
+"""Training steps of the GAN algorithms, outside a runner."""
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+from mmlatent.registry import MODELS
+from mmlatent.utils.errors import ConfigError, NonFiniteLossError
+
+RES = 16
+
+
+def gen(**kw):
+    return dict(type='DCGANGenerator', resolution=RES, z_dim=8,
+                base_channels=4, **kw)
+
+
+def disc(**kw):
+    return dict(type='DCGANDiscriminator', resolution=RES, base_channels=4,
+                **kw)
+
+
+def optims(model, lr=1e-3):
+    make = lambda m: OptimWrapper(torch.optim.Adam(m.parameters(), lr=lr))
+    return OptimWrapperDict(generator=make(model.generator),
+                            discriminator=make(model.discriminator))
+
+
+def batch(n=4, labels=True):
+    data = dict(img=torch.rand(n, 3, RES, RES) * 2 - 1)
+    if labels:
+        data['label'] = torch.randint(3, (n, ))
+    return data
+
+
+def step(model, optim, it, data=None):
+    MessageHub.get_current_instance().update_info('iter', it)
+    return model.train_step(data or batch(), optim)
+
+
+def snapshot(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def changed(before, module):
+    return any(not torch.equal(a, b) for a, b in zip(before,
+                                                     module.parameters()))
+
+
+def test_unconditional_gan_step_updates_both_networks_and_ema():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc(),
+                              ema=dict(momentum=0.5, start_iter=1),
+                              continuity=dict(loss_weight=1.0)))
+    optim = optims(model)
+    g0, d0 = snapshot(model.generator), snapshot(model.discriminator)
+    log = step(model, optim, 0)
+    assert set(log) == {'d_loss_adv', 'd_loss', 'g_loss_adv',
+                        'g_loss_continuity', 'g_loss'}
+    assert log['g_loss'] == pytest.approx(
+        (log['g_loss_adv'] + log['g_loss_continuity']).item())
+    assert changed(g0, model.generator) and changed(d0, model.discriminator)
+    # before start_iter the EMA is a copy of G
+    ema = model.generator_ema
+    for a, b in zip(ema.module.parameters(), model.generator.parameters()):
+        assert torch.equal(a, b)
+    assert not ema.is_averaged and model.sample_model is model.generator
+    step(model, optim, 1)
+    step(model, optim, 2)
+    assert ema.is_averaged and model.sample_model is ema.module
+    assert any(not torch.equal(a, b) for a, b in zip(
+        ema.module.parameters(), model.generator.parameters()))
+
+
+def test_wgangp_takes_n_critic_steps_per_generator_step():
+    model = MODELS.build(dict(
+        type='WGANGP', generator=gen(),
+        discriminator=dict(type='WGANGPCritic', resolution=RES,
+                           base_channels=4)))
+    assert model.discriminator_steps == 5
+    optim = optims(model)
+    g_steps = []
+    for it in range(10):
+        g0 = snapshot(model.generator)
+        log = step(model, optim, it)
+        assert 'd_loss_gp' in log and log['d_loss_gp'] >= 0
+        g_steps.append('g_loss' in log)
+        assert changed(g0, model.generator) == g_steps[-1]
+    assert g_steps == [False] * 4 + [True] + [False] * 4 + [True]
+
+
+def test_discriminator_is_frozen_in_generator_phase():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc()))
+    optim = optims(model)
+    step(model, optim, 0)
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+    assert all(p.grad is None or p.grad.abs().sum() == 0
+               for p in model.discriminator.parameters())
+
+
+def test_conditional_gan_conditions_d_on_labels():
+    model = MODELS.build(dict(type='ConditionalGAN',
+                              generator=gen(cat_dims=[3]),
+                              discriminator=disc(c_dim=3)))
+    seen = []
+    orig = model.discriminator.forward
+    model.discriminator.forward = lambda img, c=None: seen.append(c) or \
+        orig(img, c)
+    data = batch()
+    step(model, optims(model), 0, data)
+    assert torch.equal(seen[0].argmax(1), data['label'])
+    assert all(c is not None and c.shape == (4, 3) for c in seen)
+    with pytest.raises(ConfigError, match='labelled data'):
+        step(model, optims(model), 0, batch(labels=False))
+
+
+def test_conditional_gan_checks_networks():
+    with pytest.raises(ConfigError, match='discriminator c_dim=3'):
+        MODELS.build(dict(type='ConditionalGAN', generator=gen(cat_dims=[3]),
+                          discriminator=disc()))
+    with pytest.raises(ConfigError, match='one categorical code'):
+        MODELS.build(dict(type='ConditionalGAN', generator=gen(),
+                          discriminator=disc()))
+
+
+def test_infogan_trains_g_and_q_with_the_info_loss():
+    model = MODELS.build(dict(
+        type='InfoGAN', generator=gen(cat_dims=[3], con_dim=2),
+        discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
+                           base_channels=4, cat_dims=[3], con_dim=2)))
+    q0 = snapshot(model.discriminator.q_head)
+    log = step(model, optims(model), 0)
+    assert log['d_loss_info'] > 0 and log['g_loss_info'] > 0
+    assert changed(q0, model.discriminator.q_head)
+
+
+def test_infogan_info_loss_falls_when_q_can_learn():
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='InfoGAN', generator=gen(cat_dims=[3], con_dim=1),
+        discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
+                           base_channels=8, cat_dims=[3], con_dim=1)))
+    optim = optims(model, lr=2e-3)
+    losses = [step(model, optim, it)['d_loss_info'].item()
+              for it in range(40)]
+    assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
+
+
+def test_infogan_checks_codes_match():
+    with pytest.raises(ConfigError, match='differ from the discriminator'):
+        MODELS.build(dict(
+            type='InfoGAN', generator=gen(cat_dims=[3], con_dim=2),
+            discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
+                               base_channels=4, cat_dims=[4], con_dim=2)))
+
+
+def test_non_finite_loss_names_the_loss_and_iteration():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc(),
+                              continuity=dict(loss_weight=1.0)))
+    model.continuity.loss_weight = float('nan')
+    with pytest.raises(NonFiniteLossError,
+                       match="'g_continuity' became nan at iteration 8"):
+        step(model, optims(model), 7)
+
+
+def test_forward_samples_from_sample_model():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc()))
+    z = torch.randn(3, 8)
+    model.eval()
+    assert torch.allclose(model(dict(z=z)), model.generator(z))
+    assert model(dict(num_samples=5)).shape == (5, 3, RES, RES)
+
+
+def test_ema_half_life_and_momentum_options():
+    G = MODELS.build(gen())
+    ema = MODELS.build(dict(type='GeneratorEMA', model=G,
+                            half_life_images=64))
+    p = next(G.parameters())
+    ema.update(G, 0, 8)  # first update copies
+    with torch.no_grad():
+        p.add_(1.0)
+    before = next(ema.module.parameters()).clone()
+    ema.update(G, 1, 8)
+    m = 1 - 0.5**(8 / 64)
+    assert ema.momentum == pytest.approx(m)
+    after = next(ema.module.parameters())
+    assert torch.allclose(after, before + m * (p.detach() - before),
+                          atol=1e-6)
+    with pytest.raises(ConfigError, match='either momentum'):
+        MODELS.build(dict(type='GeneratorEMA', model=G, momentum=0.1,
+                          half_life_images=10))

@@ -1,0 +1,138 @@
+"""GAN losses and regularisers against hand-computed values."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmlatent.models.losses import (continuity_penalty, d_bce_loss,
+                                    d_hinge_loss, d_lsgan_loss,
+                                    d_wasserstein_loss, g_hinge_loss,
+                                    g_lsgan_loss, g_nonsaturating_loss,
+                                    g_saturating_loss, g_wasserstein_loss,
+                                    gradient_penalty, info_loss, r1_penalty)
+from mmlatent.registry import MODELS
+from mmlatent.utils.errors import ConfigError
+
+REAL = torch.tensor([2.0, -1.0])
+FAKE = torch.tensor([0.5, -3.0])
+
+
+def sig(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_bce_losses_match_hand_values():
+    d = -(math.log(sig(2)) + math.log(sig(-1))) / 2 \
+        - (math.log(1 - sig(0.5)) + math.log(1 - sig(-3))) / 2
+    assert d_bce_loss(REAL, FAKE).item() == pytest.approx(d, rel=1e-6)
+    g_ns = -(math.log(sig(0.5)) + math.log(sig(-3))) / 2
+    assert g_nonsaturating_loss(FAKE).item() == pytest.approx(g_ns, rel=1e-6)
+    g_sat = (math.log(1 - sig(0.5)) + math.log(1 - sig(-3))) / 2
+    assert g_saturating_loss(FAKE).item() == pytest.approx(g_sat, rel=1e-6)
+
+
+def test_hinge_lsgan_wasserstein_hand_values():
+    # hinge: relu(1-2)=0, relu(1+1)=2 -> 1; relu(1.5)=1.5, relu(-2)=0 -> .75
+    assert d_hinge_loss(REAL, FAKE).item() == pytest.approx(1.75)
+    assert g_hinge_loss(FAKE).item() == pytest.approx(1.25)
+    # lsgan: .5*mean((1, 4)) + .5*mean((.25, 9)) = 1.25 + 2.3125
+    assert d_lsgan_loss(REAL, FAKE).item() == pytest.approx(3.5625)
+    assert g_lsgan_loss(FAKE).item() == pytest.approx(0.5 * (0.25 + 16) / 2)
+    assert d_wasserstein_loss(REAL, FAKE).item() == pytest.approx(-1.25 - .5)
+    assert g_wasserstein_loss(FAKE).item() == pytest.approx(1.25)
+
+
+@pytest.mark.parametrize('name', ['NonSaturatingGANLoss', 'VanillaGANLoss',
+                                  'HingeGANLoss', 'LSGANLoss',
+                                  'WassersteinGANLoss'])
+def test_registered_wrappers_call_the_pure_functions(name):
+    loss = MODELS.build(dict(type=name))
+    assert torch.isfinite(loss.d_loss(REAL, FAKE))
+    assert torch.isfinite(loss.g_loss(FAKE))
+
+
+def test_gradient_penalty_of_linear_critic_is_closed_form():
+    a = torch.randn(3, 4, 4)
+    critic = lambda x: (x * a).flatten(1).sum(1)  # noqa: E731
+    real, fake = torch.randn(5, 3, 4, 4), torch.randn(5, 3, 4, 4)
+    expected = (a.norm() - 1)**2
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx(
+        expected.item(), rel=1e-5)
+    gp = MODELS.build(dict(type='GradientPenalty', loss_weight=10.0))
+    assert gp(critic, real, fake).item() == pytest.approx(
+        10 * expected.item(), rel=1e-5)
+
+
+def test_gradient_penalty_has_gradient_for_critic_parameters():
+    w = torch.randn(12, requires_grad=True)
+    critic = lambda x: x.flatten(1) @ w  # noqa: E731
+    gradient_penalty(critic, torch.randn(4, 3, 2, 2),
+                     torch.randn(4, 3, 2, 2)).backward()
+    # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
+    expected = 2 * (w.norm() - 1) * w / w.norm()
+    assert torch.allclose(w.grad, expected.detach(), atol=1e-5)
+
+
+def test_r1_of_linear_discriminator_is_squared_norm():
+    a = torch.randn(2, 3, 3)
+    real = torch.randn(4, 2, 3, 3, requires_grad=True)
+    pred = (real * a).flatten(1).sum(1)
+    assert r1_penalty(pred, real).item() == pytest.approx(
+        (a**2).sum().item(), rel=1e-5)
+
+
+def test_continuity_penalty_of_affine_generator_is_zero():
+    A, b = torch.randn(6, 3), torch.randn(6)
+    G = lambda z: z @ A.t() + b  # noqa: E731
+    z1, z2, gamma = torch.randn(8, 3), torch.randn(8, 3), torch.rand(8)
+    assert continuity_penalty(G, z1, z2, gamma).item() == pytest.approx(
+        0.0, abs=1e-10)
+
+
+def test_continuity_penalty_of_square_generator_is_closed_form():
+    # G(z) = z^2: gamma*z2^2 - lerp^2 + (1-gamma)*z1^2 = g(1-g)(z2-z1)^2
+    z1, z2, gamma = torch.randn(8, 3), torch.randn(8, 3), torch.rand(8)
+    g = gamma[:, None]
+    expected = ((g * (1 - g) * (z2 - z1)**2)**2).mean()
+    got = continuity_penalty(lambda z: z**2, z1, z2, gamma)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_continuity_regulariser_weight_and_interval():
+    reg = MODELS.build(dict(type='ContinuityRegularizer', loss_weight=3.0,
+                            interval=4))
+    assert [reg.active(i) for i in range(5)] == [True, False, False, False,
+                                                 True]
+    z1, z2, gamma = torch.randn(4, 2), torch.randn(4, 2), torch.rand(4)
+    assert reg(lambda z: z**2, z1, z2, gamma).item() == pytest.approx(
+        3 * continuity_penalty(lambda z: z**2, z1, z2, gamma).item())
+    with pytest.raises(ConfigError, match='interval=0'):
+        MODELS.build(dict(type='ContinuityRegularizer', interval=0))
+
+
+def test_info_loss_is_weighted_ce_plus_mse():
+    logits = [torch.randn(5, 3), torch.randn(5, 4)]
+    labels = torch.stack([torch.randint(3, (5, )), torch.randint(4, (5, ))],
+                         1)
+    mean, target = torch.randn(5, 2), torch.rand(5, 2) * 2 - 1
+    expected = 2.0 * (F.cross_entropy(logits[0], labels[:, 0])
+                      + F.cross_entropy(logits[1], labels[:, 1])) \
+        + 0.5 * ((mean - target)**2).mean()
+    got = info_loss(logits, labels, mean, target, lambda_cat=2.0,
+                    lambda_con=0.5)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_info_loss_gaussian_nll():
+    mean, target = torch.zeros(4, 1), torch.ones(4, 1)
+    logvar = torch.zeros(4, 1)  # var 1: nll = 0.5*log(2pi) + 0.5
+    got = info_loss([], None, mean, target, logvar, lambda_con=1.0)
+    assert got.item() == pytest.approx(0.5 * math.log(2 * math.pi) + 0.5,
+                                       rel=1e-6)
+    reg = MODELS.build(dict(type='InfoLoss', con_loss='gaussian_nll'))
+    with pytest.raises(ConfigError, match='con_logvar=True'):
+        reg(dict(cat_logits=[], con_mean=mean, con_logvar=None), None,
+            target)
+    with pytest.raises(ConfigError, match="con_loss='l1'"):
+        MODELS.build(dict(type='InfoLoss', con_loss='l1'))

@@ -1,0 +1,144 @@
+"""DCGAN / WGAN-GP / InfoGAN networks and the latent interface."""
+import pytest
+import torch
+
+from mmlatent.models.generators import CodeSpec
+from mmlatent.registry import MODELS
+from mmlatent.utils.errors import ConfigError
+
+
+def build(**cfg):
+    return MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('res', [32, 64, 128])
+@pytest.mark.parametrize('gtype,dtype', [
+    ('DCGANGenerator', 'DCGANDiscriminator'),
+    ('WGANGPGenerator', 'WGANGPCritic')])
+def test_output_shapes_at_each_resolution(res, gtype, dtype):
+    G = build(type=gtype, resolution=res, z_dim=16, base_channels=8)
+    D = build(type=dtype, resolution=res, base_channels=8)
+    img = G(G.sample_z(2))
+    assert img.shape == (2, 3, res, res)
+    assert img.abs().max() <= 1
+    assert D(img).shape == (2, )
+
+
+def test_wgangp_defaults_follow_the_tutorial():
+    G = build(type='WGANGPGenerator', base_channels=4)
+    C = build(type='WGANGPCritic', base_channels=4)
+    assert (G.z_dim, G.resolution) == (200, 128)
+    assert isinstance(G.net[0], torch.nn.ConvTranspose2d)
+    norms = [m for m in C.modules() if isinstance(m, torch.nn.InstanceNorm2d)]
+    assert norms and all(m.affine for m in norms)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in C.modules())
+    convs = [m for m in C.trunk if isinstance(m, torch.nn.Conv2d)]
+    assert all(m.kernel_size == (4, 4) and m.stride == (2, 2) for m in convs)
+
+
+@pytest.mark.parametrize('norm,cls', [('bn', torch.nn.BatchNorm2d),
+                                      ('in', torch.nn.InstanceNorm2d),
+                                      ('none', None)])
+def test_norm_is_configurable(norm, cls):
+    G = build(type='DCGANGenerator', resolution=16, z_dim=4, base_channels=4,
+              norm=norm)
+    kinds = {type(m) for m in G.modules()}
+    norms = {torch.nn.BatchNorm2d, torch.nn.InstanceNorm2d}
+    assert kinds & norms == ({cls} if cls else set())
+
+
+def test_latent_interface_of_vector_input_generator():
+    G = build(type='DCGANGenerator', resolution=16, z_dim=6, base_channels=4,
+              cat_dims=[3], con_dim=2).eval()
+    assert (G.z_dim, G.c_dim, G.w_dim, G.num_ws) == (6, 5, 11, 1)
+    z, c = G.sample_z(4), G.sample_c(4)
+    ws = G.mapping(z, c)
+    assert ws.shape == (4, 1, 11)
+    assert torch.equal(ws[:, 0, :6], z) and torch.equal(ws[:, 0, 6:], c)
+    assert torch.allclose(G.synthesis(ws), G(z, c))
+    assert torch.allclose(G.synthesis(ws[:, 0]), G(z, c))
+
+
+def test_priors():
+    G = build(type='DCGANGenerator', resolution=8, z_dim=1000,
+              base_channels=4, prior='uniform')
+    z = G.sample_z(10)
+    assert z.min() >= -1 and z.max() <= 1 and z.min() < -0.9
+    g1 = torch.Generator().manual_seed(3)
+    g2 = torch.Generator().manual_seed(3)
+    assert torch.equal(G.sample_z(5, g1), G.sample_z(5, g2))
+    with pytest.raises(ConfigError, match="prior='gauss'"):
+        build(type='DCGANGenerator', resolution=8, prior='gauss')
+
+
+def test_direction_weights_is_the_linear_map_of_w():
+    G = build(type='DCGANGenerator', resolution=8, z_dim=5, base_channels=4)
+    A = G.direction_weights()
+    w = torch.randn(3, 5)
+    first = G.net[0](w[:, :, None, None]).flatten(1)
+    assert A.shape == (first.shape[1], 5)
+    assert torch.allclose(first, w @ A.t(), atol=1e-6)
+    with pytest.raises(ConfigError, match='layers'):
+        G.direction_weights([1, 2])
+
+
+def test_bad_latent_shapes_and_conditions_are_named():
+    G = build(type='DCGANGenerator', resolution=8, z_dim=5, base_channels=4,
+              cat_dims=[3])
+    with pytest.raises(ConfigError, match=r'expected \(N, 5\)'):
+        G.mapping(torch.randn(2, 4), G.sample_c(2))
+    with pytest.raises(ConfigError, match='needs a condition'):
+        G(torch.randn(2, 5))
+    with pytest.raises(ConfigError, match='no W\\+ space'):
+        G.synthesis(torch.randn(2, 3, 8))
+    with pytest.raises(ConfigError, match='label 3 is out of range'):
+        G.make_c(torch.tensor([0, 3]))
+    U = build(type='DCGANGenerator', resolution=8, z_dim=5, base_channels=4)
+    with pytest.raises(ConfigError, match='takes no condition'):
+        U(torch.randn(2, 5), torch.randn(2, 3))
+
+
+def test_bad_resolution():
+    with pytest.raises(ConfigError, match='resolution=48'):
+        build(type='DCGANGenerator', resolution=48)
+
+
+def test_code_spec_make_split_labels_sweep():
+    codes = CodeSpec([3, 2], 2)
+    c = codes.make(torch.tensor([[2, 1], [0, 0]]),
+                   torch.tensor([[0.5, -0.5], [1.0, 0.0]]))
+    assert c.tolist() == [[0, 0, 1, 0, 1, 0.5, -0.5],
+                          [1, 0, 0, 1, 0, 1.0, 0.0]]
+    blocks, con = codes.split(c)
+    assert [b.shape[1] for b in blocks] == [3, 2] and con.shape == (2, 2)
+    assert codes.labels(c).tolist() == [[2, 1], [0, 0]]
+    swept = codes.sweep(c, 'cat', 0)
+    assert swept.shape == (3, 2, 7)
+    assert codes.labels(swept[:, 0]).tolist() == [[0, 1], [1, 1], [2, 1]]
+    assert torch.equal(swept[:, :, 3:], c[None, :, 3:].expand(3, -1, -1))
+    con_sweep = codes.sweep(c, 'con', 1, [-1.0, 1.0])
+    assert con_sweep[:, :, 6].tolist() == [[-1, -1], [1, 1]]
+    assert torch.equal(con_sweep[:, :, :6], c[None, :, :6].expand(2, -1, -1))
+    sample = codes.sample(1000)
+    assert sample[:, :3].sum(1).eq(1).all() and sample[:, 5:].abs().le(1).all()
+    with pytest.raises(ConfigError, match='cat_dims'):
+        CodeSpec([1])
+
+
+def test_conditional_discriminator_requires_c():
+    D = build(type='DCGANDiscriminator', resolution=16, base_channels=4,
+              c_dim=3)
+    img, c = torch.randn(2, 3, 16, 16), torch.eye(3)[:2]
+    assert D(img, c).shape == (2, )
+    assert not torch.allclose(D(img, c), D(img, torch.eye(3)[1:]))
+    with pytest.raises(ConfigError, match='needs c of shape'):
+        D(img)
+
+
+def test_infogan_discriminator_q_head():
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3, 4], con_dim=2, con_logvar=True)
+    score, q = D(torch.randn(5, 3, 16, 16))
+    assert score.shape == (5, )
+    assert [t.shape for t in q['cat_logits']] == [(5, 3), (5, 4)]
+    assert q['con_mean'].shape == (5, 2) and q['con_logvar'].shape == (5, 2)
