@@ -208,7 +208,12 @@ def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path):
     s0 = float((tmp_path / 'wd' / 'sum_0.txt').read_text())
     s1 = float((tmp_path / 'wd' / 'sum_1.txt').read_text())
     assert s0 == s1
-    assert state(tmp_path / 'wd' / 'iter_6.pth')
+    # the checkpoint has the keys of a single-process run
+    from mmlatent.models.loading import load_model
+    model, _, meta = load_model(str(tmp_path / 'wd' / 'iter_6.pth'))
+    assert meta['iter'] == 6 and not any(
+        '.module.' in k and not k.startswith('generator_ema.module.')
+        for k in state(tmp_path / 'wd' / 'iter_6.pth'))
 
 
 @pytest.mark.parametrize('args,expected', [

@@ -1,0 +1,98 @@
+"""Building a trained model, or its generator, from a checkpoint alone.
+
+The resolved config travels inside every mmlatent checkpoint
+(``meta['cfg']``); ``config`` overrides it.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.utils import import_modules_from_strings
+
+from ..registry import MODELS
+from ..utils.checkpoint import load_checkpoint_file
+from ..utils.errors import CheckpointError, ConfigError
+
+SAMPLE_MODELS = ('ema', 'orig')
+
+
+@dataclass
+class LoadedGenerator:
+    """A generator ready for inference, and where it came from."""
+    G: torch.nn.Module
+    model: torch.nn.Module
+    cfg: Config
+    which: str  # 'ema' or 'orig'
+    message: str
+    meta: dict
+
+
+def checkpoint_config(ckpt: dict, path: str,
+                      config: Optional[str] = None) -> Config:
+    """The config of a checkpoint: ``config`` if given, else the one
+    stored in it."""
+    if config is not None:
+        return Config.fromfile(config)
+    text = ckpt.get('meta', {}).get('cfg')
+    if not text:
+        raise CheckpointError(f"checkpoint '{path}' holds no config; pass "
+                              'the training config with --config')
+    return Config.fromstring(text, file_format='.py')
+
+
+def load_model(path: str, *, config: Optional[str] = None,
+               device: str = 'cpu'):
+    """Build the GAN of a checkpoint and load its weights strictly.
+
+    Returns ``(model, cfg, meta)``; the model is in eval mode on ``device``
+    with gradients disabled.
+    """
+    ckpt = load_checkpoint_file(path)
+    cfg = checkpoint_config(ckpt, path, config)
+    imports = cfg.get('custom_imports')
+    if imports:
+        import_modules_from_strings(**imports)
+    model = MODELS.build(cfg.model)
+    state = ckpt.get('state_dict', ckpt)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(
+            f"checkpoint '{path}' does not match its model: missing keys "
+            f'{_short(missing)}, unexpected keys {_short(unexpected)}; '
+            'pass the config it was trained with via --config')
+    model = model.to(device).eval().requires_grad_(False)
+    return model, cfg, ckpt.get('meta', {})
+
+
+def _short(keys, n: int = 6) -> str:
+    keys = list(keys)
+    more = f' (+{len(keys) - n} more)' if len(keys) > n else ''
+    return '[' + ', '.join(keys[:n]) + ']' + more
+
+
+def load_generator(path: str, *, config: Optional[str] = None,
+                   sample_model: str = 'ema',
+                   device: str = 'cpu') -> LoadedGenerator:
+    """The generator to use from a checkpoint.
+
+    ``sample_model='ema'`` takes the EMA generator when the checkpoint
+    really holds averaged EMA weights and falls back to the original one
+    otherwise (saying so); ``'orig'`` always takes the original.
+    """
+    if sample_model not in SAMPLE_MODELS:
+        raise ConfigError(f"--sample-model '{sample_model}' is not one of "
+                          f'{SAMPLE_MODELS}')
+    model, cfg, meta = load_model(path, config=config, device=device)
+    ema = getattr(model, 'generator_ema', None)
+    has_ema = ema is not None and ema.is_averaged
+    it = meta.get('iter', '?')
+    if sample_model == 'ema' and has_ema:
+        return LoadedGenerator(ema.module, model, cfg, 'ema',
+                               f'using the EMA generator (iteration {it})',
+                               meta)
+    why = '' if sample_model == 'orig' else \
+        ' (the checkpoint holds no averaged EMA weights)'
+    return LoadedGenerator(model.generator, model, cfg, 'orig',
+                           f'using the original generator{why} '
+                           f'(iteration {it})', meta)
