@@ -32,7 +32,7 @@ def check_finite(losses: Losses, phase: str, it: int) -> None:
         v = float(value.detach())
         if not math.isfinite(v):
             raise NonFiniteLossError(
-                f"loss '{phase}_{name}' became {v} at iteration {it + 1}; "
+                f"loss '{phase}_loss_{name}' became {v} at iteration {it + 1}; "
                 'training stopped and the last checkpoint is kept. Lower the '
                 'learning rate or this loss weight, then --resume')
 
@@ -152,7 +152,14 @@ class UnconditionalGAN(BaseModel):
         c = self.fake_c(n)
         c3 = None if c is None else c.repeat(3, 1)
         gamma = torch.rand(n, device=z1.device)
-        return self.continuity(lambda z: self.generator(z, c3), z1, z2, gamma)
+        kwargs = self.continuity_forward_kwargs()
+        return self.continuity(lambda z: self.generator(z, c3, **kwargs), z1,
+                               z2, gamma)
+
+    def continuity_forward_kwargs(self) -> dict:
+        """Options of G's forward that hold everything but z fixed along a
+        pair (e.g. StyleGAN2's noise inputs)."""
+        return {}
 
     # -- the training step ------------------------------------------------
     def train_step(self, data: dict,

@@ -1,45 +1,86 @@
 """Exponential moving average of the generator's weights."""
+from copy import deepcopy
 from typing import Optional
 
-from mmengine.model import ExponentialMovingAverage
+import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registry import MODELS
 from ..utils.errors import ConfigError
 
 
 @MODELS.register_module()
-class GeneratorEMA(ExponentialMovingAverage):
-    """EMA of ``G`` (mmengine's ExponentialMovingAverage, kept in
-    ``self.module``).
+class GeneratorEMA(nn.Module):
+    """EMA of ``G``, kept in ``self.module`` (state-dict keys
+    ``generator_ema.module.*`` and ``generator_ema.steps``).
 
-    ``ema = (1 - momentum) * ema + momentum * G`` per update. Give either
-    ``momentum`` or ``half_life_images`` (StyleGAN2's ``ema_kimg * 1000``:
-    the number of images after which an old weight counts half), from which
-    ``momentum = 1 - 0.5 ** (batch_size / half_life_images)``. Before
-    ``start_iter`` the EMA is a plain copy of ``G``.
+    ``ema = (1 - momentum) * ema + momentum * G`` every ``interval``
+    updates. Give either ``momentum`` or ``half_life_images`` (StyleGAN2's
+    ``ema_kimg * 1000``: after that many images an old weight counts half),
+    from which ``momentum = 1 - 0.5 ** (batch_size / half_life_images)``.
+    Before ``start_iter`` the EMA is a plain copy of ``G``.
+
+    Batch-norm statistics of G describe G's activations, not the averaged
+    weights', so copying them makes the EMA generator wrong in eval mode.
+    The EMA therefore keeps its own: after each averaging step it runs one
+    no-grad forward pass in train mode on ``batch_size`` fresh latents.
+    Other buffers (e.g. StyleGAN2's ``w_avg``) are copied from ``G``.
     """
 
     def __init__(self, model: nn.Module, momentum: Optional[float] = None,
                  half_life_images: Optional[float] = None,
                  start_iter: int = 0, interval: int = 1):
+        super().__init__()
         if (momentum is None) == (half_life_images is None):
             raise ConfigError('give the EMA either momentum (e.g. 0.001) or '
                               'half_life_images (e.g. 10000), not both')
-        super().__init__(model, momentum or 0.001, interval)
-        self.half_life_images = half_life_images
-        self.start_iter = start_iter
-
-    def update(self, model: nn.Module, it: int, batch_size: int) -> None:
-        """Average in ``model``'s weights at training iteration ``it``."""
-        if self.half_life_images is not None:
-            self.momentum = 1 - 0.5**(batch_size / self.half_life_images)
-        if it < self.start_iter:
-            self.module.load_state_dict(model.state_dict())
-        else:
-            self.update_parameters(model)
+        if momentum is not None and not 0 < momentum < 1:
+            raise ConfigError(f'EMA momentum={momentum} must be in (0, 1); '
+                              'small values average over many steps')
+        self.module = deepcopy(model).requires_grad_(False)
+        self.momentum, self.half_life_images = momentum, half_life_images
+        self.start_iter, self.interval = start_iter, interval
+        self.register_buffer('steps', torch.tensor(0, dtype=torch.long))
+        self._norms = {n for n, m in self.module.named_modules()
+                       if isinstance(m, _BatchNorm)}
 
     @property
     def is_averaged(self) -> bool:
         """True once at least one averaging step followed the first copy."""
         return int(self.steps) > 1
+
+    def _is_norm_buffer(self, name: str) -> bool:
+        return name.rpartition('.')[0] in self._norms
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, it: int, batch_size: int) -> None:
+        """Average in ``model``'s weights at training iteration ``it``."""
+        if it < self.start_iter:
+            self.module.load_state_dict(model.state_dict())
+            return
+        if int(self.steps) == 0:
+            self.module.load_state_dict(model.state_dict())
+        elif int(self.steps) % self.interval == 0:
+            self._average(model, batch_size)
+        self.steps += 1
+
+    def _average(self, model: nn.Module, batch_size: int) -> None:
+        m = self.momentum if self.half_life_images is None else \
+            1 - 0.5**(batch_size / self.half_life_images)
+        ema_p = [p for p in self.module.parameters()]
+        src_p = [p.detach() for p in model.parameters()]
+        torch._foreach_lerp_(ema_p, src_p, m)
+        src_b = dict(model.named_buffers())
+        for name, buf in self.module.named_buffers():
+            if not self._is_norm_buffer(name):
+                buf.copy_(src_b[name])
+        if self._norms:
+            self._refresh_norm_stats(batch_size)
+
+    def _refresh_norm_stats(self, batch_size: int) -> None:
+        G = self.module
+        was_training = G.training
+        G.train()
+        G(G.sample_z(batch_size), G.sample_c(batch_size))
+        G.train(was_training)

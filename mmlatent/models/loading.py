@@ -8,11 +8,11 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.utils import import_modules_from_strings
 
 from ..registry import MODELS
 from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError, ConfigError
+from ..utils.image import first_line
 
 SAMPLE_MODELS = ('ema', 'orig')
 
@@ -32,13 +32,19 @@ def checkpoint_config(ckpt: dict, path: str,
                       config: Optional[str] = None) -> Config:
     """The config of a checkpoint: ``config`` if given, else the one
     stored in it."""
-    if config is not None:
-        return Config.fromfile(config)
     text = ckpt.get('meta', {}).get('cfg')
-    if not text:
+    if config is None and not text:
         raise CheckpointError(f"checkpoint '{path}' holds no config; pass "
                               'the training config with --config')
-    return Config.fromstring(text, file_format='.py')
+    try:
+        if config is not None:
+            return Config.fromfile(config)
+        return Config.fromstring(text, file_format='.py')
+    except ImportError as e:
+        raise ConfigError(
+            f"the config of '{path}' imports modules that are not on the "
+            f'Python path ({first_line(e).split(", the current")[0]}); add '
+            'their folder to PYTHONPATH') from e
 
 
 def load_model(path: str, *, config: Optional[str] = None,
@@ -50,9 +56,6 @@ def load_model(path: str, *, config: Optional[str] = None,
     """
     ckpt = load_checkpoint_file(path)
     cfg = checkpoint_config(ckpt, path, config)
-    imports = cfg.get('custom_imports')
-    if imports:
-        import_modules_from_strings(**imports)
     model = MODELS.build(cfg.model)
     state = ckpt.get('state_dict', ckpt)
     missing, unexpected = model.load_state_dict(state, strict=False)

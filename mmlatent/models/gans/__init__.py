@@ -1,5 +1,6 @@
 from .conditional import ConditionalGAN
 from .infogan import InfoGAN
+from .stylegan2 import StyleGAN2
 from .wgan_gp import WGANGP
 
-__all__ = ['ConditionalGAN', 'InfoGAN', 'WGANGP']
+__all__ = ['ConditionalGAN', 'InfoGAN', 'StyleGAN2', 'WGANGP']

@@ -15,3 +15,11 @@ __all__ = [
     'ContinuityRegularizer', 'continuity_penalty', 'GradientPenalty',
     'gradient_penalty', 'r1_penalty', 'InfoLoss', 'info_loss'
 ]
+from .stylegan2 import (PathLengthRegularizer, R1Regularizer,  # noqa: E402
+                        d_logistic_loss, lazy_adam, lazy_ratio,
+                        path_length_penalty, path_lengths)
+
+__all__ += [
+    'PathLengthRegularizer', 'R1Regularizer', 'd_logistic_loss', 'lazy_adam',
+    'lazy_ratio', 'path_length_penalty', 'path_lengths'
+]

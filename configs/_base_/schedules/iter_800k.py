@@ -1,0 +1,1 @@
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=800000)

@@ -1,0 +1,92 @@
+"""StyleGAN2 training (Karras et al. 2020): logistic loss, lazy R1, lazy
+path-length regularisation and style mixing.
+
+The lazily regularised networks need Adam's ``lr`` and ``betas`` scaled by
+``r = interval / (interval + 1)`` (``lr * r``, ``beta ** r``): code calls
+:func:`~mmlatent.models.losses.stylegan2.lazy_adam`; config files write
+the formula inline, e.g. ``d_ratio = 16 / 17`` then ``lr=0.0025 *
+d_ratio, betas=(0, 0.99**d_ratio)`` (and ``g_ratio = 4 / 5`` for G).
+"""
+from typing import Dict, Optional
+
+from mmengine.optim import OptimWrapperDict
+from torch import Tensor
+
+from ...registry import MODELS
+from ..base_gan import Losses, UnconditionalGAN
+from ..discriminators import stylegan2 as _d  # noqa: F401 (registers)
+from ..generators import stylegan2 as _g  # noqa: F401 (registers)
+from ..losses import stylegan2 as _l  # noqa: F401 (registers)
+from ..losses.stylegan2 import PathLengthRegularizer, R1Regularizer
+
+
+@MODELS.register_module()
+class StyleGAN2(UnconditionalGAN):
+    """StyleGAN2 with lazy regularisation.
+
+    Args:
+        generator, discriminator: network configs (StyleGAN2Generator /
+            StyleGAN2Discriminator).
+        gan_loss: adversarial loss (default NonSaturatingGANLoss: the
+            logistic D loss and non-saturating G loss).
+        r1_gamma: R1 weight gamma (0 disables), ``r1_interval``: R1 every
+            that many D steps, scaled by the interval.
+        pl_weight: path-length weight (0 disables), ``pl_interval``: every
+            that many G steps, ``pl_decay``: decay of ``pl_mean``,
+            ``pl_batch_shrink``: batch divisor of the path-length pass.
+        style_mixing_prob: probability of style mixing for the generated
+            images of both phases.
+        Other arguments as :class:`UnconditionalGAN`.
+    """
+
+    def __init__(self, generator: dict, discriminator: dict,
+                 gan_loss: Optional[dict] = None, r1_gamma: float = 10.0,
+                 r1_interval: int = 16, pl_weight: float = 2.0,
+                 pl_interval: int = 4, pl_decay: float = 0.01,
+                 pl_batch_shrink: int = 2, style_mixing_prob: float = 0.9,
+                 discriminator_steps: int = 1, generator_steps: int = 1,
+                 ema: Optional[dict] = None,
+                 continuity: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(generator, discriminator, gan_loss,
+                         discriminator_steps, generator_steps, ema,
+                         continuity, data_preprocessor, init_cfg)
+        self.r1 = R1Regularizer(r1_gamma, r1_interval)
+        self.path_length = PathLengthRegularizer(
+            pl_weight, pl_interval, pl_decay, pl_batch_shrink)
+        self.style_mixing_prob = style_mixing_prob
+
+    def d_regularizers(self, real: Tensor, fake: Tensor,
+                       c_real: Optional[Tensor], c_fake: Optional[Tensor],
+                       aux: Optional[dict], it: int) -> Losses:
+        """``r1`` every ``r1_interval`` D steps."""
+        if not self.r1.active(it):
+            return {}
+        D = lambda x: self.d_forward(x, c_real)[0]  # noqa: E731
+        return dict(r1=self.r1(D, real))
+
+    def g_regularizers(self, z: Tensor, c: Optional[Tensor], fake: Tensor,
+                       aux: Optional[dict], it: int) -> Losses:
+        """``pl`` every ``pl_interval`` G steps (plus the base terms)."""
+        losses = super().g_regularizers(z, c, fake, aux, it)
+        if self.path_length.active(it // self.discriminator_steps):
+            losses['pl'] = self.path_length_loss(z.shape[0])
+        return losses
+
+    def path_length_loss(self, n: int) -> Tensor:
+        """The path-length term on a fresh batch of ``n // shrink``."""
+        n = self.path_length.batch_size(n)
+        z, c = self.G.sample_z(n), self.fake_c(n)
+        img, ws = self.generator(z, c, return_ws=True)
+        return self.path_length(img, ws)
+
+    def continuity_forward_kwargs(self) -> dict:
+        """Constant noise and no style mixing along a continuity pair."""
+        return dict(noise_mode='const', style_mixing_prob=0.0)
+
+    def train_step(self, data: dict,
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """One training iteration with style mixing switched on."""
+        with self.G.style_mixing(self.style_mixing_prob):
+            return super().train_step(data, optim_wrapper)
