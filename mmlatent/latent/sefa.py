@@ -1,0 +1,162 @@
+"""Closed-form factorisation of latent semantics (SeFa, Shen & Zhou 2021).
+
+The first map applied to a latent code is affine, ``y = A w + b`` with
+``A`` [k, w_dim] (``G.direction_weights(layers)``: the first layer of a
+DCGAN, the style modulations of the chosen layers of a style generator).
+The unit directions ``n`` that change ``y`` most maximise ``|A n|^2``:
+the eigenvectors of ``A^T A``, i.e. the right singular vectors of ``A``,
+with eigenvalues the squared singular values.
+"""
+import hashlib
+import os
+import os.path as osp
+import tempfile
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+from torch import Tensor, nn
+
+from ..utils.errors import ConfigError
+
+CACHE_FORMAT = 'mmlatent.sefa/1'
+
+
+def sefa_directions(A: Tensor, *, normalize: bool = False
+                    ) -> Tuple[Tensor, Tensor]:
+    """Directions of largest change of ``A w``.
+
+    Args:
+        A: [k, w_dim] weight matrix.
+        normalize: scale each row of ``A`` to unit norm first (the
+            original SeFa code does this for StyleGAN style weights).
+
+    Returns:
+        directions [w_dim, w_dim], rows orthonormal (eigenvectors of A^T A),
+        and eigenvalues [w_dim] >= 0, both sorted by eigenvalue, largest
+        first. Computed in float64, returned in A's dtype.
+    """
+    if A.dim() != 2:
+        raise ConfigError(f'SeFa weights have shape {tuple(A.shape)}, '
+                          'expected a matrix [k, w_dim]')
+    A64 = A.detach().double()
+    if normalize:
+        A64 = A64 / A64.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    eigenvalues, vectors = torch.linalg.eigh(A64.t() @ A64)
+    order = eigenvalues.argsort(descending=True)
+    directions = vectors[:, order].t().contiguous()
+    return directions.to(A.dtype), eigenvalues[order].clamp_min(0).to(
+        A.dtype)
+
+
+def _fingerprint(A: Tensor) -> str:
+    data = A.detach().to('cpu', torch.float64).contiguous().numpy()
+    return hashlib.sha1(data.tobytes()).hexdigest()
+
+
+def _layer_list(layers: Optional[Sequence[int]]) -> Optional[list]:
+    return None if layers is None else [int(i) for i in layers]
+
+
+def _read_cache(path: str, key: dict) -> Optional[Tuple[Tensor, Tensor]]:
+    if not osp.isfile(path):
+        return None
+    try:
+        data = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception:  # an unreadable cache is recomputed, not fatal
+        return None
+    if not isinstance(data, dict) or data.get('format') != CACHE_FORMAT or \
+            any(data.get(k) != v for k, v in key.items()):
+        return None
+    return data['directions'], data['eigenvalues']
+
+
+def _write_cache(path: str, key: dict, directions: Tensor,
+                 eigenvalues: Tensor) -> None:
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    data = dict(key, format=CACHE_FORMAT, directions=directions.cpu(),
+                eigenvalues=eigenvalues.cpu())
+    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pt', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(data, f)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def load_or_compute(G: nn.Module, layers: Optional[Sequence[int]] = None,
+                    cache_path: Optional[str] = None, *,
+                    normalize: bool = False) -> Tuple[Tensor, Tensor]:
+    """SeFa directions and eigenvalues of ``G.direction_weights(layers)``.
+
+    With ``cache_path`` the result is read from / written to a
+    ``weights_only``-safe ``.pt`` file holding the directions, eigenvalues,
+    layers, weight shape, ``normalize`` and a hash of the weights; it is
+    recomputed when any of these differ (other layers, other checkpoint).
+    """
+    with torch.no_grad():
+        A = G.direction_weights(layers)
+    key = {'layers': _layer_list(layers), 'shape': list(A.shape),
+           'normalize': bool(normalize), 'weights_sha1': _fingerprint(A)}
+    cached = _read_cache(cache_path, key) if cache_path else None
+    if cached is not None:
+        return cached[0].to(A.device), cached[1].to(A.device)
+    directions, eigenvalues = sefa_directions(A, normalize=normalize)
+    if cache_path:
+        _write_cache(cache_path, key, directions, eigenvalues)
+    return directions, eigenvalues
+
+
+def select_directions(directions: Tensor,
+                      indices: Union[int, Sequence[int]]) -> Tensor:
+    """Rows ``indices`` of ``directions`` [D, w_dim]: [len(indices), w_dim]
+    (or [w_dim] for one int); an index out of range is a ConfigError."""
+    single = isinstance(indices, int)
+    idx = [indices] if single else [int(i) for i in indices]
+    num = directions.shape[0]
+    bad = [i for i in idx if not -num <= i < num]
+    if bad:
+        raise ConfigError(f'direction index {bad[0]} is out of range: there '
+                          f'are {num} directions (0..{num - 1})')
+    rows = directions[idx]
+    return rows[0] if single else rows
+
+
+def _layer_mask(num_ws: int, layers: Optional[Sequence[int]],
+                like: Tensor) -> Tensor:
+    if layers is None:
+        return torch.ones(num_ws, dtype=like.dtype, device=like.device)
+    bad = [i for i in layers if not 0 <= int(i) < num_ws]
+    if bad:
+        raise ConfigError(f'layer {bad[0]} is out of range: ws has {num_ws} '
+                          f'layers (0..{num_ws - 1})')
+    mask = torch.zeros(num_ws, dtype=like.dtype, device=like.device)
+    mask[[int(i) for i in layers]] = 1
+    return mask
+
+
+def edit_ws(ws: Tensor, direction: Tensor, degrees: Union[Sequence[float],
+                                                          Tensor], *,
+            layers: Optional[Sequence[int]] = None) -> Tensor:
+    """``ws + degree * direction`` on the chosen layers only.
+
+    Args:
+        ws: [N, num_ws, w_dim] codes.
+        direction: [w_dim] (usually a unit SeFa direction).
+        degrees: D step sizes.
+        layers: indices into ``num_ws`` to edit (None: all).
+
+    Returns:
+        [N, D, num_ws, w_dim]; layers not chosen equal ``ws``.
+    """
+    if ws.dim() != 3 or direction.shape != (ws.shape[2], ):
+        raise ConfigError(f'ws {tuple(ws.shape)} and direction '
+                          f'{tuple(direction.shape)} do not fit; expected '
+                          '[N, num_ws, w_dim] and [w_dim]')
+    degrees = torch.as_tensor(degrees, dtype=ws.dtype, device=ws.device)
+    mask = _layer_mask(ws.shape[1], layers, ws)
+    step = degrees.view(1, -1, 1, 1) * mask.view(1, 1, -1, 1) * \
+        direction.to(ws).view(1, 1, 1, -1)
+    return ws[:, None] + step

@@ -1,0 +1,136 @@
+"""Latent spaces (``z``, ``w``, ``w+``) and noise inputs, as the latent tools
+see them through the latent interface (DESIGN.md §3).
+
+=======  ==========================  =====================================
+space    latent shape                images
+=======  ==========================  =====================================
+``z``    [N, z_dim]                  ``synthesis(mapping(z, c))``
+``w``    [N, w_dim]                  ``synthesis(w broadcast to num_ws)``
+``w+``   [N, num_ws, w_dim]          ``synthesis(ws)``
+=======  ==========================  =====================================
+
+Noise inputs (style generators) are reached only through
+``G.noise_shapes() -> [(H, W), ...]`` (or ``G.make_noise(n, generator)``
+-> [[n, 1, H, W], ...]) and ``G.synthesis(ws, noise=[...],
+noise_mode=...)``, where given maps take precedence over ``noise_mode``; a
+generator with neither method has no noise input.
+"""
+import contextlib
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from ..utils.errors import ConfigError
+
+SPACES = ('z', 'w', 'w+')
+
+
+def check_space(space: str) -> str:
+    """Return ``space`` if it is one of ``z``, ``w``, ``w+``."""
+    if space not in SPACES:
+        raise ConfigError(f"space='{space}' is not one of {SPACES}; "
+                          "use 'z' for prior samples, 'w'/'w+' for codes")
+    return space
+
+
+def resolve_space(latent: Tensor, space: str) -> str:
+    """``'w'`` given as [N, num_ws, w_dim] means ``'w+'``."""
+    check_space(space)
+    return 'w+' if space == 'w' and latent.dim() == 3 else space
+
+
+def latent_size(G: nn.Module, space: str) -> Tuple[int, ...]:
+    """Shape of one latent of ``space`` for ``G`` (without the batch)."""
+    check_space(space)
+    if space == 'z':
+        return (G.z_dim, )
+    return (G.w_dim, ) if space == 'w' else (G.num_ws, G.w_dim)
+
+
+def check_latent(G: nn.Module, latent: Tensor, space: str) -> None:
+    """Raise ConfigError unless ``latent`` is [N, *latent_size(G, space)]."""
+    size = latent_size(G, space)
+    if not torch.is_tensor(latent) or tuple(latent.shape[1:]) != size \
+            or latent.dim() != len(size) + 1:
+        got = tuple(latent.shape) if torch.is_tensor(latent) else \
+            type(latent).__name__
+        raise ConfigError(
+            f"a '{space}' latent has shape {got}, expected (N, "
+            f"{', '.join(map(str, size))}) for {type(G).__name__}; pass "
+            'codes of that space or change space=')
+
+
+def broadcast_w(G: nn.Module, w: Tensor) -> Tensor:
+    """``ws`` [N, num_ws, w_dim] from ``w`` [N, w_dim] (same w per layer)."""
+    return w[:, None, :].expand(-1, G.num_ws, -1)
+
+
+def ws_of(G: nn.Module, latent: Tensor, *, space: str,
+          c: Optional[Tensor] = None) -> Tensor:
+    """``ws`` [N, num_ws, w_dim] for a latent of ``space`` (differentiable).
+
+    ``c`` is used only in z space (``mapping(z, c)``); w codes already
+    hold it.
+    """
+    space = resolve_space(latent, space)
+    check_latent(G, latent, space)
+    if space == 'z':
+        return G.mapping(latent, c)
+    return broadcast_w(G, latent) if space == 'w' else latent
+
+
+def repeat_c(c: Optional[Tensor], repeats: int) -> Optional[Tensor]:
+    """``c`` [N, c_dim] -> [N * repeats, c_dim] (each row ``repeats``
+    times, in order), or None."""
+    return None if c is None else c.repeat_interleave(repeats, 0)
+
+
+def noise_shapes(G: nn.Module) -> List[Tuple[int, int]]:
+    """(H, W) of each noise input of ``G`` in synthesis order; [] if none.
+
+    Read from ``G.noise_shapes()`` or, failing that, from the maps of
+    ``G.make_noise(1, generator)`` (drawn from a private generator, so the
+    global random state is untouched).
+    """
+    if hasattr(G, 'noise_shapes'):
+        return [tuple(s) for s in G.noise_shapes()]
+    if hasattr(G, 'make_noise'):
+        rng = torch.Generator(device=model_device(G))
+        return [tuple(v.shape[2:]) for v in G.make_noise(1, generator=rng)]
+    return []
+
+
+def default_synthesis_kwargs(G: nn.Module,
+                             synthesis_kwargs: Optional[Dict] = None
+                             ) -> Dict:
+    """``synthesis_kwargs`` or, when None, fixed noise for style generators
+    (``noise_mode='const'``) and nothing for the others."""
+    if synthesis_kwargs is not None:
+        return dict(synthesis_kwargs)
+    return {'noise_mode': 'const'} if G.has_w_space else {}
+
+
+def model_device(G: nn.Module) -> torch.device:
+    """Device of the first parameter or buffer of ``G`` (CPU if none)."""
+    for t in list(G.parameters()) + list(G.buffers()):
+        return t.device
+    return torch.device('cpu')
+
+
+@contextlib.contextmanager
+def frozen(G: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode and ``requires_grad=False`` on G's parameters while inside;
+    both restored on exit. Eval mode makes BatchNorm use its running
+    statistics, so every image depends on its own latent only."""
+    training = G.training
+    flags = [(p, p.requires_grad) for p in G.parameters()]
+    G.eval()
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield G
+    finally:
+        G.train(training)
+        for p, flag in flags:
+            p.requires_grad_(flag)
