@@ -9,7 +9,9 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 
-from .registry import RUNNERS
+from mmengine.utils import import_modules_from_strings
+
+from .registry import DATASETS, HOOKS, MODELS, RUNNERS
 from .utils.errors import ConfigError
 from .utils.image import first_line
 
@@ -79,9 +81,28 @@ def init_cpu_distributed(cfg: Config) -> None:
         dist.init_process_group(backend='gloo')
 
 
+def validate_config(cfg: Config) -> None:
+    """Reject unknown types and misspelled keys of the model, the dataset
+    and the custom hooks with one-line errors before anything is built.
+
+    (mmengine's Runner builds these through its root registries, whose
+    errors are multi-line tracebacks.)"""
+    from .utils.build import check_cfg_keys
+    check_cfg_keys(cfg.model, MODELS)
+    dataset = cfg.get('train_dataloader', {}).get('dataset')
+    if isinstance(dataset, dict):
+        check_cfg_keys(dataset, DATASETS)
+    for hook in cfg.get('custom_hooks', []):
+        check_cfg_keys(hook, HOOKS)
+
+
 def build_runner(cfg: Config):
     """The runner named by ``runner_type`` (LatentRunner by default)."""
     import mmlatent.engine  # noqa: F401 (registers the runner)
+    imports = cfg.get('custom_imports')
+    if imports:
+        import_modules_from_strings(**imports)
+    validate_config(cfg)
     cfg.setdefault('runner_type', 'LatentRunner')
     return RUNNERS.build(cfg)
 

@@ -44,6 +44,7 @@ def check_cfg_keys(cfg: dict, registry: Registry) -> None:
     obj_type = cfg.get('type')
     if not isinstance(obj_type, str):
         return
+    registry.import_from_location()
     obj_cls = registry.get(obj_type)
     if obj_cls is None:
         known = [k for r in _registry_chain(registry) for k in r.module_dict]
@@ -69,7 +70,6 @@ def _registry_chain(registry: Registry):
 
 def _check(cfg, registry: Registry, default_args) -> None:
     if isinstance(cfg, dict):
-        registry.import_from_location()
         check_cfg_keys({**cfg, **(default_args or {})}, registry)
 
 

@@ -9,13 +9,14 @@ import textwrap
 import pytest
 import torch
 
-from conftest import ROOT, config_path, make_cfg, train
+from helpers import ROOT, config_path, make_cfg, train
 from mmlatent.utils.checkpoint import load_checkpoint_file
 from mmlatent.utils.errors import NonFiniteLossError
 
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 FAMILIES = [
     'dcgan/dcgan_continuity_shapes-32x32.py',
+    'stylegan2/stylegan2_small_shapes-32x32.py',
     'dcgan/dcgan_vanilla_digits-32x32.py',
     'wgangp/wgangp_small_shapes-32x32.py',
     'cgan/cgan_dcgan_digits-32x32.py',
@@ -105,10 +106,10 @@ def state(path):
 
 @pytest.mark.parametrize('rel', FAMILIES)
 def test_each_config_family_trains_and_writes_outputs(rel, tmp_path):
-    runner = train(make_cfg(rel, tmp_path,
-                            default_hooks__checkpoint__interval=4))
-    assert runner.iter == 4
-    ckpt = load_checkpoint_file(str(tmp_path / 'iter_4.pth'))
+    runner = train(make_cfg(rel, tmp_path, train_cfg__max_iters=6,
+                            default_hooks__checkpoint__interval=6))
+    assert runner.iter == 6
+    ckpt = load_checkpoint_file(str(tmp_path / 'iter_6.pth'))
     assert {'meta', 'state_dict', 'optimizer', 'message_hub'} <= set(ckpt)
     assert 'generator_ema.steps' in ckpt['state_dict']
     assert "type='" in ckpt['meta']['cfg']  # the resolved config travels
@@ -197,7 +198,8 @@ def test_custom_imports_registers_user_modules_next_to_the_config(
     assert "type='UserGANLoss'" in ckpt['meta']['cfg']
 
 
-def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path):
+def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path,
+                                                         monkeypatch):
     cfg = user_config(tmp_path, 'dict(type="WeightsSumHook")')
     torchrun = [sys.executable, '-m', 'torch.distributed.run',
                 '--nproc_per_node', '2', '--master_port', '29533']
@@ -210,6 +212,7 @@ def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path):
     assert s0 == s1
     # the checkpoint has the keys of a single-process run
     from mmlatent.models.loading import load_model
+    monkeypatch.syspath_prepend(str(tmp_path))  # the config's user module
     model, _, meta = load_model(str(tmp_path / 'wd' / 'iter_6.pth'))
     assert meta['iter'] == 6 and not any(
         '.module.' in k and not k.startswith('generator_ema.module.')

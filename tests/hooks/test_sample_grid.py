@@ -57,7 +57,7 @@ def test_pick_generator_prefers_averaged_ema():
 
 
 def test_hook_writes_grids(tmp_path):
-    from conftest import make_cfg, train
+    from helpers import make_cfg, train
     train(make_cfg('cgan/cgan_dcgan_digits-32x32.py', tmp_path,
                    custom_hooks=[dict(type='SampleGridHook', interval=2,
                                       num_samples=16)]))

@@ -1,0 +1,63 @@
+"""Shared test helpers: tiny configs, in-process training runs and small
+checkpoints from 2-iteration runs of every model family."""
+import itertools
+import os
+import os.path as osp
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+_run_ids = itertools.count()
+
+#: --cfg-options that shrink any config to a few fast iterations.
+TINY = {
+    'train_cfg.max_iters': 4,
+    'default_hooks.logger.interval': 1,
+    'default_hooks.checkpoint.interval': 2,
+    'train_dataloader.batch_size': 8,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+}
+
+#: A config of each generator family, for tiny checkpoints.
+FAMILY_CONFIGS = {
+    'dcgan': 'dcgan/dcgan_continuity_shapes-32x32.py',
+    'wgangp': 'wgangp/wgangp_small_shapes-32x32.py',
+    'cgan': 'cgan/cgan_dcgan_shapes-32x32.py',
+    'infogan': 'infogan/infogan_dcgan_shapes-32x32.py',
+    'stylegan2': 'stylegan2/stylegan2_small_shapes-32x32.py',
+}
+
+
+def config_path(rel: str) -> str:
+    return osp.join(ROOT, 'configs', rel)
+
+
+def make_cfg(rel: str, work_dir: str, **options):
+    """Load a config with TINY and ``options`` merged (``a__b`` means
+    ``a.b``), ready for a run in ``work_dir``."""
+    from mmlatent.training import load_config, prepare_config
+    opts = dict(TINY)
+    opts.update({k.replace('__', '.'): v for k, v in options.items()})
+    path = config_path(rel)
+    cfg = load_config(path, opts)
+    cfg = prepare_config(cfg, config_path=path, work_dir=str(work_dir))
+    cfg.experiment_name = f'test_{os.getpid()}_{next(_run_ids)}'
+    return cfg
+
+
+def train(cfg):
+    """Build and run a runner in-process; returns the runner."""
+    from mmlatent.training import build_runner
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+def tiny_checkpoint(family: str, work_dir: str, iters: int = 2) -> str:
+    """Train ``family`` for ``iters`` iterations without hooks that write
+    images; returns the path of the final checkpoint."""
+    cfg = make_cfg(FAMILY_CONFIGS[family], work_dir,
+                   train_cfg__max_iters=iters,
+                   default_hooks__checkpoint__interval=iters,
+                   custom_hooks=[dict(type='IterationSeedHook')])
+    train(cfg)
+    return osp.join(str(work_dir), f'iter_{iters}.pth')
