@@ -71,3 +71,9 @@ VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
                        locations=['mmlatent.engine'])
 LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS,
                           locations=['mmlatent.engine'])
+#: Attribute scorers (image -> named scores) for controllable generation.
+SCORERS = Registry('scorer', build_func=build_checked,
+                   locations=['mmlatent.control'])
+#: Feature extractors (image -> feature vectors) for distribution metrics.
+FEATURE_EXTRACTORS = Registry('feature extractor', build_func=build_checked,
+                              locations=['mmlatent.evaluation'])

@@ -1,0 +1,141 @@
+"""What every app shares: the common options, loading the generator a
+checkpoint holds, the condition ``c`` from ``--label`` / ``--con``, seeds,
+devices and progress bars. Apps stay thin: parse, load, call one library
+function, save."""
+import argparse
+import os
+import sys
+from typing import Iterable, Optional
+
+import torch
+from tqdm import tqdm
+
+from ..models.loading import LoadedGenerator, load_generator
+from .errors import ConfigError
+
+COMMON_EPILOG = """common options:
+  CKPT                  an mmlatent checkpoint (tools/train.py or
+                        tools/convert_checkpoint.py); its config travels
+                        inside, --config overrides it
+  --sample-model        ema (default: the EMA generator when the checkpoint
+                        holds averaged EMA weights, else the original) or
+                        orig; the app prints which one it used
+  --label / --con       the condition of conditional GANs (class) and
+                        InfoGAN (categorical codes, continuous codes in
+                        [-1, 1]); drawn from --seed when not given
+"""
+
+
+def add_common_args(p: argparse.ArgumentParser, *,
+                    checkpoint: bool = True) -> None:
+    """Checkpoint, --config, --device, --seed, --out-dir, --sample-model,
+    --label, --con."""
+    if checkpoint:
+        p.add_argument('checkpoint', metavar='CKPT',
+                       help='checkpoint file (.pth)')
+    p.add_argument('--config', help='config overriding the one stored in '
+                   'the checkpoint')
+    p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'],
+                   help='device to run on (default: cpu)')
+    p.add_argument('--seed', type=int, default=0,
+                   help='random seed; the same seed gives the same output')
+    p.add_argument('--out-dir', '-o', default='outputs',
+                   help='output folder (created; default: outputs)')
+    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
+                   help='ema (if averaged weights exist) or orig')
+    p.add_argument('--label', type=int, nargs='+', metavar='K',
+                   help='class / categorical code(s) for conditional GANs '
+                   'and InfoGAN')
+    p.add_argument('--con', type=float, nargs='+', metavar='V',
+                   help="InfoGAN's continuous codes, in [-1, 1]")
+
+
+def check_device(device: str) -> str:
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise ConfigError('--device cuda but no CUDA device is available; '
+                          'use --device cpu')
+    return device
+
+
+def load_app_generator(args: argparse.Namespace,
+                       quiet: bool = False) -> LoadedGenerator:
+    """The generator of ``args.checkpoint`` on ``args.device``; prints which
+    one (EMA or original) is used."""
+    loaded = load_generator(args.checkpoint, config=args.config,
+                            sample_model=args.sample_model,
+                            device=check_device(args.device))
+    if not quiet:
+        print(f'{os.path.basename(args.checkpoint)}: {loaded.message}',
+              file=sys.stderr)
+    return loaded
+
+
+def rng(args: argparse.Namespace) -> torch.Generator:
+    """A torch.Generator on ``args.device`` seeded with ``args.seed``."""
+    return torch.Generator(device=args.device).manual_seed(args.seed)
+
+
+def condition(G, n: int, args: argparse.Namespace,
+              generator: Optional[torch.Generator] = None
+              ) -> Optional[torch.Tensor]:
+    """``c`` [n, c_dim] from --label / --con, drawn from the code prior for
+    the codes not given; None for unconditional generators."""
+    label, con = getattr(args, 'label', None), getattr(args, 'con', None)
+    if G.c_dim == 0:
+        if label or con:
+            raise ConfigError('--label / --con given but the generator is '
+                              'unconditional; drop them')
+        return None
+    codes = G.codes
+    c = G.sample_c(n, generator)
+    if label is not None:
+        if len(label) != len(codes.cat_dims):
+            raise ConfigError(f'--label takes {len(codes.cat_dims)} value(s) '
+                              f'(categorical codes of sizes {codes.cat_dims})'
+                              f', got {len(label)}')
+        labels = torch.tensor(label, device=c.device)[None].expand(n, -1)
+        c[:, :sum(codes.cat_dims)] = G.make_c(labels, n=n)[
+            :, :sum(codes.cat_dims)]
+    if con is not None:
+        if len(con) != codes.con_dim:
+            raise ConfigError(f'--con takes {codes.con_dim} value(s), got '
+                              f'{len(con)}')
+        c[:, sum(codes.cat_dims):] = torch.tensor(con, device=c.device)
+    return c
+
+
+def progress(iterable: Iterable, *, total: Optional[int] = None,
+             desc: str = '', enable: bool = True):
+    """A progress bar on stderr (hidden when stderr is not a terminal and
+    MMLATENT_PROGRESS is not set)."""
+    show = enable and (sys.stderr.isatty() or os.environ.get(
+        'MMLATENT_PROGRESS'))
+    return tqdm(iterable, total=total, desc=desc, disable=not show,
+                file=sys.stderr)
+
+
+def out_dir(path: str) -> str:
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def parse_kv(pairs: Optional[Iterable[str]]) -> dict:
+    """``['truncation_psi=0.7', 'noise_mode=const']`` -> dict with numbers
+    parsed; one-line error for a malformed pair."""
+    out = {}
+    for pair in pairs or []:
+        if '=' not in pair:
+            raise ConfigError(f"'{pair}' is not KEY=VALUE, e.g. "
+                              'truncation_psi=0.7')
+        key, value = pair.split('=', 1)
+        out[key] = _number(value)
+    return out
+
+
+def _number(value: str):
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
