@@ -34,7 +34,7 @@ RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS,
                    locations=['mmlatent.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['mmlatent.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, build_func=build_checked,
-                 locations=['mmlatent.hooks'])
+                 locations=['mmlatent.hooks', 'mmlatent.engine'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS,
                     build_func=build_checked,
                     locations=['mmlatent.datasets'])

@@ -1,16 +1,8 @@
 # StyleGAN2 config-f on your own face folder (e.g. FFHQ) at 1024 px, for
 # GPUs: torchrun --nproc_per_node 8 tools/train.py THIS --launcher pytorch
 #   --cfg-options train_dataloader.dataset.root=/data/ffhq
-_base_ = [
-    '../_base_/models/stylegan2-1024x1024.py',
-    '../_base_/datasets/image_folder-64x64.py',
-    '../_base_/schedules/iter_800k.py', '../_base_/default_runtime.py'
-]
-train_dataloader = dict(
-    batch_size=4, num_workers=4,
-    dataset=dict(root='data/ffhq', resolution=1024, labels='none', xflip=True))
-default_hooks = dict(checkpoint=dict(interval=10000))
-custom_hooks = [
-    dict(type='IterationSeedHook'),
-    dict(type='SampleGridHook', interval=5000, num_samples=16),
-]
+_base_ = ['./stylegan2_config-f_ffhq-256x256.py']
+model = dict(
+    generator=dict(resolution=1024), discriminator=dict(resolution=1024),
+    r1_gamma=10.0)
+train_dataloader = dict(dataset=dict(resolution=1024))

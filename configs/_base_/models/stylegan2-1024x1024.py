@@ -1,21 +1,5 @@
-# StyleGAN2 config-f widths (NVIDIA): z, w 512, mapping 8 x 512, channels
-# min(32768 // res, 512), R1 gamma 1 at 1024 px: gamma 10 (config-f).
-d_ratio = 16 / 17
-g_ratio = 4 / 5
+# StyleGAN2 config-f at 1024 px: R1 gamma 10 (NVIDIA's config-f setting).
+_base_ = ['./stylegan2-256x256.py']
 model = dict(
-    type='StyleGAN2',
-    generator=dict(type='StyleGAN2Generator', resolution=1024, z_dim=512,
-                   w_dim=512, mapping_layers=8, channel_base=32768,
-                   channel_max=512),
-    discriminator=dict(type='StyleGAN2Discriminator', resolution=1024,
-                       channel_base=32768, channel_max=512),
-    r1_gamma=10.0,
-    ema=dict(half_life_images=10000),
-)
-optim_wrapper = dict(
-    constructor='GANOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=0.002 * g_ratio,
-                                  betas=(0.0, 0.99**g_ratio), eps=1e-8)),
-    discriminator=dict(optimizer=dict(type='Adam', lr=0.002 * d_ratio,
-                                      betas=(0.0, 0.99**d_ratio), eps=1e-8)),
-)
+    generator=dict(resolution=1024), discriminator=dict(resolution=1024),
+    r1_gamma=10.0)
