@@ -100,6 +100,13 @@ def cli(*args, cwd=ROOT, env=None, launcher=None, timeout=240):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def state(path):
     return load_checkpoint_file(str(path))['state_dict']
 
@@ -198,11 +205,15 @@ def test_custom_imports_registers_user_modules_next_to_the_config(
     assert "type='UserGANLoss'" in ckpt['meta']['cfg']
 
 
+@pytest.mark.parametrize('base', ['dcgan/dcgan_continuity_shapes-32x32.py',
+                                  'stylegan2/stylegan2_small_shapes-32x32.py'])
 def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path,
-                                                         monkeypatch):
-    cfg = user_config(tmp_path, 'dict(type="WeightsSumHook")')
+                                                         monkeypatch, base):
+    # StyleGAN2 runs R1 and the path-length term (two G passes before one
+    # backward) at iteration 0 and 4.
+    cfg = user_config(tmp_path, 'dict(type="WeightsSumHook")', base=base)
     torchrun = [sys.executable, '-m', 'torch.distributed.run',
-                '--nproc_per_node', '2', '--master_port', '29533']
+                '--nproc_per_node', '2', '--master_port', str(free_port())]
     r = cli(cfg, '--launcher', 'pytorch', '--work-dir', str(tmp_path / 'wd'),
             '--cfg-options', *FAST, launcher=torchrun, timeout=400)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
