@@ -17,6 +17,7 @@ setup(
         'numpy',
         'scipy',
         'lpips>=0.1.4',
+        'pytorch-fid>=0.3.0',
         'opencv-python>=4.5',
         'scikit-learn>=1.2',
         'imageio>=2.30',

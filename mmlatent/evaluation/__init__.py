@@ -1,0 +1,34 @@
+"""Metrics of generators and their latent spaces (see metric.py for the
+streaming interface and evaluator.py for the driver)."""
+from .continuity import ContinuityMetric, continuity_of
+from .directions import (DirectionOrthogonality, OutsideEnergy,
+                         load_directions, orthogonality, shape_box_masks)
+from .disentanglement import DCI, MIG, dci, mig
+from .evaluator import (build_metric, evaluate_generator, format_table,
+                        jsonable, real_images)
+from .factors import FactorMetric
+from .features import (FeatureExtractor, InceptionV3, PixelFeatures,
+                       ShapesFeatureNet, build_extractor, inception_path)
+from .frechet import (FrechetDistance, KernelDistance, frechet_distance,
+                      kernel_distance)
+from .metric import GenerativeMetric
+from .ppl import PerceptualPathLength
+from .precision_recall import PrecisionRecall, precision_recall
+from .presets import METRIC_NAMES, metric_configs, parse_features
+from .shapes_net import (ShapesNet, load_shapes_net, save_shapes_net,
+                         train_shapes_net)
+from .validity import ShapesValidity
+
+__all__ = [
+    'ContinuityMetric', 'continuity_of', 'DirectionOrthogonality',
+    'OutsideEnergy', 'load_directions', 'orthogonality', 'shape_box_masks',
+    'DCI', 'MIG', 'dci', 'mig', 'build_metric', 'evaluate_generator',
+    'format_table', 'jsonable', 'real_images', 'FactorMetric',
+    'FeatureExtractor', 'InceptionV3', 'PixelFeatures', 'ShapesFeatureNet',
+    'build_extractor', 'inception_path', 'FrechetDistance', 'KernelDistance',
+    'frechet_distance', 'kernel_distance', 'GenerativeMetric',
+    'PerceptualPathLength', 'PrecisionRecall', 'precision_recall',
+    'METRIC_NAMES', 'metric_configs', 'parse_features', 'ShapesNet',
+    'load_shapes_net', 'save_shapes_net', 'train_shapes_net',
+    'ShapesValidity'
+]
