@@ -20,7 +20,8 @@ from torch import Tensor, nn
 from ..utils.errors import ConfigError
 from .interpolation import render
 from .regions import PRESET_REGIONS, parse_region, region_mask  # noqa: F401
-from .spaces import check_latent, repeat_c, resolve_space
+from .spaces import check_latent, default_synthesis_kwargs, repeat_c, \
+    resolve_space
 
 logger = logging.getLogger(__name__)
 _TINY = 1e-30
@@ -58,8 +59,16 @@ def global_directions(J: Tensor) -> Tuple[Tensor, Tensor]:
         singular values [d] (root of the mean eigenvalues), descending.
     """
     J = _as_points(J)
-    values, V = _eig_desc(_gram(J) / J.shape[0])
-    return V.to(J.dtype), values.sqrt().to(J.dtype)
+    return global_directions_from_gram(_gram(J) / J.shape[0],
+                                       dtype=J.dtype)
+
+
+def global_directions_from_gram(gram: Tensor, *,
+                                dtype: torch.dtype = torch.float32
+                                ) -> Tuple[Tensor, Tensor]:
+    """:func:`global_directions` from the (mean) ``J^T J`` [d, d]."""
+    values, V = _eig_desc(gram.double())
+    return V.to(dtype), values.sqrt().to(dtype)
 
 
 def _row_mask(mask: Tensor, out: int) -> Tensor:
@@ -97,11 +106,11 @@ class LocalDirections:
     message: str
 
 
-def _nothing(d: int, J: Tensor, null_dim: int,
+def _nothing(d: int, like: Tensor, null_dim: int,
              message: str) -> LocalDirections:
     logger.warning(message)
-    empty = J.new_zeros(0)
-    return LocalDirections(J.new_zeros(0, d), empty, empty, null_dim,
+    empty = like.new_zeros(0)
+    return LocalDirections(like.new_zeros(0, d), empty, empty, null_dim,
                            message)
 
 
@@ -113,6 +122,11 @@ def _null_space(G_bg: Tensor, rows: int, relax: float,
     tol = float(s[0]) * max(rows, G_bg.shape[0]) * torch.finfo(dtype).eps
     threshold = max(relax * float(s[0]), tol)
     return V[s <= threshold], threshold
+
+
+def _more(relax: float) -> float:
+    """A larger relax to suggest."""
+    return 0.05 if relax < 0.05 else min(1.0, round(2 * relax, 3))
 
 
 def _check_relax(relax: float, num: Optional[int]) -> None:
@@ -145,26 +159,45 @@ def local_directions(J: Tensor, region_mask: Tensor, *, relax: float = 0.0,
     """
     _check_relax(relax, num)
     J3 = _as_points(J)
-    d = J3.shape[2]
     J_r, J_bg = split_rows(J3, region_mask)
-    if J_r.shape[1] == 0:
-        return _nothing(d, J3, 0, 'region is empty: no pixel is selected; '
-                        'give a region inside the image')
-    G_r, G_bg = _gram(J_r), _gram(J_bg)
-    null, threshold = _null_space(G_bg, J_bg.shape[1] * J3.shape[0], relax,
-                                  J3.dtype)
+    return local_directions_from_grams(
+        _gram(J_r), _gram(J_bg), region_rows=J_r.shape[1] * J3.shape[0],
+        background_rows=J_bg.shape[1] * J3.shape[0], relax=relax, num=num,
+        dtype=J3.dtype)
+
+
+def local_directions_from_grams(G_r: Tensor, G_bg: Tensor, *,
+                                region_rows: int, background_rows: int,
+                                relax: float = 0.0,
+                                num: Optional[int] = None,
+                                dtype: torch.dtype = torch.float32
+                                ) -> LocalDirections:
+    """:func:`local_directions` from ``G_r = J_r^T J_r`` and
+    ``G_bg = J_bg^T J_bg`` [d, d] (summed over points, float64), so that
+    Jacobians at many points need not be held at once. ``region_rows`` /
+    ``background_rows``: how many rows of J went into each (the numerical
+    tolerance depends on them); ``dtype``: of the returned tensors."""
+    _check_relax(relax, num)
+    d = G_r.shape[0]
+    like = G_r.new_zeros(0, dtype=dtype)
+    if region_rows == 0:
+        return _nothing(d, like, 0, 'region is empty: no pixel is '
+                        'selected; give a region inside the image')
+    null, threshold = _null_space(G_bg.double(), max(background_rows, 1),
+                                  relax, dtype)
     if null.shape[0] == 0:
-        return _nothing(d, J3, 0, (
+        return _nothing(d, like, 0, (
             f'background has full rank {d} (no singular value <= '
             f'{threshold:.3g}): no direction leaves it unchanged; raise '
-            f'relax (now {relax}, e.g. 0.05) to allow small changes'))
-    found = _in_null_space(null, G_r, G_bg, num)
+            f'relax (now {relax}, e.g. {_more(relax)}) to allow small '
+            'changes'))
+    found = _in_null_space(null, G_r.double(), G_bg.double(), num)
     if found is None:
-        return _nothing(d, J3, null.shape[0], (
+        return _nothing(d, like, null.shape[0], (
             f'the {null.shape[0]}-d null space of the background does not '
             f'change the region; raise relax (now {relax}) or grow the '
             'region'))
-    V, fraction, gain = (t.to(J3.dtype) for t in found)
+    V, fraction, gain = (t.to(dtype) for t in found)
     message = (f'{V.shape[0]} local directions from a {null.shape[0]}-d '
                f'background null space (relax={relax})')
     return LocalDirections(V, fraction, gain, null.shape[0], message)
@@ -186,6 +219,16 @@ def _in_null_space(null: Tensor, G_r: Tensor, G_bg: Tensor,
     return V, bg / total.clamp_min(_TINY), gains[keep][:num].sqrt()
 
 
+def _repeat_noise(kwargs: Dict, n: int, repeats: int) -> Dict:
+    """Per-code noise maps [n, 1, H, W] repeated for each mutation."""
+    noise = kwargs.get('noise')
+    if noise is None or not all(v is not None and v.shape[0] == n
+                                for v in noise):
+        return kwargs
+    return {**kwargs, 'noise': [v.repeat_interleave(repeats, 0)
+                                for v in noise]}
+
+
 def mutate(G: nn.Module, latent: Tensor, directions: Tensor,
            deltas: Union[Sequence[float], Tensor], *, space: str = 'z',
            c: Optional[Tensor] = None,
@@ -199,6 +242,8 @@ def mutate(G: nn.Module, latent: Tensor, directions: Tensor,
         directions: [k, d] with d the flattened latent size (as in
             :func:`~mmlatent.latent.jacobian.generator_jacobian`).
         deltas: D step sizes.
+        synthesis_kwargs: passed to ``G.synthesis`` (default: fixed noise);
+            per-code noise maps [N, 1, H, W] follow their code.
 
     Returns:
         [N, k, D, C, H, W] on the CPU, rendered in batches without
@@ -217,8 +262,10 @@ def mutate(G: nn.Module, latent: Tensor, directions: Tensor,
     codes = latent.flatten(1)[:, None, None] + deltas.view(1, 1, D, 1) * \
         directions.to(latent)[None, :, None]
     codes = codes.reshape(n * k * D, *latent.shape[1:])
+    kwargs = _repeat_noise(default_synthesis_kwargs(G, synthesis_kwargs), n,
+                           k * D)
     images = render(G, codes, space=space, c=repeat_c(c, k * D),
-                    batch_size=batch_size, synthesis_kwargs=synthesis_kwargs)
+                    batch_size=batch_size, synthesis_kwargs=kwargs)
     return images.view(n, k, D, *images.shape[1:])
 
 

@@ -143,6 +143,7 @@ def _batch_kwargs(kwargs: Dict, part: slice, n: int) -> Dict:
 def render(G: nn.Module, latents: Tensor, *, space: str = 'z',
            c: Optional[Tensor] = None, batch_size: int = 16,
            synthesis_kwargs: Optional[Dict] = None,
+           mapping_kwargs: Optional[Dict] = None,
            progress: bool = False) -> Tensor:
     """Images of many codes, in batches, without gradients: [M, C, H, W] on
     the CPU.
@@ -151,7 +152,8 @@ def render(G: nn.Module, latents: Tensor, *, space: str = 'z',
     for conditional generators), w [M, w_dim] or W+ [M, num_ws, w_dim]
     (synthesis only). ``synthesis_kwargs`` default to fixed noise for style
     generators (``noise_mode='const'``); noise maps given as [M, 1, H, W]
-    are sliced per batch. G runs in eval mode (restored afterwards).
+    are sliced per batch. ``mapping_kwargs`` (e.g. ``truncation_psi``) go
+    to ``G.mapping`` of z codes. G runs in eval mode (restored afterwards).
     """
     space = resolve_space(latents, space)
     check_latent(G, latents, space)
@@ -160,7 +162,8 @@ def render(G: nn.Module, latents: Tensor, *, space: str = 'z',
     with torch.no_grad(), frozen(G):
         for part in batch_ranges(n, batch_size, progress):
             cc = None if c is None else c[part].to(device)
-            ws = ws_of(G, latents[part].to(device), space=space, c=cc)
+            ws = ws_of(G, latents[part].to(device), space=space, c=cc,
+                       mapping_kwargs=mapping_kwargs)
             img = G.synthesis(ws, **_batch_kwargs(kwargs, part, n))
             images.append(img.cpu())
     return torch.cat(images)

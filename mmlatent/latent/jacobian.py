@@ -13,6 +13,7 @@ restored afterwards) and their random noise must be fixed: style
 generators get ``noise_mode='const'`` unless ``synthesis_kwargs`` says
 otherwise.
 """
+import warnings
 from typing import Callable, Dict, Optional
 
 import torch
@@ -70,7 +71,11 @@ def jacobian(f: Callable[[Tensor], Tensor], x: Tensor, *,
     chunk = _check_chunk(chunk_size, d)
     eye = torch.eye(d, dtype=x.dtype, device=x.device)
     x = x.detach()
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch registers its jvp decompositions with torch.jit.script on
+        # first use, which warns that TorchScript is deprecated
+        warnings.filterwarnings('ignore', message='.*torch.jit.script',
+                                category=FutureWarning)
         parts = [_columns(f, x, eye[start:start + chunk])
                  for start in range(0, d, chunk)]
     return torch.cat(parts).permute(1, 2, 0)

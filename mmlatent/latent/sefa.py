@@ -96,17 +96,74 @@ def load_or_compute(G: nn.Module, layers: Optional[Sequence[int]] = None,
     layers, weight shape, ``normalize`` and a hash of the weights; it is
     recomputed when any of these differ (other layers, other checkpoint).
     """
+    directions, eigenvalues, _ = cached_directions(
+        G, layers, cache_path, normalize=normalize)
+    return directions, eigenvalues
+
+
+def cached_directions(G: nn.Module, layers: Optional[Sequence[int]] = None,
+                      cache_path: Optional[str] = None, *,
+                      normalize: bool = False
+                      ) -> Tuple[Tensor, Tensor, str]:
+    """:func:`load_or_compute` that also says where the result came from:
+    ``'read'`` (a matching cache), ``'computed'`` (no cache path),
+    ``'cached'`` (computed and written) or ``'not cached: <why>'`` (the
+    cache could not be written, e.g. a read-only folder)."""
     with torch.no_grad():
         A = G.direction_weights(layers)
     key = {'layers': _layer_list(layers), 'shape': list(A.shape),
            'normalize': bool(normalize), 'weights_sha1': _fingerprint(A)}
     cached = _read_cache(cache_path, key) if cache_path else None
     if cached is not None:
-        return cached[0].to(A.device), cached[1].to(A.device)
+        return cached[0].to(A.device), cached[1].to(A.device), 'read'
     directions, eigenvalues = sefa_directions(A, normalize=normalize)
+    status = 'computed'
     if cache_path:
-        _write_cache(cache_path, key, directions, eigenvalues)
-    return directions, eigenvalues
+        try:
+            _write_cache(cache_path, key, directions, eigenvalues)
+            status = 'cached'
+        except OSError as e:
+            status = f'not cached: {e.strerror or e}'
+    return directions, eigenvalues, status
+
+
+def default_cache_path(checkpoint: str, *, which: str,
+                       layers: Optional[Sequence[int]] = None,
+                       normalize: bool = False) -> str:
+    """``<checkpoint stem>_sefa-<ema|orig>-<layers>[-norm].pt`` next to the
+    checkpoint, e.g. ``iter_2_sefa-ema-all.pt``."""
+    stem = osp.splitext(checkpoint)[0]
+    part = 'all' if layers is None else '_'.join(str(int(i))
+                                                 for i in layers)
+    return f"{stem}_sefa-{which}-{part}{'-norm' if normalize else ''}.pt"
+
+
+def degree_range(degrees: Sequence[float], step: float) -> Tensor:
+    """Edit strengths from ``[-d, d]`` (one value) or ``[d0, d1]`` (two) in
+    steps of ``step``, with 0 (the unedited code) always included: [D]."""
+    degrees = [float(d) for d in degrees]
+    if len(degrees) not in (1, 2):
+        raise ConfigError(f'degrees {degrees}: give one value d (range '
+                          '[-d, d]) or two values d0 d1 (range [d0, d1])')
+    lo, hi = (-abs(degrees[0]), abs(degrees[0])) if len(degrees) == 1 \
+        else degrees
+    if hi < lo:
+        raise ConfigError(f'degree range [{lo}, {hi}] is empty; give d0 <= '
+                          'd1')
+    if not step > 0:
+        raise ConfigError(f'degree step {step} must be > 0')
+    count = int(round((hi - lo) / step)) + 1
+    if count > 201:
+        raise ConfigError(f'[{lo}, {hi}] in steps of {step} gives {count} '
+                          'columns; use a larger --degree-step (<= 201 '
+                          'columns)')
+    values = torch.tensor([lo + k * step for k in range(count)],
+                          dtype=torch.float64)
+    values = values[values <= hi + 1e-9 * max(1.0, abs(hi))]
+    values[values.abs() < 1e-9 * max(1.0, step)] = 0
+    if not (values == 0).any():
+        values = torch.cat([values, values.new_zeros(1)]).sort().values
+    return values.float()
 
 
 def select_directions(directions: Tensor,

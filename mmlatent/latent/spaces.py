@@ -67,16 +67,18 @@ def broadcast_w(G: nn.Module, w: Tensor) -> Tensor:
 
 
 def ws_of(G: nn.Module, latent: Tensor, *, space: str,
-          c: Optional[Tensor] = None) -> Tensor:
+          c: Optional[Tensor] = None,
+          mapping_kwargs: Optional[Dict] = None) -> Tensor:
     """``ws`` [N, num_ws, w_dim] for a latent of ``space`` (differentiable).
 
-    ``c`` is used only in z space (``mapping(z, c)``); w codes already
-    hold it.
+    ``c`` and ``mapping_kwargs`` (e.g. ``truncation_psi``) are used only in
+    z space (``mapping(z, c, **mapping_kwargs)``); w codes already hold
+    them.
     """
     space = resolve_space(latent, space)
     check_latent(G, latent, space)
     if space == 'z':
-        return G.mapping(latent, c)
+        return G.mapping(latent, c, **(mapping_kwargs or {}))
     return broadcast_w(G, latent) if space == 'w' else latent
 
 
@@ -99,6 +101,24 @@ def noise_shapes(G: nn.Module) -> List[Tuple[int, int]]:
         rng = torch.Generator(device=model_device(G))
         return [tuple(v.shape[2:]) for v in G.make_noise(1, generator=rng)]
     return []
+
+
+def const_noise(G: nn.Module, n: int,
+                generator: Optional[torch.Generator] = None
+                ) -> Optional[List[Tensor]]:
+    """Per-code noise maps [n, 1, H, W] (``noise_shapes(G)`` order) that
+    render like ``noise_mode='const'``: copies of ``G.noise_buffers()``
+    when G has them, else maps drawn from ``generator``; None for a
+    generator without noise inputs."""
+    shapes = noise_shapes(G)
+    if not shapes:
+        return None
+    if hasattr(G, 'noise_buffers'):
+        return [v.detach().reshape(1, 1, *v.shape[-2:]).expand(
+            n, -1, -1, -1).clone() for v in G.noise_buffers()]
+    device = model_device(G)
+    return [torch.randn(n, 1, h, w, generator=generator, device=device)
+            for h, w in shapes]
 
 
 def default_synthesis_kwargs(G: nn.Module,

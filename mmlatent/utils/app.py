@@ -5,6 +5,7 @@ function, save."""
 import argparse
 import os
 import sys
+import textwrap
 from typing import Iterable, Optional
 
 import torch
@@ -48,6 +49,14 @@ def add_common_args(p: argparse.ArgumentParser, *,
                    'and InfoGAN')
     p.add_argument('--con', type=float, nargs='+', metavar='V',
                    help="InfoGAN's continuous codes, in [-1, 1]")
+
+
+def set_out_dir_default(p: argparse.ArgumentParser, path: str) -> None:
+    """Change the default of --out-dir (and its help text) to ``path``."""
+    for action in p._actions:
+        if action.dest == 'out_dir':
+            action.default = path
+            action.help = f'output folder (created; default: {path})'
 
 
 def check_device(device: str) -> str:
@@ -115,8 +124,61 @@ def progress(iterable: Iterable, *, total: Optional[int] = None,
 
 
 def out_dir(path: str) -> str:
+    """Create the output folder; one-line error when ``path`` is an
+    existing file (nothing is written then)."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError(f"--out-dir '{path}' is an existing file, not a "
+                          'folder; give a folder path')
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def show_progress() -> bool:
+    """Whether progress bars are shown (stderr is a terminal or
+    MMLATENT_PROGRESS is set); pass it as the ``progress=`` flag of library
+    functions."""
+    return bool(sys.stderr.isatty() or os.environ.get('MMLATENT_PROGRESS'))
+
+
+def seed_all(args: argparse.Namespace) -> torch.Generator:
+    """Seed torch's global generators with ``args.seed`` (for random noise
+    inside generators) and return :func:`rng`."""
+    torch.manual_seed(args.seed)
+    return rng(args)
+
+
+def add_batch_size_arg(p: argparse.ArgumentParser, default: int = 16
+                       ) -> None:
+    p.add_argument('--batch-size', type=int, default=default,
+                   help=f'images rendered per batch (default: {default})')
+
+
+def positive(kind=int, *, name: str = 'value'):
+    """argparse type: a number > 0 (one-line message otherwise)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'{name} {text!r} is not a {kind.__name__}') from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f'{name} {text} must be > 0')
+        return value
+    return parse
+
+
+def files_epilog(files: Iterable[tuple]) -> str:
+    """An 'output files' section for ``--help``: (name, meaning) pairs."""
+    lines, indent = ['output files (in --out-dir):'], ' ' * 24
+    for name, meaning in files:
+        text = textwrap.fill(meaning, width=78, initial_indent=indent,
+                             subsequent_indent=indent)
+        if len(name) < 22:
+            text = f'  {name:<22}' + text[24:]
+        else:
+            text = f'  {name}\n' + text
+        lines.append(text)
+    return '\n'.join(lines) + '\n'
 
 
 def parse_kv(pairs: Optional[Iterable[str]]) -> dict:

@@ -1,0 +1,154 @@
+"""Closed-form factorisation of latent semantics (SeFa, Shen & Zhou 2021):
+edit codes along the eigenvectors of A^T A, A the generator's first
+weights on w, and write a grid of samples x edit strengths per direction.
+
+    python apps/modified_sefa.py CKPT -i INDEX [INDEX ...] -d DEG [DEG]
+        --degree-step S [-l LAYER ...] [--eigen-vector FILE]
+        [--truncation PSI] [--latent FILE ...]
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
+                                   render_codes, require_w_space,
+                                   sample_codes, to_space)
+from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
+                                  default_cache_path, degree_range, edit_ws,
+                                  select_directions)
+from mmlatent.utils.app import (  # noqa: E402
+    COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
+    files_epilog, load_app_generator, out_dir, positive, progress, seed_all,
+    set_out_dir_default)
+from mmlatent.utils.cli import run_cli  # noqa: E402
+from mmlatent.utils.image import write_image  # noqa: E402
+
+FILES = [
+    ('sefa_i<INDEX>.png', 'per direction: one row per sample, one column '
+     'per degree (ascending); the unedited column (degree 0) is framed in '
+     'amber'),
+    ('<ckpt>_sefa-<ema|orig>-<layers>[-norm].pt', 'the directions cache '
+     'next to the checkpoint (or --eigen-vector FILE): directions [D, '
+     'w_dim] (rows = eigenvectors of A^T A, orthonormal), eigenvalues [D] '
+     'descending, layers, weight shape and hash; reused when they match'),
+]
+EPILOG = f"""what is factorised: A = G.direction_weights(layers): the style
+modulation weights of the chosen layers of a style generator (-l indexes
+ws; all layers by default), or the first layer of a DCGAN-like generator,
+whose w is its input [z | c] (so an edit may also move the codes of
+conditional / InfoGAN models). Edits move w by degree * direction in the
+chosen layers only; the other layers keep their w.
+
+degrees: -d D edits over [-D, D], -d D0 D1 over [D0, D1], in steps of
+--degree-step; 0 is always included (the unedited column).
+--latent FILE ...: edit these codes (e.g. <stem>-project.pt of the
+projector, with its noise maps) instead of --num-samples random ones.
+--truncation PSI moves sampled codes towards w_avg (style generators).
+
+{files_epilog(FILES)}
+{COMMON_EPILOG}"""
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description='SeFa: closed-form latent directions and edits.',
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(p)
+    set_out_dir_default(p, 'outputs/sefa')
+    p.add_argument('-i', '--index', type=int, nargs='+', default=[0],
+                   help='direction index(es), 0 = largest eigenvalue '
+                   '(default: 0)')
+    p.add_argument('-d', '--degree', type=float, nargs='+', default=[3.0],
+                   metavar='DEG', help='edit range: D for [-D, D] or D0 D1 '
+                   'for [D0, D1] (default: 3)')
+    p.add_argument('--degree-step', type=positive(float,
+                                                  name='--degree-step'),
+                   default=1.0, help='step between columns (default: 1)')
+    p.add_argument('-l', '--layer', type=int, nargs='+', metavar='LAYER',
+                   help='ws layers to factorise and edit (default: all)')
+    p.add_argument('--eigen-vector', metavar='FILE',
+                   help='directions cache to read / write (default: next '
+                   'to the checkpoint)')
+    p.add_argument('--normalize', action='store_true',
+                   help='normalise the rows of A first (original SeFa code '
+                   'for StyleGAN)')
+    p.add_argument('--num-samples', type=positive(name='--num-samples'),
+                   help='random codes to edit (default: 4), or the first '
+                   'codes of --latent (default: all)')
+    p.add_argument('--truncation', type=float, metavar='PSI',
+                   help='truncation psi of the sampled codes (style '
+                   'generators)')
+    p.add_argument('--latent', nargs='+', metavar='FILE',
+                   help='latent file(s) with the codes to edit')
+    add_batch_size_arg(p)
+    return p.parse_args(argv)
+
+
+def start_codes(G, args, gen):
+    """The codes to edit as ws [N, num_ws, w_dim] (space 'w+')."""
+    if args.truncation is not None:
+        require_w_space(G, '--truncation')
+    if args.latent:
+        if args.truncation is not None:
+            print('note: --truncation applies to sampled codes, not to '
+                  '--latent files', file=sys.stderr)
+        codes = load_codes(args.latent, G)[:args.num_samples]
+        return to_space(codes, G, 'w+')
+    n = args.num_samples or 4
+    c = condition(G, n, args, gen)
+    kwargs = None if args.truncation is None else \
+        {'truncation_psi': args.truncation}
+    return sample_codes(G, n, space='w+', c=c, generator=gen,
+                        mapping_kwargs=kwargs)
+
+
+def directions(G, args, which):
+    path = args.eigen_vector or default_cache_path(
+        args.checkpoint, which=which, layers=args.layer,
+        normalize=args.normalize)
+    V, values, status = cached_directions(G, args.layer, path,
+                                          normalize=args.normalize)
+    where = {'read': f'read from {path}', 'cached': f'cached at {path}'}
+    print(f'{V.shape[0]} SeFa directions of A {tuple(V.shape)}: '
+          f'{where.get(status, status)}', file=sys.stderr)
+    return V, values
+
+
+def edit_grid(G, codes, direction, degrees, args):
+    """Images [N, D, C, H, W] of the edited codes."""
+    n, d = len(codes), len(degrees)
+    ws = edit_ws(codes.latent, direction, degrees, layers=args.layer)
+    noise = None if codes.noise is None else \
+        [v.repeat_interleave(d, 0) for v in codes.noise]
+    edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
+    images = render_codes(G, edited, batch_size=args.batch_size)
+    return images.view(n, d, *images.shape[1:])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    degrees = degree_range(args.degree, args.degree_step)
+    folder = out_dir(args.out_dir)
+    gen = seed_all(args)
+    loaded = load_app_generator(args)
+    G = loaded.G
+    V, values = directions(G, args, loaded.which)
+    chosen = select_directions(V, list(args.index))
+    codes = start_codes(G, args, gen)
+    zero = int((degrees == 0).nonzero()[0])
+    for index, direction in progress(list(zip(args.index, chosen)),
+                                     desc='directions'):
+        images = edit_grid(G, codes, direction, degrees, args)
+        name = f'sefa_i{index}.png'
+        write_image(osp.join(folder, name),
+                    annotated_grid(images, mark_columns=[zero]))
+        print(f'direction {index} (eigenvalue {float(values[index]):.4g}): '
+              f'{name} ({len(codes)} x {len(degrees)}, degrees '
+              f'{float(degrees[0]):g}..{float(degrees[-1]):g})')
+
+
+if __name__ == '__main__':
+    run_cli(main)
