@@ -1,0 +1,38 @@
+"""Controllable generation: attribute scorers, InterFaceGAN boundaries
+(conditional ones included), classifier-gradient guidance, InfoGAN code
+traversals and class-conditioned sampling.
+
+Everything reaches generators through the latent interface (DESIGN.md §3).
+"""
+from .boundary import (BOUNDARY_SPACES, EDIT_MODES, Boundary,
+                       BoundaryFileError, check_boundary, condition_boundary,
+                       edit_latents, load_boundary, project_normal,
+                       save_boundary, train_boundary)
+from .classifier import (AttributeCNN, LoadedClassifier, evaluate_classifier,
+                         load_classifier, save_classifier, train_classifier)
+from .guidance import (CONSTRAINTS, GuidanceResult, check_guidance_scorer,
+                       guide)
+from .sampling import ScoredSamples, format_summary, path_summary, \
+    sample_scored
+from .scorers import (BINARY, CONTINUOUS, ClassifierScorer, ModuleScorer,
+                      Scorer, ShapesScorer, attribute_kinds, build_scorer,
+                      build_scorers, output_names, parse_scorer,
+                      score_images)
+from .traversal import (categorical_code_accuracy, class_interpolation,
+                        code_sweep, hungarian_accuracy, infogan_traversals,
+                        measured_class)
+
+__all__ = [
+    'BOUNDARY_SPACES', 'EDIT_MODES', 'Boundary', 'BoundaryFileError',
+    'check_boundary', 'condition_boundary', 'edit_latents', 'load_boundary',
+    'project_normal', 'save_boundary', 'train_boundary', 'AttributeCNN',
+    'LoadedClassifier', 'evaluate_classifier', 'load_classifier',
+    'save_classifier', 'train_classifier', 'CONSTRAINTS', 'GuidanceResult',
+    'check_guidance_scorer', 'guide', 'ScoredSamples', 'format_summary',
+    'path_summary', 'sample_scored', 'BINARY', 'CONTINUOUS',
+    'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
+    'attribute_kinds', 'build_scorer', 'build_scorers', 'output_names',
+    'parse_scorer', 'score_images', 'categorical_code_accuracy',
+    'class_interpolation', 'code_sweep', 'hungarian_accuracy',
+    'infogan_traversals', 'measured_class'
+]

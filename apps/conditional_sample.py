@@ -1,0 +1,94 @@
+"""Class-conditioned sample grids and class-to-class interpolation with the
+noise fixed, for conditional GANs and InfoGAN's categorical codes.
+
+    python apps/conditional_sample.py work_dirs/cgan/iter_2000.pth
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmlatent.control import class_interpolation, code_sweep  # noqa: E402
+from mmlatent.control.cli import save_rows  # noqa: E402
+from mmlatent.control.traversal import check_codes  # noqa: E402
+from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                condition, load_app_generator, out_dir, rng)
+from mmlatent.utils.cli import run_cli  # noqa: E402
+from mmlatent.utils.errors import ConfigError  # noqa: E402
+
+EPILOG = """outputs (in --out-dir), one row per noise z (the same z in every
+file):
+  classes.png              one column per class of categorical code
+                           --code-index
+  interp_<a>_to_<b>.png    --interp-steps columns: the class code moves
+                           linearly from one-hot a to one-hot b (soft labels
+                           in between), for --source/--target or, without
+                           them, each class to the next
+Other codes (InfoGAN) come from --label / --con, else from --seed.
+
+""" + COMMON_EPILOG
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='apps/conditional_sample.py', epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Class-conditioned grids and class-to-class '
+        'interpolation with z fixed.')
+    add_common_args(p)
+    p.add_argument('--num-rows', type=int, default=8,
+                   help='number of noise vectors z (default: 8)')
+    p.add_argument('--code-index', type=int, default=0,
+                   help='which categorical code is the class (default: 0)')
+    p.add_argument('--source', type=int, help='class to start from')
+    p.add_argument('--target', type=int, help='class to end at')
+    p.add_argument('--interp-steps', type=int, default=8,
+                   help='columns of the interpolation (default: 8)')
+    return p.parse_args(argv)
+
+
+def _pairs(args, k: int):
+    if (args.source is None) != (args.target is None):
+        raise ConfigError('give both --source and --target, or neither')
+    if args.source is None:
+        return [(a, (a + 1) % k) for a in range(k)]
+    bad = [v for v in (args.source, args.target) if not 0 <= v < k]
+    if bad:
+        raise ConfigError(f'class {bad[0]} is out of range; the code has {k} '
+                          f'classes (0..{k - 1})')
+    return [(args.source, args.target)]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    if args.num_rows < 1 or args.interp_steps < 2:
+        raise ConfigError(f'--num-rows {args.num_rows} must be >= 1 and '
+                          f'--interp-steps {args.interp_steps} >= 2')
+    G = load_app_generator(args).G
+    check_codes(G, need_cat=True)
+    cat_dims = G.codes.cat_dims
+    if not 0 <= args.code_index < len(cat_dims):
+        raise ConfigError(f'--code-index {args.code_index} is out of range; '
+                          f'the generator has {len(cat_dims)} categorical '
+                          f'code(s)')
+    pairs = _pairs(args, cat_dims[args.code_index])
+    gen = rng(args)
+    z = G.sample_z(args.num_rows, gen)
+    c = condition(G, args.num_rows, args, gen)
+    folder = out_dir(args.out_dir)
+    save_rows(osp.join(folder, 'classes.png'),
+              code_sweep(G, z, c, code='cat', index=args.code_index))
+    written = ['classes.png']
+    for a, b in pairs:
+        name = f'interp_{a}_to_{b}.png'
+        save_rows(osp.join(folder, name), class_interpolation(
+            G, z, c, source=a, target=b, steps=args.interp_steps,
+            index=args.code_index))
+        written.append(name)
+    print(f"wrote {', '.join(written)} to {folder}")
+
+
+if __name__ == '__main__':
+    run_cli(main)

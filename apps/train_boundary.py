@@ -1,0 +1,134 @@
+"""Train an InterFaceGAN boundary on scored latents.
+
+    python apps/train_boundary.py outputs/latents_z.pt --attribute x
+    python apps/train_boundary.py outputs/latents_z.pt --attribute scale \\
+        --condition outputs/boundary_x_z.pt
+"""
+import argparse
+import math
+import os.path as osp
+import sys
+from typing import List, Optional
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from mmlatent.control import (condition_boundary, load_boundary,  # noqa
+                              save_boundary, train_boundary)
+from mmlatent.control.cli import safe_name  # noqa: E402
+from mmlatent.latent import load_latents  # noqa: E402
+from mmlatent.utils.build import suggest  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
+from mmlatent.utils.errors import ConfigError  # noqa: E402
+
+EPILOG = """output:
+  --output (default: boundary_<attribute>_<space>.pt next to LATENTS, with
+  _cond_<attribute>... for conditions), a boundary file
+  (mmlatent.boundary/1, loadable with torch.load(weights_only=True)):
+    space       'z' or 'w' (the space of LATENTS)
+    normal      unit normal [dim]; the attribute grows along it
+    offset      signed distance of a code v to the hyperplane: n.v + offset
+    attribute   the score it separates; conditions: attributes projected out
+    accuracy    {'validation', 'remaining'}; meta: provenance
+
+The samples are sorted by score; the top and bottom --ratio are the two
+classes, each split --split : 1 - split into training and validation for a
+linear SVM (scikit-learn). 'remaining' is the accuracy on the samples in
+between, labelled by whether their score lies above (max + min) / 2.
+--condition projects the normals of other boundaries out of the new one
+(least squares, any number), so that moving along it leaves those
+attributes' signed distances unchanged; the result is renormalised.
+"""
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='apps/train_boundary.py', epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Train a linear boundary (InterFaceGAN) separating high '
+        'and low scores of one attribute in a latent file.')
+    p.add_argument('latents', metavar='LATENTS',
+                   help="latent file with scores, space 'z' or 'w' "
+                   '(apps/generate_latents.py)')
+    p.add_argument('--attribute', '-a', required=True,
+                   help='the score to separate, e.g. x, scale, is_square')
+    p.add_argument('--ratio', type=float, default=0.02,
+                   help='share of samples taken from each end of the '
+                   'scores (default: 0.02)')
+    p.add_argument('--split', type=float, default=0.7,
+                   help='training share of each class; the rest validates '
+                   '(default: 0.7)')
+    p.add_argument('--invalid-value', type=float, metavar='V',
+                   help='score given to samples whose score is NaN (images '
+                   'the scorer could not judge); default: drop them')
+    p.add_argument('--condition', nargs='+', metavar='BOUNDARY',
+                   help='boundary files whose normals are projected out '
+                   '(conditional manipulation)')
+    p.add_argument('--svm-c', type=float, default=1.0,
+                   help='inverse regularisation strength C of the SVM '
+                   '(default: 1.0)')
+    p.add_argument('--output', '-o', help='boundary file to write')
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the training/validation shuffle')
+    return p.parse_args(argv)
+
+
+def _scores(lf, path: str, attribute: str) -> torch.Tensor:
+    if not lf.scores:
+        raise ConfigError(f"'{path}' holds no scores; write it with "
+                          'apps/generate_latents.py --scorer NAME')
+    if attribute not in lf.scores:
+        raise ConfigError(
+            f"unknown attribute '{attribute}'"
+            f'{suggest(attribute, lf.scores)}; {path} has scores for '
+            f"{', '.join(lf.scores)}")
+    return lf.scores[attribute]
+
+
+def default_output(args: argparse.Namespace, space: str) -> str:
+    name = f'boundary_{safe_name(args.attribute)}_{space}'
+    if args.condition:
+        conds = [load_boundary(c).attribute for c in args.condition]
+        name += '_cond_' + '_'.join(safe_name(c) for c in conds)
+    return osp.join(osp.dirname(osp.abspath(args.latents)), name + '.pt')
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    lf = load_latents(args.latents)
+    if lf.space not in ('z', 'w'):
+        raise ConfigError(f"'{args.latents}' holds '{lf.space}' codes; "
+                          "train boundaries on 'z' or 'w' codes "
+                          '(latents_z.pt / latents_w.pt)')
+    scores = _scores(lf, args.latents, args.attribute)
+    conditions = [load_boundary(c) for c in args.condition or []]
+    b = train_boundary(lf.latent, scores, ratio=args.ratio, split=args.split,
+                       invalid_value=args.invalid_value, C=args.svm_c,
+                       space=lf.space, attribute=args.attribute,
+                       generator=torch.Generator().manual_seed(args.seed))
+    dropped = len(lf) - b.meta['num_samples']
+    print(f"boundary of '{args.attribute}' in {lf.space} space from "
+          f"{b.meta['num_samples']} samples ({dropped} with NaN scores "
+          f"dropped), {b.meta['num_per_class']} per class")
+    print(f"validation accuracy: {b.accuracy['validation']:.2%}")
+    rem = b.accuracy['remaining']
+    print('accuracy on the remaining samples: ' +
+          ('n/a (none left)' if math.isnan(rem) else f'{rem:.2%}'))
+    b.meta.update(latents=osp.abspath(args.latents),
+                  **{k: v for k, v in lf.meta.items()
+                     if k in ('checkpoint', 'generator')})
+    if conditions:
+        primal = b.normal
+        b = condition_boundary(b, conditions)
+        cos = ', '.join(f'{c.attribute} {float(b.normal @ c.normal):+.1e}'
+                        for c in conditions)
+        print(f"conditioned on {', '.join(c.attribute for c in conditions)}"
+              f': cosine to the unconditioned normal '
+              f'{float(b.normal @ primal):.4f}; to the conditions {cos}')
+    path = save_boundary(args.output or default_output(args, lf.space), b)
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    run_cli(main)

@@ -1,0 +1,310 @@
+"""InterFaceGAN boundaries (Shen et al. 2020): a hyperplane in latent space
+that separates images with and without an attribute; its unit normal is
+the editing direction.
+
+The boundary file (``.pt``, written atomically, read with
+``torch.load(weights_only=True)``)::
+
+    {
+      'format':     'mmlatent.boundary/1',
+      'space':      'z' | 'w',           the space of the codes it splits
+      'normal':     Tensor [dim] float32, unit length
+      'offset':     float,  signed distance of a code v: n . v + offset
+      'attribute':  str,    the score it separates (high side: n . v > -b)
+      'conditions': [str],  attributes projected out (conditional boundary)
+      'accuracy':   {'validation': float, 'remaining': float}
+      'meta':       {name: str | int | float | bool}  provenance
+    }
+
+A ``'w'`` boundary applies to w codes and to each layer of W+ codes.
+"""
+import os.path as osp
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..latent.spaces import latent_size
+from ..utils.checkpoint import atomic_save
+from ..utils.errors import ConfigError, MMLatentError
+
+FORMAT = 'mmlatent.boundary/1'
+BOUNDARY_SPACES = ('z', 'w')
+EDIT_MODES = ('relative', 'absolute')
+_META_TYPES = (str, int, float, bool)
+
+
+class BoundaryFileError(MMLatentError, ValueError):
+    """A boundary file cannot be read or holds malformed content."""
+
+
+@dataclass
+class Boundary:
+    """A hyperplane ``{v : n . v + offset = 0}`` in ``space``."""
+    normal: Tensor
+    offset: float
+    space: str
+    attribute: str = ''
+    conditions: List[str] = field(default_factory=list)
+    accuracy: Dict[str, float] = field(default_factory=dict)
+    meta: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return self.normal.shape[0]
+
+    def distance(self, latent: Tensor) -> Tensor:
+        """Signed distance ``n . v + offset`` of codes [..., dim]."""
+        return latent @ self.normal.to(latent) + self.offset
+
+
+def _check(b: Boundary, where: str) -> Boundary:
+    if b.space not in BOUNDARY_SPACES:
+        raise BoundaryFileError(
+            f"{where}: space '{b.space}' is not one of {BOUNDARY_SPACES}; "
+            'train boundaries on z or w codes')
+    if not torch.is_tensor(b.normal) or b.normal.dim() != 1:
+        shape = tuple(b.normal.shape) if torch.is_tensor(b.normal) else \
+            type(b.normal).__name__
+        raise BoundaryFileError(f'{where}: normal has shape {shape}, '
+                                'expected a vector [dim]')
+    if not abs(float(b.normal.norm()) - 1) < 1e-3:
+        raise BoundaryFileError(f'{where}: normal has length '
+                                f'{float(b.normal.norm()):.4g}, expected 1')
+    bad = {k: type(v).__name__ for k, v in b.meta.items()
+           if not isinstance(v, _META_TYPES)}
+    if bad:
+        raise BoundaryFileError(f'{where}: meta entries {bad} are not '
+                                'str/int/float/bool')
+    return b
+
+
+def save_boundary(path: str, b: Boundary) -> str:
+    """Write ``b`` atomically in the boundary format; returns ``path``."""
+    _check(b, f"save_boundary('{path}')")
+    atomic_save(dict(format=FORMAT, space=b.space,
+                     normal=b.normal.detach().float().cpu().contiguous(),
+                     offset=float(b.offset), attribute=str(b.attribute),
+                     conditions=[str(c) for c in b.conditions],
+                     accuracy={k: float(v) for k, v in b.accuracy.items()},
+                     meta=dict(b.meta)), path)
+    return path
+
+
+def load_boundary(path: str) -> Boundary:
+    """Read a boundary file (``weights_only=True``) and validate it."""
+    if not osp.isfile(path):
+        raise BoundaryFileError(f"boundary file '{path}' does not exist; "
+                                'write one with apps/train_boundary.py')
+    try:
+        data = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # unpickling errors have many types
+        raise BoundaryFileError(f"cannot read boundary file '{path}' "
+                                f'({type(e).__name__}); it is not a file '
+                                'written by save_boundary') from e
+    if not isinstance(data, dict) or data.get('format') != FORMAT:
+        found = data.get('format') if isinstance(data, dict) else \
+            type(data).__name__
+        raise BoundaryFileError(f"'{path}' has format {found!r}, expected "
+                                f"'{FORMAT}'; write it with "
+                                'apps/train_boundary.py')
+    b = Boundary(data.get('normal'), float(data.get('offset', 0.0)),
+                 data.get('space'), data.get('attribute', ''),
+                 list(data.get('conditions', [])),
+                 dict(data.get('accuracy', {})), dict(data.get('meta', {})))
+    return _check(b, f"boundary file '{path}'")
+
+
+def check_boundary(b: Boundary, G: nn.Module) -> Boundary:
+    """One-line ConfigError unless ``b`` fits ``G``'s ``b.space``."""
+    size = latent_size(G, b.space)[-1]
+    if b.dim != size:
+        raise ConfigError(
+            f"the boundary of '{b.attribute}' is a '{b.space}' boundary of "
+            f'size {b.dim} but {type(G).__name__} has {b.space} codes of '
+            f'size {size}; train the boundary on latents of this generator')
+    return b
+
+
+# -- training -----------------------------------------------------------------
+def _clean(codes: Tensor, scores: Tensor,
+           invalid_value: Optional[float]) -> Tuple[np.ndarray, np.ndarray]:
+    if codes.dim() != 2 or scores.shape != (codes.shape[0], ):
+        raise ConfigError(f'codes {tuple(codes.shape)} and scores '
+                          f'{tuple(scores.shape)} do not fit; expected '
+                          '[N, dim] and [N]')
+    x = codes.detach().double().cpu().numpy()
+    s = scores.detach().double().cpu().numpy()
+    bad = ~np.isfinite(s)
+    if invalid_value is not None:
+        s = np.where(bad, float(invalid_value), s)
+    else:
+        x, s = x[~bad], s[~bad]
+    return x, s
+
+
+def _split(n_class: int, split: float) -> int:
+    n_train = int(round(n_class * split))
+    return min(max(n_train, 1), n_class - 1)
+
+
+def train_boundary(codes: Tensor, scores: Tensor, *, ratio: float = 0.02,
+                   split: float = 0.7, invalid_value: Optional[float] = None,
+                   C: float = 1.0, space: str = 'z', attribute: str = '',
+                   generator: Optional[torch.Generator] = None) -> Boundary:
+    """Fit a linear SVM on the top and bottom ``ratio`` of ``codes`` [N, dim]
+    by ``scores`` [N] (InterFaceGAN).
+
+    Each class is shuffled and split ``split`` : ``1 - split`` into training
+    and validation. NaN scores are replaced by ``invalid_value`` or, when
+    it is None, their codes are dropped. Returns a Boundary with the unit
+    normal, the offset, and ``accuracy['validation']`` (held-out extremes)
+    and ``accuracy['remaining']`` (the middle samples, labelled by whether
+    their score lies above ``(max + min) / 2`` of the scores; NaN if none).
+    """
+    from sklearn.svm import LinearSVC
+    if not 0 < ratio <= 0.5 or not 0 < split < 1:
+        raise ConfigError(f'ratio={ratio} and split={split} must satisfy '
+                          '0 < ratio <= 0.5 and 0 < split < 1')
+    x, s = _clean(codes, scores, invalid_value)
+    n_class = int(len(s) * ratio)
+    if n_class < 2:
+        raise ConfigError(
+            f'ratio={ratio} of {len(s)} usable samples leaves {n_class} per '
+            'class; need at least 2: generate more latents or raise --ratio')
+    generator = generator or torch.Generator().manual_seed(0)
+    perm = torch.randperm(len(s), generator=generator).numpy()
+    x, s = x[perm], s[perm]                  # random order among ties
+    order = np.argsort(-s, kind='stable')
+    pos, neg = order[:n_class], order[len(s) - n_class:]
+    rest = order[n_class:len(s) - n_class]
+    if s[pos].min() <= s[neg].max():
+        raise ConfigError(
+            f"the scores of '{attribute or 'the attribute'}' do not separate"
+            f' the top and bottom {ratio:g} of the samples (all equal?); '
+            'check the attribute or lower --ratio')
+    k = _split(n_class, split)
+    train = np.concatenate([pos[:k], neg[:k]])
+    val = np.concatenate([pos[k:], neg[k:]])
+    label = np.zeros(len(s), np.int64)
+    label[pos] = 1
+    svm = LinearSVC(C=C, dual='auto', max_iter=20000, random_state=0)
+    svm.fit(x[train], label[train])
+    coef, bias = svm.coef_.reshape(-1), float(svm.intercept_[0])
+    norm = float(np.linalg.norm(coef))
+    if norm == 0:
+        raise ConfigError('the SVM found no direction (zero normal); '
+                          'generate more latents or raise --ratio')
+    accuracy = dict(validation=float((svm.predict(x[val]) == label[val])
+                                     .mean()))
+    if len(rest):
+        mid = (s.max() + s.min()) / 2
+        accuracy['remaining'] = float((svm.predict(x[rest]) ==
+                                       (s[rest] > mid)).mean())
+    else:
+        accuracy['remaining'] = float('nan')
+    meta = dict(num_samples=int(len(s)), num_per_class=n_class,
+                ratio=float(ratio), split=float(split))
+    return Boundary(torch.from_numpy(coef / norm).float(), bias / norm,
+                    space, attribute, [], accuracy, meta)
+
+
+# -- conditional boundaries ---------------------------------------------------
+def project_normal(normal: Tensor, conditions: Tensor) -> Tensor:
+    """``normal`` [dim] with the span of ``conditions`` [K, dim] removed
+    (least squares, any K), renormalised to unit length."""
+    if conditions.dim() != 2 or conditions.shape[1] != normal.shape[0]:
+        raise ConfigError(f'condition normals {tuple(conditions.shape)} do '
+                          f'not fit the normal {tuple(normal.shape)}')
+    n = normal.double()
+    A = conditions.double().t()                      # [dim, K]
+    coef = torch.linalg.lstsq(A, n[:, None], driver='gelsd').solution
+    r = n - (A @ coef)[:, 0]
+    if float(r.norm()) < 1e-6 * float(n.norm()):
+        raise ConfigError('the normal lies in the span of the condition '
+                          'boundaries; nothing is left after projecting '
+                          'them out: drop a condition')
+    return (r / r.norm()).to(normal.dtype)
+
+
+def condition_boundary(primal: Boundary,
+                       conditions: Sequence[Boundary]) -> Boundary:
+    """The primal boundary with the condition boundaries' normals
+    projected out (InterFaceGAN's conditional manipulation): moving along
+    the result leaves every condition's signed distance unchanged.
+
+    The new hyperplane passes through the point of the primal one closest
+    to the origin, ``-offset * n``, so ``offset' = offset * (n' . n)``.
+    """
+    if not conditions:
+        return primal
+    for c in conditions:
+        if (c.space, c.dim) != (primal.space, primal.dim):
+            raise ConfigError(
+                f"condition '{c.attribute}' is a '{c.space}' boundary of "
+                f"size {c.dim} but '{primal.attribute}' is a "
+                f"'{primal.space}' boundary of size {primal.dim}; train "
+                'both on the same latents')
+    normal = project_normal(primal.normal,
+                            torch.stack([c.normal for c in conditions]))
+    offset = primal.offset * float(normal.double() @ primal.normal.double())
+    return replace(primal, normal=normal, offset=offset,
+                   conditions=list(primal.conditions) +
+                   [c.attribute for c in conditions],
+                   meta=dict(primal.meta))
+
+
+# -- editing ------------------------------------------------------------------
+def _layer_mask(num_ws: int, layers: Optional[Sequence[int]],
+                like: Tensor) -> Tensor:
+    if layers is None:
+        return torch.ones(num_ws, dtype=like.dtype, device=like.device)
+    bad = [i for i in layers if not 0 <= int(i) < num_ws]
+    if bad:
+        raise ConfigError(f'layer {bad[0]} is out of range: the codes have '
+                          f'{num_ws} layers (0..{num_ws - 1})')
+    mask = torch.zeros(num_ws, dtype=like.dtype, device=like.device)
+    mask[[int(i) for i in layers]] = 1
+    return mask
+
+
+def edit_latents(latent: Tensor, boundary: Boundary,
+                 distances: Union[Sequence[float], Tensor], *,
+                 mode: str = 'relative',
+                 layers: Optional[Sequence[int]] = None) -> Tensor:
+    """Move codes along the boundary normal ``n``.
+
+    ``relative``: ``v + d n`` (the signed distance grows by exactly ``d``).
+    ``absolute``: ``v + (d - (n . v + offset)) n``, which puts ``v`` at
+    signed distance exactly ``d`` from the hyperplane.
+
+    Args:
+        latent: [N, dim] codes, or W+ codes [N, num_ws, dim] (each
+            layer's w is moved; ``layers`` picks which, None: all).
+        distances: D values of ``d``.
+
+    Returns:
+        [N, D, dim] or [N, D, num_ws, dim]; layers not chosen are copied.
+    """
+    if mode not in EDIT_MODES:
+        raise ConfigError(f"mode='{mode}' is not one of {EDIT_MODES}")
+    if latent.shape[-1] != boundary.dim or latent.dim() not in (2, 3):
+        raise ConfigError(f'codes {tuple(latent.shape)} do not fit a '
+                          f'boundary of size {boundary.dim}; expected '
+                          f'[N, {boundary.dim}] or [N, num_ws, '
+                          f'{boundary.dim}]')
+    if layers is not None and latent.dim() != 3:
+        raise ConfigError('layers= needs W+ codes [N, num_ws, w_dim]')
+    n = boundary.normal.to(latent)
+    d = torch.as_tensor(distances, dtype=latent.dtype, device=latent.device)
+    v = latent[:, None]                                     # [N, 1, ...]
+    shape = (1, -1) + (1, ) * (latent.dim() - 1)
+    step = d.view(shape)
+    if mode == 'absolute':
+        step = step - boundary.distance(v)[..., None]
+    if latent.dim() == 3:
+        mask = _layer_mask(latent.shape[1], layers, latent)
+        step = step * mask.view(1, 1, -1, 1)
+    return v + step * n
