@@ -59,7 +59,12 @@ def prepare_config(cfg: Config, *, config_path: str,
 
 
 def set_cpu_threads() -> int:
-    """Share the CPU cores among the processes of this machine."""
+    """Share the CPU cores among the processes of this machine, unless
+    ``OMP_NUM_THREADS`` sets the number of threads per process."""
+    if os.environ.get('OMP_NUM_THREADS', '').isdigit():
+        threads = max(1, int(os.environ['OMP_NUM_THREADS']))
+        torch.set_num_threads(threads)
+        return threads
     local = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
     cores = len(os.sched_getaffinity(0)) if hasattr(
         os, 'sched_getaffinity') else os.cpu_count() or 1
@@ -92,7 +97,13 @@ def validate_config(cfg: Config) -> None:
     dataset = cfg.get('train_dataloader', {}).get('dataset')
     if isinstance(dataset, dict):
         check_cfg_keys(dataset, DATASETS)
-    for hook in cfg.get('custom_hooks', []):
+    hooks = cfg.get('custom_hooks', [])
+    if not isinstance(hooks, (list, tuple)) or not all(
+            isinstance(h, dict) for h in hooks):
+        raise ConfigError(
+            f'custom_hooks must be a list of dicts, got {hooks!r}; in '
+            '--cfg-options set one key, e.g. custom_hooks.1.interval=100')
+    for hook in hooks:
         check_cfg_keys(hook, HOOKS)
 
 

@@ -236,6 +236,8 @@ def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path,
     (['--cfg-options', 'model.continuity.wieght=3'],
      "unknown key 'wieght' for ContinuityRegularizer"),
     (['--cfg-options', 'model.type=DCGANN'], "unknown model type 'DCGANN'"),
+    (['--cfg-options', 'custom_hooks=[dict(type=X)]'],
+     'custom_hooks must be a list of dicts'),
 ])
 def test_bad_config_keys_give_one_line_errors(args, expected, tmp_path):
     r = cli(config_path('dcgan/dcgan_continuity_shapes-32x32.py'),
