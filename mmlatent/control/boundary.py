@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..latent.sefa import layer_mask
 from ..latent.spaces import latent_size
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError, MMLatentError
@@ -257,19 +258,6 @@ def condition_boundary(primal: Boundary,
 
 
 # -- editing ------------------------------------------------------------------
-def _layer_mask(num_ws: int, layers: Optional[Sequence[int]],
-                like: Tensor) -> Tensor:
-    if layers is None:
-        return torch.ones(num_ws, dtype=like.dtype, device=like.device)
-    bad = [i for i in layers if not 0 <= int(i) < num_ws]
-    if bad:
-        raise ConfigError(f'layer {bad[0]} is out of range: the codes have '
-                          f'{num_ws} layers (0..{num_ws - 1})')
-    mask = torch.zeros(num_ws, dtype=like.dtype, device=like.device)
-    mask[[int(i) for i in layers]] = 1
-    return mask
-
-
 def edit_latents(latent: Tensor, boundary: Boundary,
                  distances: Union[Sequence[float], Tensor], *,
                  mode: str = 'relative',
@@ -305,6 +293,6 @@ def edit_latents(latent: Tensor, boundary: Boundary,
     if mode == 'absolute':
         step = step - boundary.distance(v)[..., None]
     if latent.dim() == 3:
-        mask = _layer_mask(latent.shape[1], layers, latent)
+        mask = layer_mask(latent.shape[1], layers, latent)
         step = step * mask.view(1, 1, -1, 1)
     return v + step * n

@@ -23,7 +23,7 @@ polygon fill and box-filtered down with ``cv2.INTER_AREA``, so the coverage
 of each pixel is accurate to ~1% and position is exact to ~0.02 px.
 """
 import math
-from typing import Dict, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple
 
 import cv2
 import numpy as np

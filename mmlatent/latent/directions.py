@@ -32,15 +32,13 @@ The directions file is a ``.pt`` dict, readable with
 """
 import contextlib
 import logging
-import os
-import os.path as osp
-import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor, nn
 
+from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
 from . import independence
 from .codes import Codes
@@ -198,16 +196,7 @@ def save_directions(path: str, ds: DirectionSet, *,
     if ds.kind == 'local':
         data['outside_energy'] = _cpu(ds.outside)
         data['region'] = ds.region.bool().cpu()
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pt', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(data, f)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_save(data, path)
     return path
 
 

@@ -19,7 +19,6 @@ from torch import Tensor, nn
 
 from ..utils.errors import ConfigError
 from .interpolation import render
-from .regions import PRESET_REGIONS, parse_region, region_mask  # noqa: F401
 from .spaces import check_latent, default_synthesis_kwargs, repeat_c, \
     resolve_space
 

@@ -22,15 +22,14 @@ CPU, detached and contiguous. Files are written atomically (a temporary
 file in the same folder, then ``os.replace``), so a reader never sees a
 half-written file. ``c`` belongs to z codes; w codes already contain it.
 """
-import os
 import os.path as osp
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError, MMLatentError
 from .spaces import SPACES, broadcast_w, latent_size, model_device, \
     noise_shapes
@@ -152,16 +151,7 @@ def save_latents(path: str, latent: Tensor, *, space: str,
                              None if noise is None else list(noise),
                              losses, scores, dict(meta or {})),
                   where=f"save_latents('{path}')")
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pt', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(_to_dict(lf), f)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_save(_to_dict(lf), path)
     return path
 
 

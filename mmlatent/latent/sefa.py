@@ -8,14 +8,13 @@ the eigenvectors of ``A^T A``, i.e. the right singular vectors of ``A``,
 with eigenvalues the squared singular values.
 """
 import hashlib
-import os
 import os.path as osp
-import tempfile
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
 
+from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
 
 CACHE_FORMAT = 'mmlatent.sefa/1'
@@ -72,18 +71,9 @@ def _read_cache(path: str, key: dict) -> Optional[Tuple[Tensor, Tensor]]:
 
 def _write_cache(path: str, key: dict, directions: Tensor,
                  eigenvalues: Tensor) -> None:
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     data = dict(key, format=CACHE_FORMAT, directions=directions.cpu(),
                 eigenvalues=eigenvalues.cpu())
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pt', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(data, f)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    atomic_save(data, path)
 
 
 def load_or_compute(G: nn.Module, layers: Optional[Sequence[int]] = None,
@@ -181,7 +171,7 @@ def select_directions(directions: Tensor,
     return rows[0] if single else rows
 
 
-def _layer_mask(num_ws: int, layers: Optional[Sequence[int]],
+def layer_mask(num_ws: int, layers: Optional[Sequence[int]],
                 like: Tensor) -> Tensor:
     if layers is None:
         return torch.ones(num_ws, dtype=like.dtype, device=like.device)
@@ -213,7 +203,7 @@ def edit_ws(ws: Tensor, direction: Tensor, degrees: Union[Sequence[float],
                           f'{tuple(direction.shape)} do not fit; expected '
                           '[N, num_ws, w_dim] and [w_dim]')
     degrees = torch.as_tensor(degrees, dtype=ws.dtype, device=ws.device)
-    mask = _layer_mask(ws.shape[1], layers, ws)
+    mask = layer_mask(ws.shape[1], layers, ws)
     step = degrees.view(1, -1, 1, 1) * mask.view(1, 1, -1, 1) * \
         direction.to(ws).view(1, 1, 1, -1)
     return ws[:, None] + step
