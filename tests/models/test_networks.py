@@ -142,3 +142,17 @@ def test_infogan_discriminator_q_head():
     assert score.shape == (5, )
     assert [t.shape for t in q['cat_logits']] == [(5, 3), (5, 4)]
     assert q['con_mean'].shape == (5, 2) and q['con_logvar'].shape == (5, 2)
+
+
+def test_infogan_q_on_value_is_blind_to_colour():
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=1, q_input='value').eval()
+    img = torch.rand(4, 3, 16, 16) * 2 - 1
+    swapped = img[:, [2, 0, 1]]  # another hue, same HSV value
+    score_a, qa = D(img)
+    score_b, qb = D(swapped)
+    assert torch.allclose(qa['cat_logits'][0], qb['cat_logits'][0])
+    assert torch.allclose(qa['con_mean'], qb['con_mean'])
+    assert not torch.allclose(score_a, score_b)
+    with pytest.raises(ConfigError, match="q_input='hue'"):
+        build(type='InfoGANDiscriminator', resolution=16, q_input='hue')

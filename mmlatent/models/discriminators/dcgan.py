@@ -73,6 +73,9 @@ class WGANGPCritic(DCGANDiscriminator):
                          max_channels, norm, c_dim, init_std)
 
 
+Q_INPUTS = ('image', 'value')
+
+
 @MODELS.register_module()
 class InfoGANDiscriminator(DCGANDiscriminator):
     """DCGAN discriminator whose trunk is shared with the Q head that
@@ -82,15 +85,28 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     ``forward`` returns ``(score [n], q)`` with ``q`` a dict of
     ``cat_logits`` (list of [n, k]) and ``con_mean`` / ``con_logvar``
     ([n, con_dim] or None).
+
+    ``q_input='value'`` shows Q the HSV value (max over RGB, repeated to
+    every channel) instead of the image, through a second trunk pass: Q is
+    then blind to hue, so the codes cannot spend their information on
+    colour and go to shape and geometry instead. ``'image'`` is the
+    paper's shared pass. ``q_noise`` adds Gaussian noise of that std to
+    Q's input in training mode, so that codes hidden in faint pixel
+    patterns cannot be read back and G has to show them in the image.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
                  base_channels: int = 64, max_channels: int = 512,
                  norm: str = 'bn', cat_dims: Sequence[int] = (10, ),
                  con_dim: int = 2, con_logvar: bool = False,
-                 q_hidden: int = 128, init_std: float = 0.02):
+                 q_hidden: int = 128, q_input: str = 'image',
+                 q_noise: float = 0.0, init_std: float = 0.02):
         super().__init__(resolution, in_channels, base_channels,
                          max_channels, norm, 0, init_std)
+        if q_input not in Q_INPUTS:
+            raise ConfigError(f"q_input='{q_input}' is not one of "
+                              f'{Q_INPUTS}')
+        self.q_input, self.q_noise = q_input, q_noise
         self.cat_dims, self.con_dim = list(cat_dims), con_dim
         self.con_logvar = con_logvar
         q_out = sum(self.cat_dims) + con_dim * (2 if con_logvar else 1)
@@ -102,7 +118,17 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     def forward(self, img: Tensor, c: Optional[Tensor] = None):
         feats = self.features(img)
         score = self.head(feats).flatten()
+        if self.q_input != 'image' or (self.q_noise and self.training):
+            feats = self.features(self.q_view(img))
         return score, self.split_q(self.q_head(feats))
+
+    def q_view(self, img: Tensor) -> Tensor:
+        """What Q sees: the image or its HSV value, plus training noise."""
+        if self.q_input == 'value':
+            img = img.amax(1, keepdim=True).expand_as(img)
+        if self.q_noise and self.training:
+            img = img + self.q_noise * torch.randn_like(img)
+        return img
 
     def split_q(self, q: Tensor) -> Dict[str, object]:
         sizes = self.cat_dims + [self.con_dim] * (2 if self.con_logvar else 1)
