@@ -6,7 +6,10 @@ for WGAN-GP) at batch 64, and the peak resident memory of the process
 (each family runs in its own subprocess so peaks do not mix).
 
     python benchmarks/train_throughput.py [--iters 10] [--batch 64]
-        [--channels-last] [--compile] [--families dcgan wgangp ...]
+        [--channels-last config|on|off] [--compile] [--families ...]
+
+``--channels-last config`` (the default) measures what training does: the
+config's ``model.channels_last``; ``on`` / ``off`` override it.
 """
 import argparse
 import json
@@ -26,10 +29,11 @@ FAMILIES = {
     'wgangp small (32px)': 'wgangp/wgangp_small_shapes-32x32.py',
     'cgan (32px)': 'cgan/cgan_dcgan_shapes-32x32.py',
     'infogan (32px)': 'infogan/infogan_dcgan_shapes-32x32.py',
+    'stylegan2 small (32px)': 'stylegan2/stylegan2_small_shapes-32x32.py',
 }
 
 
-def measure(rel: str, iters: int, batch: int, channels_last: bool,
+def measure(rel: str, iters: int, batch: int, channels_last: str,
             compile_: bool) -> dict:
     """Seconds per full iteration of one config, in this process."""
     import torch
@@ -40,18 +44,17 @@ def measure(rel: str, iters: int, batch: int, channels_last: bool,
     from mmlatent.training import load_config, set_cpu_threads
     set_cpu_threads()
     cfg = load_config(osp.join(ROOT, 'configs', rel))
+    if channels_last != 'config':
+        cfg.model.channels_last = channels_last == 'on'
     model = MODELS.build(cfg.model)
     ds = DATASETS.build(cfg.train_dataloader.dataset)
     items = [ds[i] for i in range(batch)]
     data = dict(img=torch.stack([it['img'] for it in items]),
                 label=torch.tensor([it['label'] for it in items]))
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        data['img'] = data['img'].contiguous(
-            memory_format=torch.channels_last)
     if compile_:
-        model.generator = torch.compile(model.generator)
-        model.discriminator = torch.compile(model.discriminator)
+        # in place, so that state-dict keys (read by the EMA) stay unchanged
+        model.generator.compile()
+        model.discriminator.compile()
     optim = OptimWrapperDict(**{
         k: OptimWrapper(torch.optim.Adam(getattr(model, k).parameters(),
                                          lr=1e-4))
@@ -72,14 +75,16 @@ def measure(rel: str, iters: int, batch: int, channels_last: bool,
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return dict(config=rel, sec_per_iter=sec, img_per_s=batch / sec,
                 d_steps=n_d, peak_mb=peak_mb,
-                threads=torch.get_num_threads())
+                threads=torch.get_num_threads(),
+                channels_last=bool(model.channels_last))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--iters', type=int, default=10)
     p.add_argument('--batch', type=int, default=64)
-    p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--channels-last', default='config',
+                   choices=['config', 'on', 'off'])
     p.add_argument('--compile', action='store_true')
     p.add_argument('--families', nargs='*', default=list(FAMILIES))
     p.add_argument('--one', help=argparse.SUPPRESS)
@@ -92,16 +97,17 @@ def main() -> None:
           f'channels_last={args.channels_last}, compile={args.compile}, '
           f'{os.cpu_count()} CPUs')
     print(f"{'family':28s} {'img/s':>8s} {'s/iter':>8s} {'D steps':>8s} "
-          f"{'peak MB':>8s}")
+          f"{'peak MB':>8s} {'ch-last':>8s}")
     for name in args.families:
         cmd = [sys.executable, __file__, '--one', FAMILIES[name], '--iters',
                str(args.iters), '--batch', str(args.batch)]
-        cmd += ['--channels-last'] if args.channels_last else []
+        cmd += ['--channels-last', args.channels_last]
         cmd += ['--compile'] if args.compile else []
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{name:28s} {r['img_per_s']:8.1f} {r['sec_per_iter']:8.3f} "
-              f"{r['d_steps']:8d} {r['peak_mb']:8.0f}")
+              f"{r['d_steps']:8d} {r['peak_mb']:8.0f} "
+              f"{'yes' if r['channels_last'] else 'no':>8s}")
 
 
 if __name__ == '__main__':

@@ -156,3 +156,54 @@ def test_infogan_q_on_value_is_blind_to_colour():
     assert not torch.allclose(score_a, score_b)
     with pytest.raises(ConfigError, match="q_input='hue'"):
         build(type='InfoGANDiscriminator', resolution=16, q_input='hue')
+
+
+def _disc(x: float, y: float, size: int = 33, r: float = 3.0):
+    """A bright disc of radius r at pixel (x, y) on a dark background."""
+    yy, xx = torch.meshgrid(torch.arange(float(size)),
+                            torch.arange(float(size)), indexing='ij')
+    inside = ((xx - x)**2 + (yy - y)**2 <= r * r).float()
+    return (inside * 2 - 1)[None, None].repeat(1, 3, 1, 1)
+
+
+def _centroid(img):
+    w = (img[0, 0] + 1).clamp(min=0)
+    yy, xx = torch.meshgrid(torch.arange(img.shape[-2] * 1.0),
+                            torch.arange(img.shape[-1] * 1.0), indexing='ij')
+    return (w * xx).sum() / w.sum(), (w * yy).sum() / w.sum()
+
+
+def test_random_pose_rotates_about_the_centre_and_keeps_the_background():
+    from mmlatent.models.pose_jitter import random_pose
+    img = _disc(24.0, 16.0)  # 8 px right of the centre (16, 16)
+    g = torch.Generator().manual_seed(0)
+    radii, angles = [], []
+    for _ in range(8):
+        out = random_pose(img, scale=(1.0, 1.0), shift=0.0, generator=g)
+        assert out.shape == img.shape
+        assert out[0, :, 0, 0].tolist() == [-1.0] * 3  # border fill
+        cx, cy = _centroid(out)
+        radii.append(float(torch.hypot(cx - 16, cy - 16)))
+        angles.append(float(torch.atan2(cy - 16, cx - 16)))
+    assert max(abs(r - 8) for r in radii) < 0.3  # pure rotation
+    assert max(angles) - min(angles) > 1.0  # and a random one
+    centred = _disc(16.0, 16.0, r=5.0)
+    out = random_pose(centred, scale=(1.0, 1.0), shift=0.0, generator=g)
+    assert (out - centred).abs().mean() < 0.05  # a centred disc is unmoved
+
+
+def test_infogan_cat_pose_jitter_only_moves_the_categorical_branch():
+    torch.manual_seed(0)
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=2, cat_pose_jitter=True)
+    img = torch.rand(4, 3, 16, 16) * 2 - 1
+    D.eval()
+    _, q_eval = D(img)
+    D.train()
+    for m in D.modules():  # keep batch statistics out of the comparison
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
+    _, q_a = D(img)
+    _, q_b = D(img)
+    assert torch.allclose(q_a['con_mean'], q_eval['con_mean'])
+    assert not torch.allclose(q_a['cat_logits'][0], q_b['cat_logits'][0])

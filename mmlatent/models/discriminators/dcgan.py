@@ -8,6 +8,7 @@ from ...registry import MODELS
 from ...utils.errors import ConfigError
 from ..layers import check_resolution, dcgan_init, norm_layer, \
     pyramid_channels
+from ..pose_jitter import random_pose
 
 
 @MODELS.register_module()
@@ -93,6 +94,12 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     paper's shared pass. ``q_noise`` adds Gaussian noise of that std to
     Q's input in training mode, so that codes hidden in faint pixel
     patterns cannot be read back and G has to show them in the image.
+    ``cat_pose_jitter`` (training mode only) predicts the categorical
+    logits from a randomly rotated, zoomed and shifted copy of Q's input
+    (``models.pose_jitter.random_pose``) while the continuous codes see it
+    unmoved: Q cannot read a categorical value back from position, size or
+    orientation, so G gains nothing by spending it there and the code goes
+    to what survives the jitter, such as the shape class.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
@@ -100,13 +107,15 @@ class InfoGANDiscriminator(DCGANDiscriminator):
                  norm: str = 'bn', cat_dims: Sequence[int] = (10, ),
                  con_dim: int = 2, con_logvar: bool = False,
                  q_hidden: int = 128, q_input: str = 'image',
-                 q_noise: float = 0.0, init_std: float = 0.02):
+                 q_noise: float = 0.0, cat_pose_jitter: bool = False,
+                 init_std: float = 0.02):
         super().__init__(resolution, in_channels, base_channels,
                          max_channels, norm, 0, init_std)
         if q_input not in Q_INPUTS:
             raise ConfigError(f"q_input='{q_input}' is not one of "
                               f'{Q_INPUTS}')
         self.q_input, self.q_noise = q_input, q_noise
+        self.cat_pose_jitter = cat_pose_jitter
         self.cat_dims, self.con_dim = list(cat_dims), con_dim
         self.con_logvar = con_logvar
         q_out = sum(self.cat_dims) + con_dim * (2 if con_logvar else 1)
@@ -120,7 +129,11 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         score = self.head(feats).flatten()
         if self.q_input != 'image' or (self.q_noise and self.training):
             feats = self.features(self.q_view(img))
-        return score, self.split_q(self.q_head(feats))
+        q = self.split_q(self.q_head(feats))
+        if self.cat_pose_jitter and self.training:
+            posed = self.features(random_pose(self.q_view(img)))
+            q['cat_logits'] = self.split_q(self.q_head(posed))['cat_logits']
+        return score, q
 
     def q_view(self, img: Tensor) -> Tensor:
         """What Q sees: the image or its HSV value, plus training noise."""

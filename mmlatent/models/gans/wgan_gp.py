@@ -25,11 +25,13 @@ class WGANGP(UnconditionalGAN):
                  ema: Optional[dict] = None,
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 channels_last: bool = False):
         super().__init__(generator, discriminator,
                          gan_loss or dict(type='WassersteinGANLoss'),
                          discriminator_steps, generator_steps, ema,
-                         continuity, data_preprocessor, init_cfg)
+                         continuity, data_preprocessor, init_cfg,
+                         channels_last)
         self.gradient_penalty = MODELS.build(
             {'type': 'GradientPenalty', **(gradient_penalty or {})})
 
