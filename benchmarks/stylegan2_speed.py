@@ -3,8 +3,9 @@ grad) and training-iteration time (D step + G step with lazy R1 and
 path-length regularisation at their intervals, averaged over a full
 R1 cycle), at 32 and 64 px with the reduced-channel sizes.
 
-    python benchmarks/stylegan2_speed.py [--res 32 64] [--batch 16]
-        [--iters 16] [--threads N] [--device cpu|cuda] [--fused both]
+    python benchmarks/stylegan2_speed.py [--res 32 64] [--batch 32]
+        [--iters 16] [--threads N] [--device cpu|cuda] [--fused no]
+        [--channels-last both]
 
 Each case runs in a fresh process so that its peak memory (max RSS on the
 CPU, ``max_memory_allocated`` on CUDA) is its own; ``base`` is the RSS
@@ -22,18 +23,20 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: Reduced sizes for CPU-scale StyleGAN2 configs (channels
 #: min(channel_base // res, channel_max): 128 up to 16 px, then 64, 32).
-SIZES = dict(z_dim=128, w_dim=128, mapping_layers=4, channel_base=2048,
+SIZES = dict(z_dim=128, w_dim=128, mapping_layers=2, channel_base=2048,
              channel_max=128)
 
 
-def build_model(res: int, fused: bool, device: str):
+def build_model(res: int, fused: bool, device: str,
+                channels_last: bool = False):
     from mmlatent.models.gans.stylegan2 import StyleGAN2
     G = dict(type='StyleGAN2Generator', resolution=res, fused_modconv=fused,
              **SIZES)
     D = dict(type='StyleGAN2Discriminator', resolution=res,
              channel_base=SIZES['channel_base'],
              channel_max=SIZES['channel_max'])
-    return StyleGAN2(G, D, ema=dict(half_life_images=10000)).to(device)
+    return StyleGAN2(G, D, ema=dict(half_life_images=10000),
+                     channels_last=channels_last).to(device)
 
 
 def sync(device: str) -> None:
@@ -92,55 +95,62 @@ def peak_memory_mb(device: str) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_case(args, res: int, fused: bool, queue) -> None:
+def run_case(args, res: int, fused: bool, channels_last: bool,
+             queue) -> None:
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     build_model(8, fused, 'cpu')  # imports and registers everything
     base = peak_memory_mb(args.device)
-    model = build_model(res, fused, args.device)
+    model = build_model(res, fused, args.device, channels_last)
     ips = generator_throughput(model, args.batch, args.gen_iters,
                                args.device)
     mem_gen = peak_memory_mb(args.device)
     sec = train_iteration_time(model, args.batch, args.iters, args.device)
-    queue.put((res, fused, ips, sec, base, mem_gen,
+    queue.put((res, fused, channels_last, ips, sec, base, mem_gen,
                peak_memory_mb(args.device)))
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--res', type=int, nargs='+', default=[32, 64])
-    p.add_argument('--batch', type=int, default=16)
+    p.add_argument('--batch', type=int, default=32)
     p.add_argument('--iters', type=int, default=16,
                    help='training iterations (16 = one R1 interval)')
     p.add_argument('--gen-iters', type=int, default=10)
     p.add_argument('--threads', type=int, default=0,
                    help='torch CPU threads (0: torch default)')
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    p.add_argument('--fused', default='both', choices=['both', 'yes', 'no'],
+    p.add_argument('--fused', default='no', choices=['both', 'yes', 'no'],
                    help='fused_modconv variants to measure')
+    p.add_argument('--channels-last', default='both',
+                   choices=['both', 'yes', 'no'],
+                   help='memory formats to measure (model.channels_last)')
     return p.parse_args(argv)
 
 
 def main() -> None:
     args = parse_args()
-    fused = dict(both=[False, True], yes=[True], no=[False])[args.fused]
+    pick = dict(both=[False, True], yes=[True], no=[False])
     print(f'StyleGAN2 {SIZES}, batch {args.batch}, device {args.device}, '
           f'threads {args.threads or "default"}')
-    print(f"{'res':>4} {'fused':>5} {'G img/s':>9} {'train s/it':>10} "
-          f"{'base MB':>8} {'peak MB (G)':>11} {'peak MB (train)':>15}")
+    print(f"{'res':>4} {'fused':>5} {'ch-last':>7} {'G img/s':>9} "
+          f"{'train s/it':>10} {'base MB':>8} {'peak MB (G)':>11} "
+          f"{'peak MB (train)':>15}")
     ctx = mp.get_context('spawn')
     for res in args.res:
-        for f in fused:
-            queue = ctx.Queue()
-            proc = ctx.Process(target=run_case, args=(args, res, f, queue))
-            proc.start()
-            r, f_, ips, sec, base, mem_g, mem_t = queue.get()
-            proc.join()
-            print(f'{r:>4} {str(f_):>5} {ips:>9.1f} {sec:>10.3f} '
-                  f'{base:>8.0f} {mem_g:>11.0f} {mem_t:>15.0f}')
-
+        for f in pick[args.fused]:
+            for cl in pick[args.channels_last]:
+                queue = ctx.Queue()
+                proc = ctx.Process(target=run_case,
+                                   args=(args, res, f, cl, queue))
+                proc.start()
+                r, f_, cl_, ips, sec, base, mem_g, mem_t = queue.get()
+                proc.join()
+                print(f'{r:>4} {str(f_):>5} {str(cl_):>7} {ips:>9.1f} '
+                      f'{sec:>10.3f} {base:>8.0f} {mem_g:>11.0f} '
+                      f'{mem_t:>15.0f}')
 
 if __name__ == '__main__':
     main()

@@ -207,3 +207,14 @@ def test_infogan_cat_pose_jitter_only_moves_the_categorical_branch():
     _, q_b = D(img)
     assert torch.allclose(q_a['con_mean'], q_eval['con_mean'])
     assert not torch.allclose(q_a['cat_logits'][0], q_b['cat_logits'][0])
+
+
+def test_infogan_q_on_silhouette_is_blind_to_colour_and_brightness():
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=1, q_input='silhouette').eval()
+    img = torch.rand(4, 3, 16, 16) * 2 - 1
+    dimmed = (img[:, [1, 2, 0]] + 1) * 0.4 - 1  # other hue, 40% of the value
+    _, qa = D(img)
+    _, qb = D(dimmed)
+    torch.testing.assert_close(qa['cat_logits'][0], qb['cat_logits'][0])
+    torch.testing.assert_close(qa['con_mean'], qb['con_mean'])

@@ -19,6 +19,7 @@ model = dict(
     pl_interval=4,
     style_mixing_prob=0.9,
     ema=dict(half_life_images=5000),
+    channels_last=True,  # 16% faster training on a CPU (README, Speed)
 )
 optim_wrapper = dict(
     constructor='GANOptimWrapperConstructor',

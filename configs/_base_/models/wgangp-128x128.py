@@ -7,7 +7,6 @@ model = dict(
     gradient_penalty=dict(loss_weight=10.0),
     discriminator_steps=5,
     ema=dict(momentum=0.001, start_iter=1000),
-    channels_last=True,  # 12% faster training on a CPU (README, Speed)
 )
 optim_wrapper = dict(
     constructor='GANOptimWrapperConstructor',

@@ -74,7 +74,7 @@ class WGANGPCritic(DCGANDiscriminator):
                          max_channels, norm, c_dim, init_std)
 
 
-Q_INPUTS = ('image', 'value')
+Q_INPUTS = ('image', 'value', 'silhouette')
 
 
 @MODELS.register_module()
@@ -87,19 +87,23 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     ``cat_logits`` (list of [n, k]) and ``con_mean`` / ``con_logvar``
     ([n, con_dim] or None).
 
-    ``q_input='value'`` shows Q the HSV value (max over RGB, repeated to
-    every channel) instead of the image, through a second trunk pass: Q is
-    then blind to hue, so the codes cannot spend their information on
-    colour and go to shape and geometry instead. ``'image'`` is the
-    paper's shared pass. ``q_noise`` adds Gaussian noise of that std to
-    Q's input in training mode, so that codes hidden in faint pixel
-    patterns cannot be read back and G has to show them in the image.
-    ``cat_pose_jitter`` (training mode only) predicts the categorical
-    logits from a randomly rotated, zoomed and shifted copy of Q's input
-    (``models.pose_jitter.random_pose``) while the continuous codes see it
-    unmoved: Q cannot read a categorical value back from position, size or
-    orientation, so G gains nothing by spending it there and the code goes
-    to what survives the jitter, such as the shape class.
+    Options that steer what the codes can capture (mmlatent's, not the
+    paper's; all default to the paper):
+
+    - ``q_input='value'`` shows Q the HSV value (max over RGB, repeated to
+      every channel) through a second trunk pass, so Q is blind to hue and
+      the codes cannot spend their information on colour.
+      ``'silhouette'`` also divides each image's value by its maximum: Q
+      is blind to brightness too. ``'image'`` is the paper's shared pass.
+    - ``q_noise`` adds Gaussian noise of that std to Q's input in training
+      mode, so that codes hidden in faint pixel patterns cannot be read
+      back and G has to show them in the image.
+    - ``cat_pose_jitter`` (training mode only) predicts the categorical
+      logits from a randomly rotated, zoomed and shifted copy of Q's input
+      (``models.pose_jitter.random_pose``) while the continuous codes see
+      it unmoved: Q cannot read a categorical value back from position,
+      size or orientation, so G gains nothing by spending it there and the
+      code goes to what survives the jitter, such as the shape class.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
@@ -136,9 +140,15 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         return score, q
 
     def q_view(self, img: Tensor) -> Tensor:
-        """What Q sees: the image or its HSV value, plus training noise."""
-        if self.q_input == 'value':
-            img = img.amax(1, keepdim=True).expand_as(img)
+        """What Q sees: the image, its HSV value or its value divided by its
+        maximum (``q_input``), plus training noise."""
+        if self.q_input in ('value', 'silhouette'):
+            v = img.amax(1, keepdim=True)
+            if self.q_input == 'silhouette':
+                v01 = (v + 1) / 2
+                peak = v01.amax((2, 3), keepdim=True).clamp(min=1e-3)
+                v = 2 * v01 / peak - 1
+            img = v.expand_as(img)
         if self.q_noise and self.training:
             img = img + self.q_noise * torch.randn_like(img)
         return img
