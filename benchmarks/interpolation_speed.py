@@ -15,10 +15,8 @@ asserts nothing.
 """
 import argparse
 import os.path as osp
-import statistics
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -30,27 +28,10 @@ from mmlatent.latent.paths import interpolation_path  # noqa: E402
 from mmlatent.models.generators import StyleGAN2Generator  # noqa: E402
 from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
-SMALL = dict(z_dim=128, w_dim=128, mapping_layers=4, channel_base=2048,
-             channel_max=128)
-CONFIG_F = dict(z_dim=512, w_dim=512, mapping_layers=8, channel_base=32768,
-                channel_max=512)
+from common import CONFIG_F, SMALL, timed  # noqa: E402  (benchmarks/)
 
 
-def sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize()
 
-
-def timed(fn, repeats: int, device: torch.device) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        sync(device)
-        start = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def raw(G, frames: int, batch: int):

@@ -10,8 +10,6 @@ pass per output pixel). Prints figures; asserts nothing.
         [--skip-autograd]
 """
 import argparse
-import statistics
-import time
 
 import torch
 from torch.autograd.functional import jacobian as autograd_jacobian
@@ -19,20 +17,8 @@ from torch.autograd.functional import jacobian as autograd_jacobian
 from mmlatent.latent import generator_jacobian
 from mmlatent.models.generators import DCGANGenerator
 
+from common import timed  # benchmarks/common.py
 
-def timed(fn, repeats: int, device: torch.device) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs after a warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

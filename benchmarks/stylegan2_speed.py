@@ -21,28 +21,20 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-#: Reduced sizes for CPU-scale StyleGAN2 configs (channels
-#: min(channel_base // res, channel_max): 128 up to 16 px, then 64, 32).
-SIZES = dict(z_dim=128, w_dim=128, mapping_layers=2, channel_base=2048,
-             channel_max=128)
+from common import SMALL, sync  # noqa: E402  (benchmarks/common.py)
 
 
 def build_model(res: int, fused: bool, device: str,
                 channels_last: bool = False):
     from mmlatent.models.gans.stylegan2 import StyleGAN2
     G = dict(type='StyleGAN2Generator', resolution=res, fused_modconv=fused,
-             **SIZES)
+             **SMALL)
     D = dict(type='StyleGAN2Discriminator', resolution=res,
-             channel_base=SIZES['channel_base'],
-             channel_max=SIZES['channel_max'])
+             channel_base=SMALL['channel_base'],
+             channel_max=SMALL['channel_max'])
     return StyleGAN2(G, D, ema=dict(half_life_images=10000),
                      channels_last=channels_last).to(device)
 
-
-def sync(device: str) -> None:
-    import torch
-    if device == 'cuda':
-        torch.cuda.synchronize()
 
 
 def generator_throughput(model, batch: int, iters: int, device: str):
@@ -133,7 +125,7 @@ def parse_args(argv=None):
 def main() -> None:
     args = parse_args()
     pick = dict(both=[False, True], yes=[True], no=[False])
-    print(f'StyleGAN2 {SIZES}, batch {args.batch}, device {args.device}, '
+    print(f'StyleGAN2 {SMALL}, batch {args.batch}, device {args.device}, '
           f'threads {args.threads or "default"}')
     print(f"{'res':>4} {'fused':>5} {'ch-last':>7} {'G img/s':>9} "
           f"{'train s/it':>10} {'base MB':>8} {'peak MB (G)':>11} "
