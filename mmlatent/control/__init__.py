@@ -10,6 +10,7 @@ from .boundary import (BOUNDARY_SPACES, EDIT_MODES, Boundary,
                        save_boundary, train_boundary)
 from .classifier import (AttributeCNN, LoadedClassifier, evaluate_classifier,
                          load_classifier, save_classifier, train_classifier)
+from .digits import digit_classifier, digit_features
 from .guidance import (CONSTRAINTS, GuidanceResult, check_guidance_scorer,
                        guide)
 from .sampling import ScoredSamples, format_summary, path_summary, \
@@ -27,7 +28,8 @@ __all__ = [
     'check_boundary', 'condition_boundary', 'edit_latents', 'load_boundary',
     'project_normal', 'save_boundary', 'train_boundary', 'AttributeCNN',
     'LoadedClassifier', 'evaluate_classifier', 'load_classifier',
-    'save_classifier', 'train_classifier', 'CONSTRAINTS', 'GuidanceResult',
+    'save_classifier', 'train_classifier', 'digit_classifier',
+    'digit_features', 'CONSTRAINTS', 'GuidanceResult',
     'check_guidance_scorer', 'guide', 'ScoredSamples', 'format_summary',
     'path_summary', 'sample_scored', 'BINARY', 'CONTINUOUS',
     'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
