@@ -2,7 +2,7 @@
 # R1 gamma scaled by the image area; not tuned further).
 _base_ = [
     '../_base_/models/stylegan2-64x64.py',
-    '../_base_/datasets/shapes-64x64.py', '../_base_/schedules/iter_10k.py',
+    '../_base_/datasets/shapes-64x64.py', '../_base_/schedules/iter_2k.py',
     '../_base_/default_runtime.py'
 ]
 train_dataloader = dict(batch_size=32)
