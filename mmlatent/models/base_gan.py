@@ -32,7 +32,8 @@ def check_finite(losses: Losses, phase: str, it: int) -> None:
         v = float(value.detach())
         if not math.isfinite(v):
             raise NonFiniteLossError(
-                f"loss '{phase}_loss_{name}' became {v} at iteration {it + 1}; "
+                f"loss '{phase}_loss_{name}' became {v} at iteration "
+                f'{it + 1}; '
                 'training stopped and the last checkpoint is kept. Lower the '
                 'learning rate or this loss weight, then --resume')
 

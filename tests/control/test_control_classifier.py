@@ -1,7 +1,6 @@
 """The attribute CNN, its training and tools/train_classifier.py."""
 import cv2
 import numpy as np
-import pytest
 import torch
 
 from mmlatent.control import (AttributeCNN, build_scorer, load_classifier,

@@ -5,7 +5,7 @@ import torch
 from scipy import stats
 from torch.utils.data import DataLoader
 
-from mmlatent.datasets.shapes import (SHAPES, ShapesDataset, TwoShapesDataset,
+from mmlatent.datasets.shapes import (ShapesDataset, TwoShapesDataset,
                                       centre_margin, render_shapes)
 from mmlatent.registry import DATASETS
 from mmlatent.utils.errors import ConfigError
