@@ -74,7 +74,7 @@ def main() -> None:
     p.add_argument('--interval', type=int, default=33)
     p.add_argument('--space', nargs='+', default=['z', 'w'])
     p.add_argument('--mode', default=None, choices=['lerp', 'slerp'])
-    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--repeats', type=int, default=9)
     p.add_argument('--write-png', action='store_true')
     p.add_argument('--device', default='cpu')
     p.add_argument('--threads', type=int, default=None)
