@@ -18,7 +18,6 @@ The boundary file (``.pt``, written atomically, read with
 
 A ``'w'`` boundary applies to w codes and to each layer of W+ codes.
 """
-import os.path as osp
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -28,7 +27,7 @@ from torch import Tensor, nn
 
 from ..latent.sefa import layer_mask
 from ..latent.spaces import latent_size
-from ..utils.checkpoint import atomic_save
+from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError, MMLatentError
 
 FORMAT = 'mmlatent.boundary/1'
@@ -96,21 +95,11 @@ def save_boundary(path: str, b: Boundary) -> str:
 
 def load_boundary(path: str) -> Boundary:
     """Read a boundary file (``weights_only=True``) and validate it."""
-    if not osp.isfile(path):
-        raise BoundaryFileError(f"boundary file '{path}' does not exist; "
-                                'write one with apps/train_boundary.py')
-    try:
-        data = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # unpickling errors have many types
-        raise BoundaryFileError(f"cannot read boundary file '{path}' "
-                                f'({type(e).__name__}); it is not a file '
-                                'written by save_boundary') from e
-    if not isinstance(data, dict) or data.get('format') != FORMAT:
-        found = data.get('format') if isinstance(data, dict) else \
-            type(data).__name__
-        raise BoundaryFileError(f"'{path}' has format {found!r}, expected "
-                                f"'{FORMAT}'; write it with "
-                                'apps/train_boundary.py')
+    data = load_format_file(path, FORMAT, kind='boundary',
+                            saver='save_boundary',
+                            missing='write one with apps/train_boundary.py',
+                            writer='apps/train_boundary.py',
+                            error=BoundaryFileError)
     b = Boundary(data.get('normal'), float(data.get('offset', 0.0)),
                  data.get('space'), data.get('attribute', ''),
                  list(data.get('conditions', [])),

@@ -22,14 +22,13 @@ CPU, detached and contiguous. Files are written atomically (a temporary
 file in the same folder, then ``os.replace``), so a reader never sees a
 half-written file. ``c`` belongs to z codes; w codes already contain it.
 """
-import os.path as osp
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ..utils.checkpoint import atomic_save
+from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError, MMLatentError
 from .spaces import SPACES, broadcast_w, latent_size, model_device, \
     noise_shapes
@@ -157,20 +156,9 @@ def save_latents(path: str, latent: Tensor, *, space: str,
 
 def load_latents(path: str) -> LatentFile:
     """Read a latent file with ``weights_only=True`` and validate it."""
-    if not osp.isfile(path):
-        raise LatentFileError(f"latent file '{path}' does not exist; give "
-                              'a .pt file written by save_latents')
-    try:
-        data = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # unpickling errors have many types
-        raise LatentFileError(
-            f"cannot read latent file '{path}' ({type(e).__name__}); it is "
-            'not a file written by save_latents') from e
-    if not isinstance(data, dict) or data.get('format') != FORMAT:
-        found = data.get('format') if isinstance(data, dict) else \
-            type(data).__name__
-        raise LatentFileError(f"'{path}' has format {found!r}, expected "
-                              f"'{FORMAT}'; write it with save_latents")
+    data = load_format_file(path, FORMAT, kind='latent', saver='save_latents',
+                            missing='give a .pt file written by save_latents',
+                            writer='save_latents', error=LatentFileError)
     lf = LatentFile(data.get('latent'), data.get('space'), data.get('c'),
                     data.get('noise'), data.get('losses'),
                     data.get('scores'), data.get('meta', {}))

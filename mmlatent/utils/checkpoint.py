@@ -91,6 +91,28 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
             'weights_only=False)') from e
 
 
+def load_format_file(path: str, fmt: str, *, kind: str, saver: str,
+                     missing: str, writer: str, error: type) -> dict:
+    """Read a dict tagged ``format=fmt`` (latent, boundary files) with
+    ``weights_only=True``. A missing, unreadable or differently tagged file
+    raises ``error`` in one line: ``missing`` says what to pass instead,
+    ``saver`` names the function that writes the format and ``writer``
+    what to write one with."""
+    if not osp.isfile(path):
+        raise error(f"{kind} file '{path}' does not exist; {missing}")
+    try:
+        data = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # unpickling errors have many types
+        raise error(f"cannot read {kind} file '{path}' ({type(e).__name__}); "
+                    f'it is not a file written by {saver}') from e
+    if not isinstance(data, dict) or data.get('format') != fmt:
+        found = data.get('format') if isinstance(data, dict) else \
+            type(data).__name__
+        raise error(f"'{path}' has format {found!r}, expected '{fmt}'; "
+                    f'write it with {writer}')
+    return data
+
+
 def _reason(e: BaseException) -> str:
     """The informative line of a torch.load error."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
