@@ -131,17 +131,19 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     def forward(self, img: Tensor, c: Optional[Tensor] = None):
         feats = self.features(img)
         score = self.head(feats).flatten()
-        if self.q_input != 'image' or (self.q_noise and self.training):
-            feats = self.features(self.q_view(img))
+        view = self.q_view(img)  # ``img`` itself for the paper's Q
+        if view is not img:
+            feats = self.features(view)
         q = self.split_q(self.q_head(feats))
         if self.cat_pose_jitter and self.training:
-            posed = self.features(random_pose(self.q_view(img)))
+            posed = self.features(random_pose(view))
             q['cat_logits'] = self.split_q(self.q_head(posed))['cat_logits']
         return score, q
 
     def q_view(self, img: Tensor) -> Tensor:
         """What Q sees: the image, its HSV value or its value divided by its
-        maximum (``q_input``), plus training noise."""
+        maximum (``q_input``), plus training noise; ``img`` itself when
+        none of these applies."""
         if self.q_input in ('value', 'silhouette'):
             v = img.amax(1, keepdim=True)
             if self.q_input == 'silhouette':
