@@ -1,8 +1,9 @@
 from .digits import DigitsDataset
 from .image_folder import ImageFolderDataset
 from .measure import measure_factors, validity_rate
+from .partial_labels import PartiallyLabelledDataset
 from .shapes import ShapesDataset, TwoShapesDataset, render_shapes
 
 __all__ = ['DigitsDataset', 'ImageFolderDataset', 'measure_factors',
-           'validity_rate', 'ShapesDataset', 'TwoShapesDataset',
-           'render_shapes']
+           'validity_rate', 'PartiallyLabelledDataset', 'ShapesDataset',
+           'TwoShapesDataset', 'render_shapes']

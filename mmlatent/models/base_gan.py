@@ -125,16 +125,23 @@ class UnconditionalGAN(BaseModel):
         z, c_fake = self.G.sample_z(n), self.fake_c(n)
         with torch.no_grad():
             fake = self.generator(z, c_fake)
-        real_pred, _ = self.d_forward(real, c_real)
+        real_pred, real_aux = self.d_forward(real, c_real)
         fake_pred, aux = self.d_forward(fake, c_fake)
         losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
         losses.update(
             self.d_regularizers(real, fake, c_real, c_fake, aux, it))
+        losses.update(self.d_real_terms(real_aux, c_real))
         return losses
 
     def d_regularizers(self, real: Tensor, fake: Tensor,
                        c_real: Optional[Tensor], c_fake: Optional[Tensor],
                        aux: Optional[dict], it: int) -> Losses:
+        return {}
+
+    def d_real_terms(self, real_aux: Optional[dict],
+                     c_real: Optional[Tensor]) -> Losses:
+        """Loss terms on D's auxiliary output for real images (the
+        labelled term of semi-supervised InfoGAN)."""
         return {}
 
     def train_generator(self, n: int, it: int) -> Losses:

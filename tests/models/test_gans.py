@@ -147,6 +147,59 @@ def test_infogan_info_loss_falls_when_q_can_learn():
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
 
 
+def infogan(lambda_sup, cat_dims=(3, ), con_dim=1):
+    return MODELS.build(dict(
+        type='InfoGAN', generator=gen(cat_dims=list(cat_dims),
+                                      con_dim=con_dim),
+        discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
+                           base_channels=8, cat_dims=list(cat_dims),
+                           con_dim=con_dim),
+        info_loss=dict(lambda_sup=lambda_sup)))
+
+
+def coloured_batch(n=12):
+    """Real images whose class is the one bright channel; the labels of
+    one image of each class unknown (-1)."""
+    labels = torch.arange(n) % 3
+    img = -torch.ones(n, 3, RES, RES)
+    img[torch.arange(n), labels] = 1.0
+    known = labels.clone()
+    known[[0, 4, 8]] = -1
+    return dict(img=img, label=known), labels
+
+
+def test_semi_supervised_infogan_teaches_q_the_labelled_classes():
+    torch.manual_seed(0)
+    model = infogan(lambda_sup=1.0)
+    optim = optims(model, lr=2e-3)
+    data, labels = coloured_batch()
+    logs = [step(model, optim, it, data) for it in range(30)]
+    assert logs[-1]['d_loss_sup'] < 0.2 * logs[0]['d_loss_sup']
+    model.discriminator.eval()
+    _, q = model.discriminator(data['img'])
+    # the unlabelled images are classified too: Q learnt the classes
+    assert torch.equal(q['cat_logits'][0].argmax(1), labels)
+
+
+def test_unsupervised_infogan_ignores_labels():
+    model = infogan(lambda_sup=0.0)
+    data, _ = coloured_batch()
+    assert 'd_loss_sup' not in step(model, optims(model), 0, data)
+
+
+def test_semi_supervised_infogan_rejects_bad_labels():
+    model = infogan(lambda_sup=1.0)
+    with pytest.raises(ConfigError, match='needs labelled data'):
+        step(model, optims(model), 0, batch(labels=False))
+    data = batch()
+    data['label'][0] = 3
+    with pytest.raises(ConfigError, match=r'label 3 is out of range.*'
+                       r'cat_dims\[0\]=3'):
+        step(model, optims(model), 0, data)
+    with pytest.raises(ConfigError, match='needs a categorical code'):
+        infogan(lambda_sup=1.0, cat_dims=(), con_dim=2)
+
+
 def test_infogan_checks_codes_match():
     with pytest.raises(ConfigError, match='differ from the discriminator'):
         MODELS.build(dict(

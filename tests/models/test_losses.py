@@ -136,3 +136,26 @@ def test_info_loss_gaussian_nll():
             target)
     with pytest.raises(ConfigError, match="con_loss='l1'"):
         MODELS.build(dict(type='InfoLoss', con_loss='l1'))
+
+
+def test_supervised_info_term_is_ce_over_labelled_images_only():
+    reg = MODELS.build(dict(type='InfoLoss', lambda_sup=3.0))
+    logits = torch.randn(5, 3, requires_grad=True)
+    labels = torch.tensor([2, -1, 0, -1, 1])
+    known = labels >= 0
+    expected = 3.0 * F.cross_entropy(logits[known], labels[known])
+    got = reg.supervised(dict(cat_logits=[logits, torch.randn(5, 4)]),
+                         labels)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+    got.backward()
+    assert torch.all(logits.grad[~known] == 0)
+    assert torch.all(logits.grad[known].abs().sum(1) > 0)
+
+
+def test_supervised_info_term_without_labels_is_zero_with_a_graph():
+    reg = MODELS.build(dict(type='InfoLoss', lambda_sup=1.0))
+    logits = torch.randn(4, 3, requires_grad=True)
+    got = reg.supervised(dict(cat_logits=[logits]), torch.full((4, ), -1))
+    assert got.item() == 0.0 and got.requires_grad
+    with pytest.raises(ConfigError, match='lambda_sup=-1'):
+        MODELS.build(dict(type='InfoLoss', lambda_sup=-1))

@@ -17,6 +17,11 @@ class InfoGAN(UnconditionalGAN):
     both phases, as in the paper: in the D phase it trains the trunk and Q
     on generated images, in the G phase it trains G to make its codes
     recoverable. Other arguments as :class:`UnconditionalGAN`.
+
+    With ``info_loss.lambda_sup > 0`` (semi-supervised InfoGAN) the D phase
+    also trains Q's first categorical head on the labelled real images
+    (dataset label >= 0, e.g. from a PartiallyLabelledDataset), so that
+    code follows the labelled classes; ``c_real`` is then the label [n].
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -33,6 +38,26 @@ class InfoGAN(UnconditionalGAN):
                 f"head's (cat_dims={getattr(D, 'cat_dims', None)}, "
                 f"con_dim={getattr(D, 'con_dim', None)}); use an "
                 'InfoGANDiscriminator with the same codes')
+        if self.info_loss.lambda_sup > 0 and not codes.cat_dims:
+            raise ConfigError('info_loss.lambda_sup > 0 needs a categorical '
+                              'code (cat_dims) to carry the labels')
+
+    def real_c(self, labels: Optional[Tensor]) -> Optional[Tensor]:
+        """The class label of real images [n] (-1 unknown) when the
+        labelled term is on, else None (Q needs no condition)."""
+        if self.info_loss.lambda_sup == 0:
+            return None
+        if labels is None:
+            raise ConfigError('info_loss.lambda_sup > 0 needs labelled data: '
+                              'use a dataset whose items have a label (-1 '
+                              'for unknown), e.g. PartiallyLabelledDataset')
+        labels = labels.long()
+        k = self.G.codes.cat_dims[0]
+        if labels.max() >= k:
+            raise ConfigError(f'label {int(labels.max())} is out of range for '
+                              f'the first categorical code (cat_dims[0]={k}); '
+                              'give the code one value per class')
+        return labels
 
     def d_forward(self, img: Tensor, c: Optional[Tensor]
                   ) -> Tuple[Tensor, dict]:
@@ -47,6 +72,12 @@ class InfoGAN(UnconditionalGAN):
     def d_regularizers(self, real, fake, c_real, c_fake, aux,
                        it: int) -> Losses:
         return dict(info=self._info(aux, c_fake))
+
+    def d_real_terms(self, real_aux: Optional[dict],
+                     c_real: Optional[Tensor]) -> Losses:
+        if c_real is None:
+            return {}
+        return dict(sup=self.info_loss.supervised(real_aux, c_real))
 
     def g_regularizers(self, z, c, fake, aux, it: int) -> Losses:
         losses = super().g_regularizers(z, c, fake, aux, it)

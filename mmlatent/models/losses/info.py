@@ -36,16 +36,36 @@ def info_loss(cat_logits: List[Tensor], cat_labels: Tensor,
 @MODELS.register_module()
 class InfoLoss(nn.Module):
     """Weights of the categorical and continuous terms; ``con_loss`` is
-    ``mse`` or ``gaussian_nll`` (needs a Q head with ``con_logvar=True``)."""
+    ``mse`` or ``gaussian_nll`` (needs a Q head with ``con_logvar=True``).
+
+    ``lambda_sup > 0`` turns on semi-supervised InfoGAN (Spurr et al.
+    2017): :meth:`supervised` trains the first categorical head of Q to
+    predict the known class of real images, so that code takes the
+    meaning of the labels.
+    """
 
     def __init__(self, lambda_cat: float = 1.0, lambda_con: float = 0.1,
-                 con_loss: str = 'mse'):
+                 con_loss: str = 'mse', lambda_sup: float = 0.0):
         super().__init__()
         if con_loss not in CON_LOSSES:
             raise ConfigError(f"con_loss='{con_loss}' is not one of "
                               f'{CON_LOSSES}')
+        if not lambda_sup >= 0:
+            raise ConfigError(f'lambda_sup={lambda_sup!r} must be >= 0 '
+                              '(0 turns the labelled term off)')
         self.lambda_cat, self.lambda_con = lambda_cat, lambda_con
-        self.con_loss = con_loss
+        self.con_loss, self.lambda_sup = con_loss, float(lambda_sup)
+
+    def supervised(self, q: dict, labels: Tensor) -> Tensor:
+        """``lambda_sup`` x the cross-entropy of the first categorical
+        logits against ``labels`` [n] over the labelled images (label >= 0;
+        -1 is unknown); zero, with the graph kept, when none is labelled."""
+        logits = q['cat_logits'][0]
+        known = labels >= 0
+        if not known.any():
+            return logits.sum() * 0.0
+        return self.lambda_sup * F.cross_entropy(logits[known],
+                                                 labels[known])
 
     def forward(self, q: dict, cat_labels: Tensor,
                 con_target: Optional[Tensor]) -> Tensor:
