@@ -19,10 +19,16 @@
    (configs/infogan/infogan_dcgan_digits-32x32.py, the paper's MNIST
    setting): its 10-way code against the digit read by a logistic
    regression fitted on the digits (mmlatent.control.digit_classifier).
+5. For reference, the semi-supervised InfoGAN on Shapes with 10% of the
+   labels (configs/infogan/ssinfogan_dcgan_shapes-32x32.py): its code
+   against the measured class, after Hungarian matching.
+6. For reference, the conditional GAN on Shapes
+   (configs/cgan/cgan_dcgan_shapes-32x32.py): how often the measured
+   class is the requested one (no matching).
 
 Generators are trained here for --iters iterations (each config's own
 schedule when omitted) or taken from --ckpt / --corr-ckpt / --infogan-ckpt
-/ --digits-ckpt.
+/ --digits-ckpt / --ssinfogan-ckpt / --cgan-ckpt.
 
     python benchmarks/control_quality.py                  # full
     python benchmarks/control_quality.py --quick          # smoke run
@@ -47,7 +53,9 @@ CONFIGS = dict(
     dcgan='control/dcgan_continuity-z16_shapes-32x32.py',
     corr='control/dcgan_continuity-z16_shapes_corr-32x32.py',
     infogan='infogan/infogan_dcgan_shapes-32x32.py',
-    digits='infogan/infogan_dcgan_digits-32x32.py')
+    digits='infogan/infogan_dcgan_digits-32x32.py',
+    ssinfogan='infogan/ssinfogan_dcgan_shapes-32x32.py',
+    cgan='cgan/cgan_dcgan_shapes-32x32.py')
 
 
 def train(name: str, work_dir: str, iters) -> str:
@@ -170,6 +178,32 @@ def quality_infogan(G, args) -> list:
              out['accuracy'] >= 0.9)]
 
 
+def quality_ssinfogan(G, args) -> list:
+    from mmlatent.control import categorical_code_accuracy
+    out = categorical_code_accuracy(
+        G, num_samples=args.num_samples // 5 or 1,
+        generator=torch.Generator().manual_seed(args.seed))
+    return [('for reference: semi-supervised InfoGAN, 10% of the labels, '
+             'categorical code vs shape class (Hungarian, '
+             f"{out['num_valid']} valid samples)", out['accuracy'],
+             'none (a reference)', None)]
+
+
+def quality_cgan(G, args) -> list:
+    """Share of valid samples whose measured class is the requested one
+    (classes in the dataset's order, no matching)."""
+    from mmlatent.control import categorical_code_accuracy
+    out = categorical_code_accuracy(
+        G, num_samples=args.num_samples // 5 or 1,
+        generator=torch.Generator().manual_seed(args.seed))
+    conf = out['confusion']
+    k = min(conf.shape)
+    hit = float(conf[range(k), range(k)].sum() / max(conf.sum(), 1))
+    return [('for reference: conditional GAN, measured class = requested '
+             f"class ({out['num_valid']} valid samples; chance 33%)", hit,
+             'none (a reference)', None)]
+
+
 def quality_digits(G, args) -> list:
     from mmlatent.control import categorical_code_accuracy, digit_classifier
     classify, heldout = digit_classifier(G.resolution)
@@ -214,8 +248,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--corr-ckpt', help='DCGAN on correlated Shapes')
     p.add_argument('--infogan-ckpt', help='InfoGAN on Shapes')
     p.add_argument('--digits-ckpt', help='InfoGAN on the bundled digits')
+    p.add_argument('--ssinfogan-ckpt',
+                   help='semi-supervised InfoGAN on Shapes')
+    p.add_argument('--cgan-ckpt', help='conditional GAN on Shapes')
     p.add_argument('--skip', nargs='+', default=[],
-                   choices=['dcgan', 'corr', 'infogan', 'digits'],
+                   choices=list(CONFIGS),
                    help='parts to leave out')
     p.add_argument('--work-dir', help='where generators are trained '
                    '(default: a temporary folder)')
@@ -237,7 +274,9 @@ def main(argv=None) -> None:
     parts = [('dcgan', args.ckpt, quality_dcgan),
              ('corr', args.corr_ckpt, quality_conditional),
              ('infogan', args.infogan_ckpt, quality_infogan),
-             ('digits', args.digits_ckpt, quality_digits)]
+             ('digits', args.digits_ckpt, quality_digits),
+             ('ssinfogan', args.ssinfogan_ckpt, quality_ssinfogan),
+             ('cgan', args.cgan_ckpt, quality_cgan)]
     rows = []
     for name, ckpt, measure in parts:
         if name in args.skip:

@@ -32,7 +32,10 @@ def test_config_builds(rel):
     model = MODELS.build(cfg.model)
     G = model.generator.eval()
     res = G.resolution
-    assert res == cfg.train_dataloader.dataset.resolution
+    data_cfg = cfg.train_dataloader.dataset
+    while 'dataset' in data_cfg:  # a wrapper such as PartiallyLabelled...
+        data_cfg = data_cfg.dataset
+    assert res == data_cfg.resolution
     try:
         ds = DATASETS.build(cfg.train_dataloader.dataset)
     except DataError as e:  # a user folder that is not there

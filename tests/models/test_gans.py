@@ -147,14 +147,14 @@ def test_infogan_info_loss_falls_when_q_can_learn():
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
 
 
-def infogan(lambda_sup, cat_dims=(3, ), con_dim=1):
+def infogan(lambda_sup, cat_dims=(3, ), con_dim=1, **info):
     return MODELS.build(dict(
         type='InfoGAN', generator=gen(cat_dims=list(cat_dims),
                                       con_dim=con_dim),
         discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
                            base_channels=8, cat_dims=list(cat_dims),
                            con_dim=con_dim),
-        info_loss=dict(lambda_sup=lambda_sup)))
+        info_loss=dict(lambda_sup=lambda_sup, **info)))
 
 
 def coloured_batch(n=12):
@@ -179,6 +179,22 @@ def test_semi_supervised_infogan_teaches_q_the_labelled_classes():
     _, q = model.discriminator(data['img'])
     # the unlabelled images are classified too: Q learnt the classes
     assert torch.equal(q['cat_logits'][0].argmax(1), labels)
+
+
+@pytest.mark.parametrize('real_only', [False, True])
+def test_sup_real_only_keeps_generated_images_from_the_labelled_head(
+        real_only):
+    torch.manual_seed(0)
+    model = infogan(lambda_sup=1.0, cat_dims=(3, 2), con_dim=1,
+                    sup_real_only=real_only)
+    out = model.discriminator.q_head[-1]  # rows: cat0 (3), cat1 (2), con
+    w0 = out.weight.detach().clone()
+    data = batch()
+    data['label'][:] = -1  # no labelled image: only generated ones teach Q
+    step(model, optims(model), 0, data)
+    moved = (out.weight.detach() != w0).any(1)
+    assert moved[3:].all()
+    assert moved[:3].any() != real_only
 
 
 def test_unsupervised_infogan_ignores_labels():

@@ -63,15 +63,22 @@ class InfoGAN(UnconditionalGAN):
                   ) -> Tuple[Tensor, dict]:
         return self.discriminator(img)
 
-    def _info(self, aux: dict, c: Tensor) -> Tensor:
+    def _info(self, aux: dict, c: Tensor, phase: str) -> Tensor:
         codes = self.G.codes
         _, con = codes.split(c)
         labels = codes.labels(c) if codes.cat_dims else None
+        if phase == 'd' and self.info_loss.sup_real_only \
+                and self.info_loss.lambda_sup > 0:
+            # Q's first categorical head learns from labelled reals only
+            if len(codes.cat_dims) == 1 and not codes.con_dim:
+                return aux['cat_logits'][0].sum() * 0.0
+            aux = dict(aux, cat_logits=aux['cat_logits'][1:])
+            labels = labels[:, 1:]
         return self.info_loss(aux, labels, con)
 
     def d_regularizers(self, real, fake, c_real, c_fake, aux,
                        it: int) -> Losses:
-        return dict(info=self._info(aux, c_fake))
+        return dict(info=self._info(aux, c_fake, 'd'))
 
     def d_real_terms(self, real_aux: Optional[dict],
                      c_real: Optional[Tensor]) -> Losses:
@@ -81,5 +88,5 @@ class InfoGAN(UnconditionalGAN):
 
     def g_regularizers(self, z, c, fake, aux, it: int) -> Losses:
         losses = super().g_regularizers(z, c, fake, aux, it)
-        losses['info'] = self._info(aux, c)
+        losses['info'] = self._info(aux, c, 'g')
         return losses

@@ -41,11 +41,16 @@ class InfoLoss(nn.Module):
     ``lambda_sup > 0`` turns on semi-supervised InfoGAN (Spurr et al.
     2017): :meth:`supervised` trains the first categorical head of Q to
     predict the known class of real images, so that code takes the
-    meaning of the labels.
+    meaning of the labels. With ``sup_real_only`` the D phase does not
+    train that head on generated images: it stays a classifier of real
+    images, and G can satisfy it only by drawing the class, not by hiding
+    the code in patterns that a head trained on its own images would learn
+    to read.
     """
 
     def __init__(self, lambda_cat: float = 1.0, lambda_con: float = 0.1,
-                 con_loss: str = 'mse', lambda_sup: float = 0.0):
+                 con_loss: str = 'mse', lambda_sup: float = 0.0,
+                 sup_real_only: bool = False):
         super().__init__()
         if con_loss not in CON_LOSSES:
             raise ConfigError(f"con_loss='{con_loss}' is not one of "
@@ -55,6 +60,7 @@ class InfoLoss(nn.Module):
                               '(0 turns the labelled term off)')
         self.lambda_cat, self.lambda_con = lambda_cat, lambda_con
         self.con_loss, self.lambda_sup = con_loss, float(lambda_sup)
+        self.sup_real_only = bool(sup_real_only)
 
     def supervised(self, q: dict, labels: Tensor) -> Tensor:
         """``lambda_sup`` x the cross-entropy of the first categorical
