@@ -186,7 +186,7 @@ def quality_ssinfogan(G, args) -> list:
     return [('for reference: semi-supervised InfoGAN, 10% of the labels, '
              'categorical code vs shape class (Hungarian, '
              f"{out['num_valid']} valid samples)", out['accuracy'],
-             'none (a reference)', None)]
+             'none (chance: 33%)', None)]
 
 
 def quality_cgan(G, args) -> list:
@@ -200,8 +200,8 @@ def quality_cgan(G, args) -> list:
     k = min(conf.shape)
     hit = float(conf[range(k), range(k)].sum() / max(conf.sum(), 1))
     return [('for reference: conditional GAN, measured class = requested '
-             f"class ({out['num_valid']} valid samples; chance 33%)", hit,
-             'none (a reference)', None)]
+             f"class ({out['num_valid']} valid samples)", hit,
+             'none (chance: 33%)', None)]
 
 
 def quality_digits(G, args) -> list:

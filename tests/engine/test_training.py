@@ -141,8 +141,11 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
     resumed = cli(plain, '--work-dir', str(tmp_path / 'cut'), '--resume',
                   '--cfg-options', *FAST)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert 'Auto resumed from the latest checkpoint' in resumed.stdout + \
-        resumed.stderr
+    out = resumed.stdout + resumed.stderr
+    assert 'Auto resumed from the latest checkpoint' in out
+    # the sampler skipped the trained batches; none was loaded to drop it
+    assert 'Resuming at iteration 4: skipped the sampler indices' in out
+    assert 'Advance dataloader' not in out
     a, b = state(tmp_path / 'full' / 'iter_6.pth'), \
         state(tmp_path / 'cut' / 'iter_6.pth')
     assert a.keys() == b.keys()

@@ -1,1 +1,1 @@
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=800000)
+train_cfg = dict(type='LatentTrainLoop', max_iters=800000)
