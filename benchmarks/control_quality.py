@@ -168,21 +168,23 @@ def quality_conditional(G, args) -> list:
          cut >= 0.5)]
 
 
-def quality_infogan(G, args) -> list:
+def code_accuracy(G, args) -> dict:
+    """categorical_code_accuracy of ``G`` on num_samples / 5 samples."""
     from mmlatent.control import categorical_code_accuracy
-    out = categorical_code_accuracy(
+    return categorical_code_accuracy(
         G, num_samples=args.num_samples // 5 or 1,
         generator=torch.Generator().manual_seed(args.seed))
+
+
+def quality_infogan(G, args) -> list:
+    out = code_accuracy(G, args)
     return [(f"InfoGAN categorical code vs shape class (Hungarian, "
              f"{out['num_valid']} valid samples)", out['accuracy'], '>= 90%',
              out['accuracy'] >= 0.9)]
 
 
 def quality_ssinfogan(G, args) -> list:
-    from mmlatent.control import categorical_code_accuracy
-    out = categorical_code_accuracy(
-        G, num_samples=args.num_samples // 5 or 1,
-        generator=torch.Generator().manual_seed(args.seed))
+    out = code_accuracy(G, args)
     return [('for reference: semi-supervised InfoGAN, 10% of the labels, '
              'categorical code vs shape class (Hungarian, '
              f"{out['num_valid']} valid samples)", out['accuracy'],
@@ -192,10 +194,7 @@ def quality_ssinfogan(G, args) -> list:
 def quality_cgan(G, args) -> list:
     """Share of valid samples whose measured class is the requested one
     (classes in the dataset's order, no matching)."""
-    from mmlatent.control import categorical_code_accuracy
-    out = categorical_code_accuracy(
-        G, num_samples=args.num_samples // 5 or 1,
-        generator=torch.Generator().manual_seed(args.seed))
+    out = code_accuracy(G, args)
     conf = out['confusion']
     k = min(conf.shape)
     hit = float(conf[range(k), range(k)].sum() / max(conf.sum(), 1))
