@@ -20,8 +20,9 @@
    setting): its 10-way code against the digit read by a logistic
    regression fitted on the digits (mmlatent.control.digit_classifier).
 5. For reference, the semi-supervised InfoGAN on Shapes with 10% of the
-   labels (configs/infogan/ssinfogan_dcgan_shapes-32x32.py): its code
-   against the measured class, after Hungarian matching.
+   labels (configs/infogan/ssinfogan_dcgan_shapes-32x32.py, 28,000
+   iterations, about 31 min): its code against the measured class, after
+   Hungarian matching.
 6. For reference, the conditional GAN on Shapes
    (configs/cgan/cgan_dcgan_shapes-32x32.py): how often the measured
    class is the requested one (no matching).
