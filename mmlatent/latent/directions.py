@@ -38,7 +38,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor, nn
 
-from ..utils.checkpoint import atomic_save
+from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from . import independence
 from .codes import Codes
@@ -202,14 +202,10 @@ def save_directions(path: str, ds: DirectionSet, *,
 
 def load_directions(path: str) -> DirectionSet:
     """Read a directions file with ``weights_only=True``."""
-    try:
-        data = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # unpickling errors have many types
-        raise LatentFileError(f"cannot read directions file '{path}' "
-                              f'({type(e).__name__})') from e
-    if not isinstance(data, dict) or data.get('format') != FORMAT:
-        raise LatentFileError(f"'{path}' is not a directions file "
-                              f"(format '{FORMAT}')")
+    data = load_format_file(
+        path, FORMAT, kind='directions', saver='save_directions',
+        missing='give a directions.pt written by apps/mutate.py',
+        writer='apps/mutate.py or save_directions', error=LatentFileError)
     return DirectionSet(data['directions'], data['values'], data['kind'],
                         data['mode'], data['space'],
                         data.get('outside_energy'), data.get('region'))

@@ -176,3 +176,20 @@ def test_help_documents_options_and_files(app, capsys):
         assert option in text
     for name, _ in module.FILES:
         assert name in text
+
+
+def test_load_directions_rejects_missing_and_foreign_files(tmp_path):
+    from mmlatent.latent.io import LatentFileError
+    with pytest.raises(LatentFileError, match=r"directions file '.*none\.pt' "
+                       'does not exist; give a directions.pt'):
+        load_directions(str(tmp_path / 'none.pt'))
+    other = tmp_path / 'other.pt'
+    torch.save({'format': 'mmlatent.latent/1'}, other)
+    with pytest.raises(LatentFileError, match="has format 'mmlatent.latent/1'"
+                       r", expected 'mmlatent.directions/1'; write it with "
+                       'apps/mutate.py'):
+        load_directions(str(other))
+    junk = tmp_path / 'junk.pt'
+    junk.write_bytes(b'not a pickle')
+    with pytest.raises(LatentFileError, match='cannot read directions file'):
+        load_directions(str(junk))
