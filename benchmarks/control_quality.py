@@ -169,12 +169,12 @@ def quality_conditional(G, args) -> list:
          cut >= 0.5)]
 
 
-def code_accuracy(G, args) -> dict:
+def code_accuracy(G, args, **kwargs) -> dict:
     """categorical_code_accuracy of ``G`` on num_samples / 5 samples."""
     from mmlatent.control import categorical_code_accuracy
     return categorical_code_accuracy(
         G, num_samples=args.num_samples // 5 or 1,
-        generator=torch.Generator().manual_seed(args.seed))
+        generator=torch.Generator().manual_seed(args.seed), **kwargs)
 
 
 def quality_infogan(G, args) -> list:
@@ -205,11 +205,9 @@ def quality_cgan(G, args) -> list:
 
 
 def quality_digits(G, args) -> list:
-    from mmlatent.control import categorical_code_accuracy, digit_classifier
+    from mmlatent.control import digit_classifier
     classify, heldout = digit_classifier(G.resolution)
-    out = categorical_code_accuracy(
-        G, num_samples=args.num_samples // 5 or 1, classify=classify,
-        generator=torch.Generator().manual_seed(args.seed))
+    out = code_accuracy(G, args, classify=classify)
     return [(f'InfoGAN on digits: categorical code vs digit (Hungarian; '
              f'the digit classifier is {heldout:.1%} right on held-out '
              'real digits)', out['accuracy'],
