@@ -218,3 +218,31 @@ def test_infogan_q_on_silhouette_is_blind_to_colour_and_brightness():
     _, qb = D(dimmed)
     torch.testing.assert_close(qa['cat_logits'][0], qb['cat_logits'][0])
     torch.testing.assert_close(qa['con_mean'], qb['con_mean'])
+
+
+
+def test_infogan_harmonics_view_reads_the_outline_only():
+    from mmlatent.datasets.shapes import render_shapes, to_tensor
+    torch.manual_seed(0)
+    D = build(type='InfoGANDiscriminator', resolution=32, base_channels=4,
+              cat_dims=[3, 2], con_dim=2, cat_view='harmonics').eval()
+    assert D.q_head[-1].out_features == 2  # the shared head: con only
+    assert D.cat_head[-1].out_features == 5
+    # (x, y, scale, rotation, hue): a square, the same square moved,
+    # recoloured and turned by 90 degrees, and a triangle
+    img = to_tensor(render_shapes([0, 0, 2], [[0.3, 0.6, 0.4, 0.1, 0.0],
+                                              [0.6, 0.4, 0.4, 0.1, 0.6],
+                                              [0.3, 0.6, 0.4, 0.1, 0.0]],
+                                  32))
+    img[1] = torch.rot90(img[1], 1, (1, 2))
+    _, q = D(img)
+    assert [t.shape for t in q['cat_logits']] == [(3, 3), (3, 2)]
+    cat = torch.cat(q['cat_logits'], 1).detach()
+    same, other = (cat[0] - cat[1]).norm(), (cat[0] - cat[2]).norm()
+    assert same < 0.1 * other
+    assert not torch.allclose(q['con_mean'][0], q['con_mean'][1])
+    with pytest.raises(ConfigError, match="set only cat_view"):
+        build(type='InfoGANDiscriminator', cat_pose_jitter=True,
+              cat_view='harmonics')
+    with pytest.raises(ConfigError, match="cat_view='edges' is not one of"):
+        build(type='InfoGANDiscriminator', cat_view='edges')

@@ -9,6 +9,7 @@ from ...utils.errors import ConfigError
 from ..layers import check_resolution, dcgan_init, norm_layer, \
     pyramid_channels
 from ..pose_jitter import random_pose
+from ..silhouette import outline_harmonics
 
 
 @MODELS.register_module()
@@ -75,6 +76,7 @@ class WGANGPCritic(DCGANDiscriminator):
 
 
 Q_INPUTS = ('image', 'value', 'silhouette')
+CAT_VIEWS = ('image', 'pose_jitter', 'harmonics')
 
 
 @MODELS.register_module()
@@ -98,12 +100,19 @@ class InfoGANDiscriminator(DCGANDiscriminator):
     - ``q_noise`` adds Gaussian noise of that std to Q's input in training
       mode, so that codes hidden in faint pixel patterns cannot be read
       back and G has to show them in the image.
-    - ``cat_pose_jitter`` (training mode only) predicts the categorical
-      logits from a randomly rotated, zoomed and shifted copy of Q's input
-      (``models.pose_jitter.random_pose``) while the continuous codes see
-      it unmoved: Q cannot read a categorical value back from position,
-      size or orientation, so G gains nothing by spending it there and the
-      code goes to what survives the jitter, such as the shape class.
+    - ``cat_view`` is what the categorical logits are predicted from, so
+      that the categorical code cannot be read back from (and G gains
+      nothing by spending it on) the factors that view drops:
+
+      - ``'image'``: Q's input, with the continuous codes (the paper);
+      - ``'pose_jitter'`` (training mode only): a randomly rotated, zoomed
+        and shifted copy of it (``models.pose_jitter.random_pose``);
+        ``cat_pose_jitter=True`` is the same;
+      - ``'harmonics'``: no trunk at all; a small MLP (``cat_head``) on
+        ``models.silhouette.outline_harmonics`` of the image, the
+        rotation-invariant Fourier magnitudes of its angular mass. Only
+        the outline's shape is left, so on single-object data such as
+        Shapes the code can only go to the shape class.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
@@ -112,21 +121,37 @@ class InfoGANDiscriminator(DCGANDiscriminator):
                  con_dim: int = 2, con_logvar: bool = False,
                  q_hidden: int = 128, q_input: str = 'image',
                  q_noise: float = 0.0, cat_pose_jitter: bool = False,
+                 cat_view: str = 'image', num_harmonics: int = 8,
                  init_std: float = 0.02):
         super().__init__(resolution, in_channels, base_channels,
                          max_channels, norm, 0, init_std)
         if q_input not in Q_INPUTS:
             raise ConfigError(f"q_input='{q_input}' is not one of "
                               f'{Q_INPUTS}')
+        if cat_view not in CAT_VIEWS:
+            raise ConfigError(f"cat_view='{cat_view}' is not one of "
+                              f'{CAT_VIEWS}')
+        if cat_pose_jitter:
+            if cat_view not in ('image', 'pose_jitter'):
+                raise ConfigError(
+                    f"cat_pose_jitter=True and cat_view='{cat_view}' ask "
+                    'for two views of the categorical branch; set only '
+                    'cat_view')
+            cat_view = 'pose_jitter'
         self.q_input, self.q_noise = q_input, q_noise
-        self.cat_pose_jitter = cat_pose_jitter
+        self.cat_view, self.num_harmonics = cat_view, num_harmonics
         self.cat_dims, self.con_dim = list(cat_dims), con_dim
         self.con_logvar = con_logvar
-        q_out = sum(self.cat_dims) + con_dim * (2 if con_logvar else 1)
+        shared_cat = [] if cat_view == 'harmonics' else self.cat_dims
+        q_out = sum(shared_cat) + con_dim * (2 if con_logvar else 1)
         self.q_head = nn.Sequential(
             nn.Flatten(), nn.Linear(self.feature_channels * 16, q_hidden),
             nn.LeakyReLU(0.2, True), nn.Linear(q_hidden, q_out))
         dcgan_init(self.q_head, init_std)
+        if cat_view == 'harmonics':
+            self.cat_head = nn.Sequential(
+                nn.Linear(num_harmonics, q_hidden), nn.LeakyReLU(0.2, True),
+                nn.Linear(q_hidden, sum(self.cat_dims)))
 
     def forward(self, img: Tensor, c: Optional[Tensor] = None):
         feats = self.features(img)
@@ -135,10 +160,22 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         if view is not img:
             feats = self.features(view)
         q = self.split_q(self.q_head(feats))
-        if self.cat_pose_jitter and self.training:
-            posed = self.features(random_pose(view))
-            q['cat_logits'] = self.split_q(self.q_head(posed))['cat_logits']
+        if self.cat_view == 'harmonics' or (
+                self.cat_view == 'pose_jitter' and self.training):
+            q['cat_logits'] = self.cat_logits(img)
         return score, q
+
+    def cat_logits(self, img: Tensor) -> list:
+        """The categorical logits (list of [n, k]) alone, from the view of
+        ``img`` that ``cat_view`` names (a fresh random pose per call for
+        ``'pose_jitter'`` in training mode)."""
+        if self.cat_view == 'harmonics':
+            h = outline_harmonics(img, self.num_harmonics)
+            return list(self.cat_head(h).split(self.cat_dims, 1))
+        view = self.q_view(img)
+        if self.cat_view == 'pose_jitter' and self.training:
+            view = random_pose(view)
+        return self.split_q(self.q_head(self.features(view)))['cat_logits']
 
     def q_view(self, img: Tensor) -> Tensor:
         """What Q sees: the image, its HSV value or its value divided by its
@@ -156,10 +193,14 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         return img
 
     def split_q(self, q: Tensor) -> Dict[str, object]:
-        sizes = self.cat_dims + [self.con_dim] * (2 if self.con_logvar else 1)
+        """The shared Q head's output as ``cat_logits`` (empty when the
+        categorical branch has its own head) and ``con_mean`` /
+        ``con_logvar``."""
+        cat_dims = [] if self.cat_view == 'harmonics' else self.cat_dims
+        sizes = cat_dims + [self.con_dim] * (2 if self.con_logvar else 1)
         parts = list(q.split(sizes, 1))
-        cat = parts[:len(self.cat_dims)]
-        con = parts[len(self.cat_dims):]
+        cat = parts[:len(cat_dims)]
+        con = parts[len(cat_dims):]
         return dict(cat_logits=cat,
                     con_mean=con[0] if self.con_dim else None,
                     con_logvar=con[1] if self.con_logvar and self.con_dim
