@@ -1,9 +1,10 @@
+from .clustered import ClusteredDataset
 from .digits import DigitsDataset
 from .image_folder import ImageFolderDataset
 from .measure import measure_factors, validity_rate
 from .partial_labels import PartiallyLabelledDataset
 from .shapes import ShapesDataset, TwoShapesDataset, render_shapes
 
-__all__ = ['DigitsDataset', 'ImageFolderDataset', 'measure_factors',
+__all__ = ['ClusteredDataset', 'DigitsDataset', 'ImageFolderDataset', 'measure_factors',
            'validity_rate', 'PartiallyLabelledDataset', 'ShapesDataset',
            'TwoShapesDataset', 'render_shapes']

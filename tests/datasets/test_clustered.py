@@ -1,0 +1,49 @@
+"""ClusteredDataset: labels from k-means on outline harmonics."""
+import numpy as np
+import pytest
+import torch
+
+from mmlatent.control import hungarian_accuracy
+from mmlatent.datasets import ClusteredDataset, ShapesDataset
+from mmlatent.registry import DATASETS
+from mmlatent.utils.errors import ConfigError
+
+
+@pytest.fixture(scope='module')
+def clustered():
+    return ClusteredDataset(dict(type='ShapesDataset', resolution=32,
+                                 num_samples=400, seed=3),
+                            num_clusters=3, num_fit=300, seed=0)
+
+
+def test_clusters_of_shapes_are_the_shape_classes(clustered):
+    found = np.array([clustered[i]['label'] for i in range(len(clustered))])
+    true = np.array([clustered.dataset[i]['label']
+                     for i in range(len(clustered))])
+    acc, _, _ = hungarian_accuracy(found, true)
+    assert acc == 1.0  # no annotation was read
+    sizes = clustered.metainfo['cluster_sizes']
+    assert len(sizes) == 3 and sum(sizes) == pytest.approx(1.0, abs=1e-3)
+    assert min(sizes) > 0.25
+
+
+def test_items_keep_their_images_and_the_clusters_their_seed(clustered):
+    item, raw = clustered[5], clustered.dataset[5]
+    assert torch.equal(item['img'], raw['img'])
+    torch.testing.assert_close(item['factors'], raw['factors'])
+    again = DATASETS.build(dict(
+        type='ClusteredDataset', num_clusters=3, num_fit=300, seed=0,
+        dataset=ShapesDataset(resolution=32, num_samples=400, seed=3)))
+    assert np.allclose(again.centres, clustered.centres)
+    assert [again[i]['label'] for i in range(20)] == \
+        [clustered[i]['label'] for i in range(20)]
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(num_clusters=1), 'num_clusters=1 must be an integer >= 2'),
+    (dict(num_clusters=3, num_fit=2), 'num_fit=2 must be an integer of at '
+     'least num_clusters=3')])
+def test_bad_arguments_are_named(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        ClusteredDataset(ShapesDataset(resolution=32, num_samples=10),
+                         **kwargs)
