@@ -22,6 +22,7 @@ FAMILIES = [
     'cgan/cgan_dcgan_digits-32x32.py',
     'infogan/infogan_dcgan_digits-32x32.py',
     'infogan/ssinfogan_dcgan_shapes-32x32.py',
+    'infogan/infogan_dcgan-clusters_shapes-32x32.py',
 ]
 # A user's module outside mmlatent: a generator, a loss and hooks that
 # kill or poison a run at a given iteration.
@@ -125,7 +126,7 @@ def test_each_config_family_trains_and_writes_outputs(rel, tmp_path):
     assert 'final.png' in samples
     log = open(next(tmp_path.glob('*/*.log'))).read()
     assert 'eta:' in log and 'd_loss' in log and 'g_loss' in log
-    if 'ssinfogan' in rel:  # the labelled real images teach Q
+    if 'ssinfogan' in rel or 'clusters' in rel:  # real labels teach Q
         assert 'd_loss_sup' in log
 
 
