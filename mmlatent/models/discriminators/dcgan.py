@@ -142,8 +142,12 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         self.cat_view, self.num_harmonics = cat_view, num_harmonics
         self.cat_dims, self.con_dim = list(cat_dims), con_dim
         self.con_logvar = con_logvar
-        shared_cat = [] if cat_view == 'harmonics' else self.cat_dims
-        q_out = sum(shared_cat) + con_dim * (2 if con_logvar else 1)
+        # the categorical logits the shared head gives (none when
+        # the categorical branch has its own head)
+        self.shared_cat_dims = ([] if cat_view == 'harmonics'
+                                else self.cat_dims)
+        q_out = sum(self.shared_cat_dims) + con_dim * (2 if con_logvar
+                                                       else 1)
         self.q_head = nn.Sequential(
             nn.Flatten(), nn.Linear(self.feature_channels * 16, q_hidden),
             nn.LeakyReLU(0.2, True), nn.Linear(q_hidden, q_out))
@@ -196,7 +200,7 @@ class InfoGANDiscriminator(DCGANDiscriminator):
         """The shared Q head's output as ``cat_logits`` (empty when the
         categorical branch has its own head) and ``con_mean`` /
         ``con_logvar``."""
-        cat_dims = [] if self.cat_view == 'harmonics' else self.cat_dims
+        cat_dims = self.shared_cat_dims
         sizes = cat_dims + [self.con_dim] * (2 if self.con_logvar else 1)
         parts = list(q.split(sizes, 1))
         cat = parts[:len(cat_dims)]
