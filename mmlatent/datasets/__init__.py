@@ -5,6 +5,6 @@ from .measure import measure_factors, validity_rate
 from .partial_labels import PartiallyLabelledDataset
 from .shapes import ShapesDataset, TwoShapesDataset, render_shapes
 
-__all__ = ['ClusteredDataset', 'DigitsDataset', 'ImageFolderDataset', 'measure_factors',
-           'validity_rate', 'PartiallyLabelledDataset', 'ShapesDataset',
-           'TwoShapesDataset', 'render_shapes']
+__all__ = ['ClusteredDataset', 'DigitsDataset', 'ImageFolderDataset',
+           'measure_factors', 'validity_rate', 'PartiallyLabelledDataset',
+           'ShapesDataset', 'TwoShapesDataset', 'render_shapes']

@@ -52,9 +52,8 @@ class ClusteredDataset(Dataset):
                               f'least num_clusters={num_clusters}')
         pick = np.random.default_rng(seed).permutation(n)[:num_fit]
         img = torch.stack([self.dataset[int(i)]['img'] for i in pick])
-        kmeans = KMeans(num_clusters, n_init=10, random_state=seed)
-        fitted = kmeans.fit_predict(outline_features(img))
-        self.centres = kmeans.cluster_centers_
+        self.kmeans = KMeans(num_clusters, n_init=10, random_state=seed)
+        fitted = self.kmeans.fit_predict(outline_features(img))
         self.cluster_sizes = np.bincount(fitted, minlength=num_clusters) \
             / len(pick)
         self._labels = np.full(n, -1)  # filled on first access
@@ -69,11 +68,14 @@ class ClusteredDataset(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
+    @property
+    def centres(self) -> np.ndarray:
+        """[num_clusters, 8] cluster centres in outline-harmonics space."""
+        return self.kmeans.cluster_centers_
+
     def cluster_of(self, img: torch.Tensor) -> np.ndarray:
         """[N] index of the nearest cluster centre of images [N, C, H, W]."""
-        f = outline_features(img)
-        d = ((f[:, None, :] - self.centres[None]) ** 2).sum(-1)
-        return d.argmin(1)
+        return self.kmeans.predict(outline_features(img))
 
     def __getitem__(self, index: int) -> dict:
         item = dict(self.dataset[index])
