@@ -12,19 +12,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
-                                   render_codes, require_w_space,
-                                   sample_codes, to_space)
-from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
-                                  default_cache_path, degree_range, edit_ws,
-                                  select_directions)
-from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
-    files_epilog, load_app_generator, out_dir, positive, progress, seed_all,
-    set_out_dir_default)
+from mmlatent.utils.args import (COMMON_EPILOG,  # noqa: E402
+                                 add_batch_size_arg, add_common_args,
+                                 files_epilog, positive, set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.image import write_image  # noqa: E402
+
 
 FILES = [
     ('sefa_i<INDEX>.png', 'per direction: one row per sample, one column '
@@ -85,6 +77,21 @@ def parse_args(argv):
                    help='latent file(s) with the codes to edit')
     add_batch_size_arg(p)
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
+                                   render_codes, require_w_space,
+                                   sample_codes, to_space)
+from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
+                                  default_cache_path, degree_range, edit_ws,
+                                  select_directions)
+from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
+                                out_dir, progress, seed_all)
+from mmlatent.utils.image import write_image  # noqa: E402
 
 
 def start_codes(G, args, gen):

@@ -6,14 +6,11 @@ import sys
 import os.path as osp
 from typing import List, Optional
 
-import torch
 from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
-
 from mmengine.utils import import_modules_from_strings
 
 from .registry import DATASETS, HOOKS, MODELS, RUNNERS
-from .utils.errors import ConfigError
-from .utils.image import first_line
+from .utils.errors import ConfigError, first_line
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -49,6 +46,7 @@ def prepare_config(cfg: Config, *, config_path: str,
         cfg.resume, cfg.load_from = True, resume
     if seed is not None:
         cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
+    import torch  # heavy: imported where used, so that --help is fast
     if launcher != 'none' and not torch.cuda.is_available():
         cfg.env_cfg.dist_cfg = dict(cfg.env_cfg.get('dist_cfg', {}),
                                     backend='gloo')
@@ -61,6 +59,7 @@ def prepare_config(cfg: Config, *, config_path: str,
 def set_cpu_threads() -> int:
     """Share the CPU cores among the processes of this machine, unless
     ``OMP_NUM_THREADS`` sets the number of threads per process."""
+    import torch  # heavy: imported where used, so that --help is fast
     if os.environ.get('OMP_NUM_THREADS', '').isdigit():
         threads = max(1, int(os.environ['OMP_NUM_THREADS']))
         torch.set_num_threads(threads)
@@ -80,6 +79,7 @@ def init_cpu_distributed(cfg: Config) -> None:
     on a machine without a GPU; with the group already initialised the
     Runner uses it as it is.
     """
+    import torch
     import torch.distributed as dist
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available() \
             and not dist.is_initialized():
@@ -116,7 +116,6 @@ def build_runner(cfg: Config):
     validate_config(cfg)
     cfg.setdefault('runner_type', 'LatentRunner')
     return RUNNERS.build(cfg)
-
 
 
 def add_import_paths(config_path: str) -> None:

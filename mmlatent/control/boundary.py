@@ -27,12 +27,12 @@ from torch import Tensor, nn
 
 from ..latent.sefa import layer_mask
 from ..latent.spaces import latent_size
+from ..utils.args import EDIT_MODES
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError, MMLatentError
 
 FORMAT = 'mmlatent.boundary/1'
 BOUNDARY_SPACES = ('z', 'w')
-EDIT_MODES = ('relative', 'absolute')
 _META_TYPES = (str, int, float, bool)
 
 

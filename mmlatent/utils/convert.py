@@ -27,10 +27,11 @@ import torch
 from mmengine.config import Config
 from torch import Tensor, nn
 
+from .args import CONVERT_FORMATS
 from .checkpoint import atomic_save, load_checkpoint_file
 from .errors import CheckpointError
 
-FORMATS = ('rosinality', 'mmgen')
+FORMATS = CONVERT_FORMATS
 StateDict = Dict[str, Tensor]
 
 #: rosinality key pattern -> MMGeneration key (applied in order).

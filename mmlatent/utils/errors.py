@@ -1,4 +1,5 @@
 """User-facing errors: one line that names the bad value and the fix."""
+from typing import Optional
 
 
 class MMLatentError(Exception):
@@ -23,3 +24,9 @@ class CheckpointError(MMLatentError, ValueError):
 
 class NonFiniteLossError(MMLatentError, FloatingPointError):
     """A training loss became NaN or infinite."""
+
+
+def first_line(e: Optional[BaseException]) -> str:
+    """The first line of ``e``'s message (its type name if empty)."""
+    text = str(e).strip() if e is not None else ''
+    return text.splitlines()[0] if text else type(e).__name__
