@@ -27,7 +27,12 @@ def current_iter() -> int:
 
 
 def check_finite(losses: Losses, phase: str, it: int) -> None:
-    """Raise NonFiniteLossError naming the first NaN/inf loss term."""
+    """Raise NonFiniteLossError naming the first NaN/inf loss term (one
+    host sync for all terms when every term is finite)."""
+    if not losses or bool(torch.stack(
+            [v.detach().reshape(()) for v in losses.values()]).isfinite(
+            ).all()):
+        return
     for name, value in losses.items():
         v = float(value.detach())
         if not math.isfinite(v):
@@ -54,6 +59,11 @@ class UnconditionalGAN(BaseModel):
         channels_last: keep G, D and the real batches in the channels-last
             memory format (faster convolutions on CPUs; see the README's
             Speed section for what it measured).
+        reuse_fakes: the G phase scores the fakes the D phase generated
+            (one G forward per iteration instead of two, as in PyTorch's
+            DCGAN example) instead of fresh ones. This changes the algorithm:
+            G's step uses the same z as D's step, scored by the updated D.
+            Off by default; resume stays exact either way.
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -62,12 +72,14 @@ class UnconditionalGAN(BaseModel):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False):
+                 channels_last: bool = False, reuse_fakes: bool = False):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
         self.channels_last = channels_last
+        self.reuse_fakes = reuse_fakes
+        self._fakes: Optional[Tuple[Tensor, Optional[Tensor], Tensor]] = None
         if channels_last:
             for net in (self.generator, self.discriminator):
                 net.to(memory_format=torch.channels_last)
@@ -123,8 +135,12 @@ class UnconditionalGAN(BaseModel):
         """Named D loss terms for one real batch."""
         n = real.shape[0]
         z, c_fake = self.G.sample_z(n), self.fake_c(n)
-        with torch.no_grad():
+        keep = self.reuse_fakes and \
+            (it + 1) % self.discriminator_steps == 0  # a G phase follows
+        with torch.set_grad_enabled(keep):
             fake = self.generator(z, c_fake)
+        if keep:
+            self._fakes, fake = (z, c_fake, fake), fake.detach()
         real_pred, real_aux = self.d_forward(real, c_real)
         fake_pred, aux = self.d_forward(fake, c_fake)
         losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
@@ -145,9 +161,14 @@ class UnconditionalGAN(BaseModel):
         return {}
 
     def train_generator(self, n: int, it: int) -> Losses:
-        """Named G loss terms for a batch of ``n`` generated images."""
-        z, c = self.G.sample_z(n), self.fake_c(n)
-        fake = self.generator(z, c)
+        """Named G loss terms for a batch of ``n`` generated images (the D
+        phase's fakes with ``reuse_fakes``, else fresh ones)."""
+        fakes, self._fakes = self._fakes, None
+        if fakes is not None and fakes[2].shape[0] == n:
+            z, c, fake = fakes
+        else:
+            z, c = self.G.sample_z(n), self.fake_c(n)
+            fake = self.generator(z, c)
         fake_pred, aux = self.d_forward(fake, c)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         losses.update(self.g_regularizers(z, c, fake, aux, it))
