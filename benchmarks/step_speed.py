@@ -21,8 +21,11 @@ the same iterations).
 Timing alternates the two sides in one process (plain, mmlatent, plain,
 ...) and prints medians, so that load from other processes hits both alike;
 the ratio is mmlatent's time over the plain loop's (below 1: mmlatent is
-faster). Peak memory (max RSS, MB above the process after building) is
-measured in a fresh process per side. Prints figures only.
+faster). ``--clock cpu`` measures the process's CPU time instead of wall
+time: with ``--threads 1`` on a machine shared with other jobs it is the
+steadier measure of the work done. Peak memory (max RSS, MB above the
+process after building) is measured in a fresh process per side. Prints
+figures only.
 """
 import argparse
 import copy
@@ -44,7 +47,9 @@ DCGAN64 = dict(
                    base_channels=128, max_channels=1024, norm='bn'),
     discriminator=dict(type='DCGANDiscriminator', resolution=64,
                        base_channels=128, max_channels=1024, norm='bn'),
-    gan_loss=dict(type='NonSaturatingGANLoss'), channels_last=True)
+    gan_loss=dict(type='NonSaturatingGANLoss'),
+    # contiguous: channels_last measured slower here (README, Speed)
+    channels_last=False)
 STYLEGAN2_64 = dict(
     type='StyleGAN2',
     generator=dict(type='StyleGAN2Generator', resolution=64, z_dim=512,
@@ -71,11 +76,14 @@ def adam_options(name: str) -> dict:
 class PlainLoop:
     """The textbook step of the same networks and losses."""
 
-    def __init__(self, name: str, model):
+    def __init__(self, name: str, model, share: bool = False):
         import torch
         self.name = name
-        self.G = copy.deepcopy(model.G).to(memory_format=torch.contiguous_format)
-        self.D = copy.deepcopy(model.D).to(memory_format=torch.contiguous_format)
+        contiguous = torch.contiguous_format
+        G, D = (model.G, model.D) if share else \
+            (copy.deepcopy(model.G), copy.deepcopy(model.D))
+        self.G = G.to(memory_format=contiguous)
+        self.D = D.to(memory_format=contiguous)
         opts = adam_options(name)
         self.opt_g = torch.optim.Adam(self.G.parameters(), foreach=False,
                                       **opts['generator'])
@@ -168,7 +176,7 @@ class MMLatentLoop:
         return self.model(dict(num_samples=n))
 
 
-def build(name: str, reuse_fakes: bool):
+def build(name: str, reuse_fakes: bool, autocast: bool = False):
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
@@ -177,6 +185,8 @@ def build(name: str, reuse_fakes: bool):
     cfg = dict(CASES[name])
     if reuse_fakes:
         cfg['reuse_fakes'] = True
+    if autocast:
+        cfg['autocast'] = 'bfloat16'
     model = MODELS.build(cfg)
     res = model.G.resolution
     real = torch.rand(64, 3, res, res) * 2 - 1
@@ -193,43 +203,48 @@ def iterations(name: str, cycle: bool, iters: int):
     return [i for i in range(1, 64) if i % 4][:iters]
 
 
+def clock(kind: str):
+    return time.process_time if kind == 'cpu' else time.perf_counter
+
+
 def time_case(args, name: str, batch: int) -> dict:
     """Median seconds of an iteration and of a G forward, both sides
     alternating in this process."""
     import torch
-    model, real = build(name, args.reuse_fakes)
+    model, real = build(name, args.reuse_fakes, args.bf16)
     sides = dict(plain=PlainLoop(name, model),
                  mmlatent=MMLatentLoop(name, model))
     real = real[:batch]
     real_cl = real.contiguous(memory_format=torch.channels_last)
     its = iterations(name, args.cycle, args.iters)
     times = {f'{k}_{w}': [] for k in sides for w in ('iter', 'forward')}
+    now = clock(args.clock)
     for side in sides.values():  # warm-up
         side.step(real, 1)
         side.forward(batch)
     for _ in range(args.repeats):
         for key, side in sides.items():
             x = real if key == 'plain' else real_cl
-            start = time.perf_counter()
+            start = now()
             for it in its:
                 side.step(x, it)
-            times[f'{key}_iter'].append((time.perf_counter() - start) /
+            times[f'{key}_iter'].append((now() - start) /
                                         len(its))
-            start = time.perf_counter()
+            start = now()
             side.forward(batch)
-            times[f'{key}_forward'].append(time.perf_counter() - start)
+            times[f'{key}_forward'].append(now() - start)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 def memory_case(args, name: str, batch: int, side: str) -> dict:
-    """Max RSS (MB) after building, and its growth over two iterations."""
-    model, real = build(name, args.reuse_fakes)
-    loop = (PlainLoop if side == 'plain' else MMLatentLoop)(name, model)
-    if side == 'plain':
-        del model  # the plain loop holds its own copies
-    import gc
-    gc.collect()
+    """Max RSS (MB) after two iterations (the first with the lazy
+    regularisers), and its growth over the RSS before the model was built
+    (after the imports)."""
+    import mmlatent.models  # noqa: F401 (imports before the base line)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    model, real = build(name, args.reuse_fakes, args.bf16)
+    loop = PlainLoop(name, model, share=True) if side == 'plain' else \
+        MMLatentLoop(name, model)
     for it in iterations(name, True, 2)[:2]:
         loop.step(real[:batch], it)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -239,6 +254,7 @@ def memory_case(args, name: str, batch: int, side: str) -> dict:
 def subprocess_json(args, extra) -> dict:
     cmd = [sys.executable, __file__, '--threads', str(args.threads)] + extra
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
+    cmd += ['--bf16'] if args.bf16 else []
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -259,6 +275,12 @@ def parse_args(argv=None):
     p.add_argument('--reuse-fakes', action='store_true',
                    help="mmlatent's G phase reuses the D phase's fakes "
                    '(changes the algorithm; see the README)')
+    p.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
+                   help='wall time, or the CPU time of the process (with '
+                   '--threads 1 on a shared machine)')
+    p.add_argument('--bf16', action='store_true',
+                   help="mmlatent's phases under bfloat16 autocast (lower "
+                   'precision; fast on CPUs with AMX / AVX512-BF16)')
     p.add_argument('--no-memory', action='store_true')
     p.add_argument('--one', nargs=3, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -275,7 +297,9 @@ def main() -> None:
         return
     print(f'threads {torch.get_num_threads()}, {args.repeats} alternations, '
           f"{'lazy cycle' if args.cycle else f'{args.iters} iterations'} "
-          f'per sample, reuse_fakes={args.reuse_fakes}; seconds are medians')
+          f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}; '
+          f'{args.clock} '
+          'seconds, medians')
     print(f"{'model':>13} {'batch':>5} {'plain s/it':>10} {'mml s/it':>9} "
           f"{'ratio':>6} {'plain G fwd':>11} {'mml G fwd':>9} {'ratio':>6} "
           f"{'plain +MB':>9} {'mml +MB':>8}")

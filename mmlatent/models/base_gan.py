@@ -19,6 +19,8 @@ from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import frozen, unwrap
 
 Losses = Dict[str, Tensor]
+#: ``autocast`` option -> dtype of the forward passes (None: float32).
+AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16}
 
 
 def current_iter() -> int:
@@ -64,6 +66,12 @@ class UnconditionalGAN(BaseModel):
             DCGAN example) instead of fresh ones. This changes the algorithm:
             G's step uses the same z as D's step, scored by the updated D.
             Off by default; resume stays exact either way.
+        autocast: ``'bfloat16'`` runs both phases' forward passes under
+            ``torch.autocast`` in bfloat16 (weights, gradients and Adam
+            stay float32; no loss scaling is needed). Lower precision: the
+            losses agree with float32 to about 1e-2. Fast where the CPU
+            multiplies bfloat16 in hardware (AMX, AVX512-BF16) or on GPUs;
+            None (default) for float32.
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -72,9 +80,15 @@ class UnconditionalGAN(BaseModel):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False, reuse_fakes: bool = False):
+                 channels_last: bool = False, reuse_fakes: bool = False,
+                 autocast: Optional[str] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if autocast not in AUTOCAST_DTYPES:
+            raise ConfigError(f'autocast={autocast!r} is not one of '
+                              f'{sorted(AUTOCAST_DTYPES, key=str)}; use '
+                              "'bfloat16' or None (float32)")
+        self.autocast = autocast
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
         self.channels_last = channels_last
@@ -114,6 +128,11 @@ class UnconditionalGAN(BaseModel):
         """The EMA generator when it holds averaged weights, else G."""
         ema = self.generator_ema
         return ema.module if ema is not None and ema.is_averaged else self.G
+
+    @property
+    def device_type(self) -> str:
+        """``cpu`` or ``cuda``: where the networks run."""
+        return next(self.G.parameters()).device.type
 
     # -- conditioning hooks ---------------------------------------------
     def real_c(self, labels: Optional[Tensor]) -> Optional[Tensor]:
@@ -225,8 +244,12 @@ class UnconditionalGAN(BaseModel):
 
     def _step(self, phase: str, optim: OptimWrapper, module, compute,
               it: int) -> Dict[str, Tensor]:
-        with optim.optim_context(module):
+        dtype = AUTOCAST_DTYPES[self.autocast]
+        with optim.optim_context(module), torch.autocast(
+                self.device_type, dtype=dtype, enabled=dtype is not None):
             losses = compute()
+        if dtype is not None:
+            losses = {k: v.float() for k, v in losses.items()}
         check_finite(losses, phase, it)
         total = sum(losses.values())
         optim.update_params(total)

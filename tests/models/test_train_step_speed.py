@@ -13,6 +13,7 @@ from mmlatent.engine.optim import GANOptimWrapperConstructor
 from mmlatent.models.losses.stylegan2 import lazy_adam
 from mmlatent.registry import MODELS
 from mmlatent.utils.checkpoint import load_checkpoint_file
+from mmlatent.utils.errors import ConfigError
 
 RES = 16
 DCGAN = dict(type='UnconditionalGAN',
@@ -177,3 +178,37 @@ def test_reuse_fakes_resume_is_exact(tmp_path):
     for k, v in a['state_dict'].items():
         assert torch.equal(v, b['state_dict'][k]), k
     assert b['optimizer']['generator']['param_groups'][0]['fused'] is True
+
+
+@pytest.mark.parametrize('cfg', [DCGAN, STYLEGAN2], ids=['dcgan', 'stylegan2'])
+def test_bfloat16_autocast_follows_float32(cfg):
+    """autocast='bfloat16': the same loss terms, within bfloat16's
+    precision, over iterations with R1 and path length; weights and the
+    logged losses stay float32."""
+    def run(autocast):
+        torch.manual_seed(0)
+        model = MODELS.build(dict(cfg, autocast=autocast))
+        wrappers = optim_wrappers(model)
+        res = model.G.resolution
+        real = torch.rand(4, 3, res, res) * 2 - 1
+        logs = []
+        for it in range(3):
+            set_iter(it)
+            torch.manual_seed(300 + it)
+            logs.append(model.train_step(dict(img=real), wrappers))
+        return model, logs
+    model, low = run('bfloat16')
+    _, full = run(None)
+    for a, b in zip(low, full):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert a[k].dtype == torch.float32
+            assert float(a[k]) == pytest.approx(float(b[k]), rel=2e-2,
+                                                 abs=1e-2), k
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_bad_autocast_is_one_line():
+    with pytest.raises(ConfigError, match="autocast='float16' is not one "
+                       "of .*use 'bfloat16' or None"):
+        MODELS.build(dict(DCGAN, autocast='float16'))
