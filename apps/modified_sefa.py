@@ -83,11 +83,10 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
-                                   render_codes, require_w_space,
-                                   sample_codes, to_space)
+from mmlatent.latent.codes import (load_codes,  # noqa: E402
+                                   require_w_space, sample_codes, to_space)
 from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
-                                  default_cache_path, degree_range, edit_ws,
+                                  default_cache_path, degree_range, sefa_grid,
                                   select_directions)
 from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
                                 out_dir, progress, seed_all)
@@ -124,17 +123,6 @@ def directions(G, args, which):
     return V, values
 
 
-def edit_grid(G, codes, direction, degrees, args):
-    """Images [N, D, C, H, W] of the edited codes."""
-    n, d = len(codes), len(degrees)
-    ws = edit_ws(codes.latent, direction, degrees, layers=args.layer)
-    noise = None if codes.noise is None else \
-        [v.repeat_interleave(d, 0) for v in codes.noise]
-    edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
-    images = render_codes(G, edited, batch_size=args.batch_size)
-    return images.view(n, d, *images.shape[1:])
-
-
 def main(argv=None):
     args = parse_args(argv)
     degrees = degree_range(args.degree, args.degree_step)
@@ -148,7 +136,8 @@ def main(argv=None):
     zero = int((degrees == 0).nonzero()[0])
     for index, direction in progress(list(zip(args.index, chosen)),
                                      desc='directions'):
-        images = edit_grid(G, codes, direction, degrees, args)
+        images = sefa_grid(G, codes, direction, degrees, layers=args.layer,
+                           batch_size=args.batch_size)
         name = f'sefa_i{index}.png'
         write_image(osp.join(folder, name),
                     annotated_grid(images, mark_columns=[zero]))

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
+from .codes import Codes, render_codes
 
 CACHE_FORMAT = 'mmlatent.sefa/1'
 
@@ -207,3 +208,29 @@ def edit_ws(ws: Tensor, direction: Tensor, degrees: Union[Sequence[float],
     step = degrees.view(1, -1, 1, 1) * mask.view(1, 1, -1, 1) * \
         direction.to(ws).view(1, 1, 1, -1)
     return ws[:, None] + step
+
+
+def sefa_grid(G: nn.Module, codes: Codes, direction: Tensor,
+              degrees: Union[Sequence[float], Tensor], *,
+              layers: Optional[Sequence[int]] = None,
+              batch_size: int = 16) -> Tensor:
+    """Images [N, D, C, H, W] of ``codes`` (space ``w+``, N codes) moved
+    by each of the D ``degrees`` along ``direction`` on ``layers``.
+
+    The edited codes are W+ already, so only ``G.synthesis`` runs (no
+    mapping), on all N * D codes in batches of ``batch_size``, without
+    gradients; the codes' noise maps are repeated per degree.
+    """
+    if codes.space != 'w+':
+        raise ConfigError(f"sefa_grid edits W+ codes, got space "
+                          f"'{codes.space}'; convert them with "
+                          "to_space(codes, G, 'w+')")
+    n = len(codes)
+    degrees = torch.as_tensor(degrees, dtype=codes.latent.dtype)
+    ws = edit_ws(codes.latent, direction, degrees, layers=layers)
+    d = ws.shape[1]
+    noise = None if codes.noise is None else \
+        [v.repeat_interleave(d, 0) for v in codes.noise]
+    edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
+    images = render_codes(G, edited, batch_size=batch_size)
+    return images.view(n, d, *images.shape[1:])
