@@ -24,5 +24,10 @@ setup(
         'imageio-ffmpeg>=0.4.9',
         'tqdm',
     ],
-    extras_require={'tests': ['pytest>=7', 'pytest-timeout']},
+    extras_require={
+        'tests': ['pytest>=7', 'pytest-timeout'],
+        # optional text encoders (mmlatent.text.pretrained)
+        'wordllama': ['wordllama>=0.4'],
+        'clip': ['open_clip_torch>=2.20'],
+    },
 )
