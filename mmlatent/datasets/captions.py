@@ -204,3 +204,11 @@ def matches(image_values, caption_values) -> np.ndarray:
     img = np.asarray(image_values)[:, None]
     cap = np.asarray(caption_values)[None]
     return ((cap < 0) | (cap == img)).all(-1)
+
+
+def split_prompts(prompt) -> List[str]:
+    """A ``;``-separated string (or a list) of prompts as a list."""
+    if prompt is None:
+        return []
+    items = prompt.split(';') if isinstance(prompt, str) else list(prompt)
+    return [p.strip() for p in items if p.strip()]

@@ -1,0 +1,114 @@
+"""The text-image encoder as a scorer: prompts, gradients, the apps."""
+import pytest
+import torch
+
+from mmlatent.control import build_scorer, check_guidance_scorer
+from mmlatent.control.text import prompt_candidates
+from mmlatent.datasets.captions import VALUES
+from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.registry import MODELS
+from mmlatent.text.dual_encoder import save_text_image
+from mmlatent.text.training import (shapes_pool, text_image_config,
+                                    train_text_image)
+from mmlatent.utils.errors import ConfigError
+
+GUIDE = 'apps/classifier_guidance.py'
+GEN = 'apps/generate_latents.py'
+
+
+@pytest.fixture(scope='module')
+def text_image_file(tmp_path_factory):
+    """A small text-image file trained for a few seconds on 16 px."""
+    torch.manual_seed(0)
+    cfg = text_image_config('bow', text_dim=16, resolution=16, embed_dim=16,
+                            base_channels=8, max_channels=16, hidden=32)
+    model = MODELS.build(cfg['model'])
+    train_text_image(model, shapes_pool(600, resolution=16), iters=120,
+                     batch_size=48, lr=5e-3)
+    path = str(tmp_path_factory.mktemp('ti') / 'ti.pth')
+    return save_text_image(path, model, cfg)
+
+
+def squares(hues, resolution=32):
+    """Centred squares of the given hues, [N, 3, H, W] in [-1, 1]."""
+    factors = [[0.5, 0.5, 0.35, 0.0, h] for h in hues]
+    return to_tensor(render_shapes([0] * len(hues), factors, resolution))
+
+
+def test_prompt_candidates_cover_the_named_attributes():
+    combos, target = prompt_candidates('a red triangle on the left')
+    assert len(combos) == len(VALUES['shape']) * 6 * 3
+    assert combos[target] == dict(shape='triangle', colour='red', x='left')
+    assert len({tuple(c.values()) for c in combos}) == len(combos)
+
+
+def test_text_scorer_gives_heads_and_prompts(text_image_file):
+    s = build_scorer(f'text:checkpoint={text_image_file},prompt=red;'
+                     'blue square')
+    assert s.differentiable and s.name == 'text:ti.pth'
+    assert {'is_red', 'is_triangle', 'is_left', 'is_middle', 'red',
+            'blue square'} <= set(s.attributes)
+    assert s.check_attribute('a big green oval') == 'a big green oval'
+    out = s(squares([0.0, 2 / 3]))          # 32 px images, resized
+    assert all(v.shape == (2, ) for v in out.values())
+    total = sum(out[f'is_{c}'] for c in VALUES['colour'])
+    assert torch.allclose(total, torch.ones(2), atol=1e-5)
+    assert float(out['red'][0]) > float(out['red'][1])
+    assert float(out['blue square'][1]) > float(out['blue square'][0])
+    check_guidance_scorer(s, 'red')
+    with pytest.raises(ConfigError, match="unknown word 'purple'") as e:
+        s.check_attribute('a purple square')
+    assert '\n' not in str(e.value)
+
+
+def test_gradient_of_the_prompt_score_raises_it(text_image_file):
+    s = build_scorer(f'text:{text_image_file}')
+    prompt = s.check_attribute('a red square')
+    img = squares([2 / 3])                  # a blue square
+    first = None
+    for _ in range(20):
+        img.requires_grad_(True)
+        score = s(img)[prompt]
+        grad, = torch.autograd.grad(score.sum(), img)
+        first = float(score) if first is None else first
+        img = (img + 0.05 * grad / grad.norm()).clamp(-1, 1).detach()
+    last = float(s(img)[prompt])
+    assert first < 0.5 < last
+
+
+def test_shapes_scorer_judges_prompts():
+    s = build_scorer('shapes:prompt=red square;blue')
+    out = s(squares([0.0, 2 / 3]))
+    assert out['red square'].tolist() == [1.0, 0.0]
+    assert out['blue'].tolist() == [0.0, 1.0]
+    assert s.check_attribute('a large square in the middle centre')
+    with pytest.raises(ConfigError, match="unknown word 'sqare'"):
+        s.check_attribute('red sqare')
+    with pytest.raises(ConfigError, match="unknown attribute 'hues'"):
+        s.check_attribute('hues')
+
+
+def test_guidance_toward_a_prompt_end_to_end(tiny_ckpts, text_image_file,
+                                             tmp_path, run_script, capsys):
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', 'a red square', '--target', 1, '--verify', 'shapes',
+        '--steps', 3, '--num', 2, '-o', tmp_path])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    assert 'guiding scorer text:ti.pth' in out
+    assert 'verifying scorer shapes' in out
+    assert (tmp_path / 'guidance_a_red_square.png').exists()
+    code, err = run_script(GEN, [
+        tiny_ckpts['dcgan'], '--num', 4, '--scorer',
+        f'text:checkpoint={text_image_file},prompt=red square', '-o',
+        tmp_path / 'gen'])
+    assert code == 0, err
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', 'a mauve square', '--target', 1, '-o', tmp_path])
+    assert code == 2 and "unknown word 'mauve'" in err
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', ' ', '--target', 1, '-o', tmp_path])
+    assert code == 2 and 'names no attribute' in err
