@@ -89,6 +89,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                             resolution=args.resolution,
                             embed_dim=args.embed_dim,
                             base_channels=args.base_channels)
+    cfg['train_data'] = dict(type='ShapesDataset', resolution=args.resolution,
+                             seed=args.seed, num_train=args.num_train)
     torch.manual_seed(args.seed)
     model = MODELS.build(cfg['model']).to(args.device)
     pool = shapes_pool(args.num_train, resolution=args.resolution,

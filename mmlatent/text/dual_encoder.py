@@ -15,7 +15,7 @@ A text-image file is written atomically and read with
      'metrics': {name: float}}     held-out figures (optional)
 """
 import math
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -141,7 +141,8 @@ class TextImageEncoder(nn.Module):
 def save_text_image(path: str, model: TextImageEncoder, cfg: dict,
                     metrics: Optional[Dict[str, float]] = None) -> str:
     """Write ``model`` and its ``cfg`` (``dict(model=dict(type=
-    'TextImageEncoder', ...))``) atomically; returns ``path``."""
+    'TextImageEncoder', ...))``, optionally ``train_data=dict(...)``, what
+    it was trained on) atomically; returns ``path``."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     atomic_save(dict(format=FORMAT, cfg=Config(dict(cfg)).pretty_text,
                      state_dict=state,
@@ -150,14 +151,24 @@ def save_text_image(path: str, model: TextImageEncoder, cfg: dict,
     return path
 
 
-def load_text_image(path: str, device: str = 'cpu'
-                    ) -> tuple:
-    """(model in eval mode, metrics) of a text-image file."""
+def _read(path: str) -> Tuple[Config, dict]:
+    """(config, file dict) of a text-image file; one-line errors."""
     data = load_format_file(
         path, FORMAT, kind='text-image', saver='save_text_image',
         missing='train one with tools/train_text_image.py',
         writer='tools/train_text_image.py', error=CheckpointError)
-    cfg = Config.fromstring(data['cfg'], file_format='.py')
+    return Config.fromstring(data['cfg'], file_format='.py'), data
+
+
+def text_image_config_of(path: str) -> Config:
+    """The config stored in a text-image file."""
+    return _read(path)[0]
+
+
+def load_text_image(path: str, device: str = 'cpu'
+                    ) -> Tuple[TextImageEncoder, Dict[str, float]]:
+    """(model in eval mode, metrics) of a text-image file."""
+    cfg, data = _read(path)
     model = MODELS.build(cfg.model)
     try:
         model.load_state_dict(data['state_dict'])
