@@ -26,8 +26,8 @@ from mmlatent.utils.app import progress  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
-EPILOG = """training: --num-train Shapes images are rendered once; each step draws
---batch-size of them with fresh random captions (sentences or keyword
+EPILOG = """training: --num-train Shapes images are rendered once; each step
+draws --batch-size of them with fresh random captions (sentences or keyword
 lists, synonyms, attributes dropped). Loss: symmetric contrastive loss (a
 caption matches every image of the batch with the attributes it names)
 plus the cross-entropy of per-attribute heads on the image features.

@@ -10,5 +10,6 @@ from .shapes import ShapesDataset, TwoShapesDataset, render_shapes
 
 __all__ = ['CAPTION_FILE', 'read_caption_file', 'CaptionedShapesDataset',
            'parse_prompt', 'ClusteredDataset', 'DigitsDataset',
-           'ImageFolderDataset', 'measure_factors', 'validity_rate', 'PartiallyLabelledDataset',
+           'ImageFolderDataset', 'measure_factors', 'validity_rate',
+           'PartiallyLabelledDataset',
            'ShapesDataset', 'TwoShapesDataset', 'render_shapes']

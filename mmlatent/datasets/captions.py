@@ -184,7 +184,8 @@ def parse_prompt(text: str) -> Dict[str, str]:
         if word not in LEXICON:
             raise ConfigError(
                 f"prompt '{text}': unknown word '{word}'"
-                f'{suggest(word, LEXICON)}; known words: {", ".join(sorted(LEXICON))}')
+                f'{suggest(word, LEXICON)}; known words: '
+                f'{", ".join(sorted(LEXICON))}')
         attr, value = LEXICON[word]
         if found.get(attr, value) != value:
             raise ConfigError(
