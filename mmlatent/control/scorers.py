@@ -139,12 +139,26 @@ class ShapesScorer(Scorer):
                 raise
             return super().check_attribute(attribute)
 
-    def _prompt_scores(self, m: Dict[str, Tensor], nan: Tensor
-                       ) -> Dict[str, Tensor]:
+    def _values(self, m: Dict[str, Tensor]) -> Tensor:
+        """int64 [N, 5] caption values of measured factors ``m``."""
         factors = torch.stack([m[k] for k in FACTOR_KEYS], 1).nan_to_num()
-        values = torch.from_numpy(attribute_values(
+        return torch.from_numpy(attribute_values(
             m['label'].clamp_min(0).numpy(), factors.numpy(),
             classes=self.classes, scale_threshold=self.thresholds['scale']))
+
+    @torch.no_grad()
+    def measured_values(self, img: Tensor) -> Tensor:
+        """int64 [N, 5] caption values (shape, colour, size, x, y; see
+        :mod:`mmlatent.datasets.captions`) of ``img``; -1 for invalid
+        images."""
+        from ..datasets.measure import measure_factors
+        m = measure_factors(img.detach().float().cpu(),
+                            **self.measure_options)
+        return torch.where(m['valid'][:, None], self._values(m), -1)
+
+    def _prompt_scores(self, m: Dict[str, Tensor], nan: Tensor
+                       ) -> Dict[str, Tensor]:
+        values = self._values(m)
         return {text: ((named < 0) | (values == named)).all(1).float() * nan
                 for text, named in self.prompts.items()}
 

@@ -108,3 +108,87 @@ def test_guidance_toward_a_prompt_end_to_end(tiny_ckpts, text_image_file,
         tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
         '--attribute', ' ', '--target', 1, '-o', tmp_path])
     assert code == 2 and 'names no attribute' in err
+
+
+class ColourSquareG(torch.nn.Module):
+    """A toy generator: a centred square whose RGB is tanh(z) (z_dim 3)."""
+    z_dim, c_dim, num_ws, has_w_space = 3, 0, 1, False
+
+    def __init__(self, resolution=32):
+        super().__init__()
+        mask = to_tensor(render_shapes([0], [[0.5, 0.5, 0.35, 0.0, 0.0]],
+                                       resolution))[0, :1]
+        self.register_buffer('mask', (mask + 1) / 2)
+
+    @property
+    def device(self):
+        return self.mask.device
+
+    def sample_z(self, n, generator=None):
+        return torch.randn(n, 3, generator=generator)
+
+    def mapping(self, z, c=None):
+        return z[:, None]
+
+    def synthesis(self, ws):
+        rgb = torch.tanh(ws[:, 0])[:, :, None, None]
+        return -1 + (1 + rgb) * self.mask
+
+
+def test_guide_to_prompt_reaches_a_known_target(text_image_file):
+    from mmlatent.control.prompt import guide_to_prompt, verify_prompt
+    G = ColourSquareG()
+    s = build_scorer(f'text:{text_image_file}')
+    z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0],
+                      [-2.0, 2.0, 2.0], [2.0, -2.0, 2.0]])  # b, g, c, m
+    res = guide_to_prompt(G, s, 'red', z, steps=60, lr=0.2, pull=0.0)
+    assert res.path.shape == (61, 4, 3) and res.passes == 61 * 4
+    assert (res.scores[-1] > res.scores[0]).all()
+    check = verify_prompt(G, res, 'red', build_scorer('shapes'))
+    assert int(check['reached'].sum()) >= 3
+    assert not check['fooled'].any()
+    assert torch.equal(check['unnamed'], torch.zeros(4))  # shape, place
+    with pytest.raises(ConfigError, match='the prompt is empty'):
+        guide_to_prompt(G, s, '  ', z)
+
+
+def test_rerank_keeps_the_best_samples(text_image_file):
+    from mmlatent.control.prompt import rerank_for_prompt
+    G = ColourSquareG()
+    s = build_scorer(f'text:{text_image_file}')
+    res = rerank_for_prompt(G, s, 'red', 4, factor=16,
+                            generator=torch.Generator().manual_seed(0))
+    assert res.z.shape == (4, 3) and res.passes == 64
+    all_scores = s(G.synthesis(G.mapping(G.sample_z(
+        64, torch.Generator().manual_seed(0)))))['red']
+    top = all_scores.sort(descending=True).values[:4]
+    assert torch.allclose(res.scores[0], top, atol=1e-5)
+
+
+def test_text_to_image_app(tiny_ckpts, text_image_file, tmp_path,
+                           run_script, capsys):
+    from mmlatent.latent import load_latents
+    app = 'apps/text_to_image.py'
+    base = [tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+            '--num', 2, '-o', tmp_path]
+    code, err = run_script(app, base + ['--prompt', 'a red square',
+                                        '--steps', 4, '--save-every', 2])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    assert "prompt 'a red square', guide: 10 generator passes" in out
+    assert 'verifier shapes:' in out
+    lf = load_latents(str(tmp_path / 'text_a_red_square_guide_latents.pt'))
+    assert lf.latent.shape == (2, 64) and set(lf.scores) == {'guide',
+                                                             'verify'}
+    assert lf.meta['prompt'] == 'a red square'
+    code, err = run_script(app, base + ['--prompt', 'blue', '--method',
+                                        'rerank', '--factor', 3])
+    assert code == 0, err
+    assert (tmp_path / 'text_blue_rerank.png').exists()
+    for prompt, msg in (('  ', '--prompt is empty'),
+                        ('a mauve square', "unknown word 'mauve'")):
+        code, err = run_script(app, base + ['--prompt', prompt])
+        assert code == 2 and msg in err, err
+    code, err = run_script(app, base + ['--prompt', 'red', '--method',
+                                        'conditional'])
+    assert code == 2 and 'text-conditioned GAN' in err
