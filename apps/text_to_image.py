@@ -10,8 +10,6 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
 from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402

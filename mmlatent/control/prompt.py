@@ -123,7 +123,8 @@ def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
     guide says yes, the verifier no), ``guide`` / ``verify`` final scores
     [N] and, when the verifier measures Shapes attributes, ``unnamed``:
     the share of attributes the prompt leaves out whose caption value
-    changed from start to end [N]."""
+    changed from start to end [N] (and ``named``: the same for the
+    attributes it names)."""
     attr = verifier.check_attribute(prompt)
     start, end = result.path[0], result.path[-1]
     c = result.c
@@ -138,10 +139,19 @@ def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
                fooled=(guide >= threshold)
                & ~(verify[n:].nan_to_num(0.0) >= threshold))
     if hasattr(verifier, 'measured_values'):
-        values = verifier.measured_values(img)
-        named = parse_prompt(prompt)
-        left = [i for i, a in enumerate(ATTRIBUTES) if a not in named]
-        if left:
-            changed = values[:n, left] != values[n:, left]
-            res['unnamed'] = changed.float().mean(1)
+        res.update(_changes(verifier.measured_values(img), n, prompt))
     return res
+
+
+def _changes(values: Tensor, n: int, prompt: str) -> Dict[str, Tensor]:
+    """Share [N] of the named / unnamed attributes whose caption value
+    differs between the start (rows :n) and the end (rows n:)."""
+    named = parse_prompt(prompt)
+    out = {}
+    for key, cols in (('named', [i for i, a in enumerate(ATTRIBUTES)
+                                 if a in named]),
+                      ('unnamed', [i for i, a in enumerate(ATTRIBUTES)
+                                   if a not in named])):
+        if cols:
+            out[key] = (values[:n, cols] != values[n:, cols]).float().mean(1)
+    return out

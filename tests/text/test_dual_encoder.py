@@ -101,3 +101,31 @@ def test_captions_of_a_batch_name_only_true_values():
     captions, named = caption_batch(values, np.random.default_rng(0))
     assert len(captions) == 20 and named.shape == (20, 5)
     assert ((named < 0) | (named == values)).all()
+
+
+def _tool():
+    import importlib.util
+    import os.path as osp
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        'train_text_image', osp.join(root, 'tools', 'train_text_image.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_text_image_tool_writes_a_scorer_file(tmp_path, capsys):
+    out = str(tmp_path / 'ti.pth')
+    _tool().main(['--iters', '2', '--num-train', '64', '--num-val', '100',
+                  '--resolution', '16', '--batch-size', '16', '--text-dim',
+                  '8', '--embed-dim', '8', '--base-channels', '4', '-o', out])
+    text = capsys.readouterr().out
+    assert 'zeroshot_shape' in text and 'r1' in text
+    assert f'--scorer text:{out}' in text
+    model, metrics = load_text_image(out)
+    assert {'zeroshot_colour', 'r1', 'head_x', 'loss'} <= set(metrics)
+    cfg = text_image_config_of(out)
+    assert cfg.train_data.num_train == 64
+    assert cfg.model.text_encoder.words[0] == 'aqua'    # stored vocabulary
+    with pytest.raises(Exception, match='must be positive'):
+        _tool().main(['--iters', '0', '-o', out])
