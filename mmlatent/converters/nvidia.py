@@ -56,6 +56,9 @@ def read_nvidia(path: str) -> dict:
     for key, name in (('G', 'g'), ('G_ema', 'g_ema')):
         if nets[key] is not None:
             sd, args = generator_source(nets[key], key)
+            if parts.get('g_args', args) != args:
+                raise CheckpointError(f"G and G_ema differ in their options "
+                                      f"({parts['g_args']} vs {args})")
             parts[name], parts['g_args'] = sd, args
     parts['notes']['w_avg'] = 'mapping.w_avg of the source'
     d = nets['D']
