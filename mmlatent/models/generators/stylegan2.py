@@ -26,6 +26,7 @@ from ..stylegan2_layers import (NOISE_MODES, EqualLinear, ModulatedConv,
 from .base import BaseGenerator
 
 NoiseList = Optional[Sequence[Optional[Tensor]]]
+TORGB_CHOICES = ('none', 'first', 'last', 'all')
 
 
 class MappingNetwork(nn.Module):
@@ -336,21 +337,32 @@ class StyleGAN2Generator(BaseGenerator):
         return out
 
     def direction_weights(self, layers: Optional[Sequence[int]] = None, *,
-                          include_torgb: bool = False) -> Tensor:
+                          include_torgb: bool = False,
+                          torgb: str = 'none') -> Tensor:
         """The style-modulation weights (gain included) of the layers that
         consume ``ws[:, i]`` for ``i`` in ``layers`` (None: all), stacked
         [sum of their in-channels, w_dim]: the matrix SeFa factorises.
-        toRGB affines only with ``include_torgb`` (SeFa uses convs only)."""
+
+        toRGB affines: ``torgb='none'`` (convs only, MMGeneration),
+        ``'first'`` (the 4x4 toRGB, rosinality's
+        closed_form_factorization.py), ``'last'`` (the output toRGB,
+        genforce's SeFa) or ``'all'`` (``include_torgb=True``)."""
+        torgb = 'all' if include_torgb else torgb
+        if torgb not in TORGB_CHOICES:
+            raise ConfigError(f"torgb='{torgb}' is not one of "
+                              f'{TORGB_CHOICES}')
         chosen = range(self.num_ws) if layers is None else list(layers)
         bad = [i for i in chosen if not 0 <= int(i) < self.num_ws]
         if bad:
             raise ConfigError(f'layers {bad} out of range: this generator '
                               f'has ws indices 0..{self.num_ws - 1}')
+        rgb = {'none': set(), 'first': {1}, 'last': {self.num_ws - 1},
+               'all': set(range(self.num_ws))}[torgb]
+        chosen = set(map(int, chosen))
         mats = [a.effective_weight() for i, kind, a in self.layer_affines()
-                if i in set(map(int, chosen))
-                and (include_torgb or kind == 'conv')]
+                if i in chosen and (kind == 'conv' or i in rgb)]
         if not mats:
-            raise ConfigError(f'layers={list(chosen)} select no conv layer '
+            raise ConfigError(f'layers={sorted(chosen)} select no conv layer '
                               '(the last index feeds toRGB only); pass '
                               'include_torgb=True or other layers')
         return torch.cat(mats, 0)
