@@ -2,7 +2,8 @@
 
     python tools/generate.py CKPT --seeds 0-99 --out-dir DIR
         [--truncation PSI] [--truncation-cutoff K] [--class K]
-        [--noise-mode const|random|none] [--format mmlatent|nvidia|rosinality|mmgen]
+        [--noise-mode const|random|none]
+        [--format mmlatent|nvidia|rosinality|mmgen]
         [--sample-model ema|orig] [--batch-size 16] [--device cpu|cuda]
 
 Writes DIR/seed<SEED:04d>.png for each seed. Seed s draws z from

@@ -12,9 +12,10 @@ network module), 'class_name', 'state' (the module's ``__dict__``: its
 attributes such as ``conv_clamp``)}``. NVIDIA's loader executes
 ``module_src``; here it is never executed: each persistent object becomes an
 inert :class:`PersistentStub` holding ``class_name`` and ``state``.
-Parameters and buffers are pickled by torch (``torch._utils._rebuild_tensor_v2``
-/ ``_rebuild_parameter`` with storages as nested legacy ``torch.save``
-blobs, ``torch.storage._load_from_bytes``), read with
+Parameters and buffers are pickled by torch
+(``torch._utils._rebuild_tensor_v2`` / ``_rebuild_parameter`` with storages
+as nested legacy ``torch.save`` blobs, ``torch.storage._load_from_bytes``),
+read with
 ``torch.load(weights_only=True)``. ``dnnlib.util.EasyDict`` becomes a dict.
 
 Any other global (``os.system``, ``builtins.eval``, a module's class, ...)
