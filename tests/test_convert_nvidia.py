@@ -13,6 +13,7 @@ truncation, ``DiscriminatorEpilogue`` with minibatch std).
 import math
 import os
 import pickle
+import subprocess
 import sys
 import types
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from mmlatent.models.gans.stylegan2 import StyleGAN2  # noqa: F401
 from mmlatent.registry import MODELS
 from mmlatent.utils.errors import CheckpointError
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RES, Z, W, N_MAP = 16, 8, 8, 2
 CH = {4: 16, 8: 16, 16: 8}  # min(128 // res, 16)
 SQRT2 = math.sqrt(2)
@@ -403,9 +405,41 @@ def test_forbidden_global_is_refused(tmp_path):
     with pytest.raises(CheckpointError) as e:
         convert_checkpoint(path, str(tmp_path / 'out.pth'), 'nvidia')
     msg = str(e.value)
-    assert 'system, which an NVIDIA network pickle does not need' in msg
+    assert msg.startswith(f"'{path}' refers to {os.system.__module__}."
+                          'system, which an NVIDIA network pickle does not '
+                          'need; refused (nothing from the file was run)')
     assert '\n' not in msg
     assert not marker.exists() and not (tmp_path / 'out.pth').exists()
+    tool = os.path.join(ROOT, 'tools', 'convert_checkpoint.py')
+    run = subprocess.run([sys.executable, tool, path, str(tmp_path / 'o.pth'),
+                          '--format', 'nvidia'], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert run.returncode == 2 and run.stdout == ''
+    assert run.stderr.strip() == f'error: {msg}'
+    assert not marker.exists() and not (tmp_path / 'o.pth').exists()
+
+
+class TFNetwork:
+    """Pickles as dnnlib.tflib.network.Network (a TensorFlow pickle)."""
+
+    def __reduce__(self):
+        return TFNetwork, ()
+
+
+def test_tensorflow_pickle_is_named(tmp_path):
+    mod = types.ModuleType('dnnlib.tflib.network')
+    mod.Network = TFNetwork
+    TFNetwork.__module__, TFNetwork.__qualname__ = mod.__name__, 'Network'
+    sys.modules[mod.__name__] = mod
+    try:
+        path = dump((TFNetwork(), TFNetwork(), TFNetwork()),
+                    tmp_path / 'tf.pkl')
+    finally:
+        sys.modules.pop(mod.__name__)
+    with pytest.raises(CheckpointError, match='TensorFlow StyleGAN pickle '
+                       r"\(dnnlib.tflib.network.Network\); convert it with "
+                       "NVIDIA's stylegan2-ada-pytorch legacy.py"):
+        convert_checkpoint(path, str(tmp_path / 'out.pth'), 'nvidia')
 
 
 def test_stylegan3_and_resnet_generators_are_refused(tmp_path):

@@ -171,9 +171,12 @@ def load_nvidia_pickle(path: str) -> dict:
     try:
         with open(path, 'rb') as f:
             data = RestrictedUnpickler(f, path).load()
+    except CheckpointError:
+        raise
     except FileNotFoundError:
         raise CheckpointError(f"'{path}' does not exist") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError,
+            AttributeError, IndexError, KeyError, RuntimeError) as e:
         raise CheckpointError(f"'{path}' is not a readable NVIDIA pickle "
                               f'({type(e).__name__}: '
                               f'{str(e).splitlines()[0] if str(e) else ""})'
