@@ -26,9 +26,15 @@ import io
 import pickle
 from typing import Any, Callable, Dict, Tuple
 
+import numpy as np
 import torch
 
 from ..utils.errors import CheckpointError
+
+try:
+    from numpy._core import multiarray
+except ImportError:  # numpy < 2
+    from numpy.core import multiarray
 
 PERSISTENCE = ('torch_utils.persistence', '_reconstruct_persistent_obj')
 
@@ -103,11 +109,6 @@ def _rebuild_from_type(func, new_type, args, state):
 
 def _numpy_globals() -> Dict[Tuple[str, str], Callable]:
     """numpy scalars / arrays (NVIDIA stores gains as numpy floats)."""
-    import numpy as np
-    try:
-        from numpy._core import multiarray
-    except ImportError:  # numpy < 2
-        from numpy.core import multiarray
     out = {}
     for mod in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         out[(mod, 'scalar')] = multiarray.scalar

@@ -14,8 +14,8 @@ from mmlatent.apis import (init_generator, parse_seeds, sample_conditional,
 from mmlatent.models.loading import load_generator
 from mmlatent.utils.errors import ConfigError
 from mmlatent.utils.image import read_image, to_uint8
-from test_convert_nvidia import (Z, dump, nv_discriminator, nv_generator,
-                                 ref_mapping, ref_synthesis)
+from nvidia_standins import (Z, dump, nv_discriminator, nv_generator,
+                             ref_mapping, ref_synthesis)
 
 TOOL = os.path.join(ROOT, 'tools', 'generate.py')
 
