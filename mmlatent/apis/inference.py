@@ -52,9 +52,10 @@ def init_generator(checkpoint: str, *, format: str = 'mmlatent',
                                    w_avg_samples=w_avg_samples)
     model = model.to(device).eval().requires_grad_(False)
     cfg = Config.fromstring(meta['cfg'], '.py')
-    loaded = pick_generator(model, cfg, dict(meta, iter='converted'),
-                            sample_model)
-    loaded.message += f' of the {format} file'
+    loaded = pick_generator(model, cfg, meta, sample_model)
+    loaded.message = ('using the EMA generator' if loaded.which == 'ema'
+                      else 'using the original generator') + \
+        f' of the {format} file (converted in memory)'
     return loaded
 
 
