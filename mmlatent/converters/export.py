@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from torch import Tensor, nn
 
 from ..models.loading import load_model
+from ..models.stylegan2_layers import MinibatchStd
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import CheckpointError
 from .layout import (StateDict, discriminator_pairs, fir_buffers,
@@ -64,17 +65,31 @@ def generator_state(G: nn.Module) -> StateDict:
 
 def discriminator_state(D: nn.Module) -> StateDict:
     """rosinality ``Discriminator`` state dict of a StyleGAN2Discriminator."""
-    if D.conv.conv_clamp is not None or not isinstance(
-            D.mbstd, nn.Module) or getattr(D.mbstd, 'num_channels', 1) != 1:
+    mbstd = D.mbstd
+    if D.conv.conv_clamp is not None or not isinstance(mbstd, MinibatchStd) \
+            or (mbstd.group_size, mbstd.num_channels) != (4, 1):
         raise CheckpointError('the discriminator uses conv_clamp or a '
-                              'minibatch-std layout rosinality does not have'
-                              '; export without --with-d')
+                              'minibatch std other than groups of 4 with 1 '
+                              "channel (rosinality's); export it with --no-d")
     arch = dict(resolution=D.resolution)
     sd = D.state_dict()
     out = {ros: sd[key].detach().cpu().clone()
            for ros, key in discriminator_pairs(arch)}
     out.update({k: v.clone() for k, v in fir_buffers(arch, 'd').items()})
     return out
+
+
+def rosinality_args(G: nn.Module) -> str:
+    """How rosinality's ``Generator`` is built for ``G``."""
+    lr, m = G.mapping_net.fcs[0].lr_multiplier, G.channel_base / 16384
+    if G.channel_max != 512 or m not in (0.5, 1, 2, 4):
+        return (f'rosinality\'s Generator has channels min(16384 * '
+                f'channel_multiplier // res, 512); these are min('
+                f'{G.channel_base} // res, {G.channel_max}): edit its '
+                'channels table to load this file')
+    return (f'load with Generator({G.resolution}, {G.w_dim}, n_mlp='
+            f'{len(G.mapping_net.fcs)}, channel_multiplier={m:g}, '
+            f'lr_mlp={lr:g})')
 
 
 def export_rosinality(src: str, dst: str, *, with_d: bool = True,
@@ -100,10 +115,6 @@ def export_rosinality(src: str, dst: str, *, with_d: bool = True,
     if with_d and getattr(model, 'discriminator', None) is not None:
         out['d'] = discriminator_state(model.discriminator)
         written['d'] = 'the discriminator'
-    lr = G_ema.mapping_net.fcs[0].lr_multiplier
-    written['args'] = (f'load with Generator({G_ema.resolution}, '
-                       f'{G_ema.w_dim}, n_mlp={len(G_ema.mapping_net.fcs)}, '
-                       f'channel_multiplier='
-                       f'{G_ema.channel_base / 16384:g}, lr_mlp={lr:g})')
+    written['args'] = rosinality_args(G_ema)
     atomic_save(out, dst)
     return written
