@@ -82,7 +82,7 @@ def discriminator_state(D: nn.Module) -> StateDict:
 def rosinality_args(G: nn.Module) -> str:
     """How rosinality's ``Generator`` is built for ``G``."""
     lr, m = G.mapping_net.fcs[0].lr_multiplier, G.channel_base / 16384
-    if G.channel_max != 512 or m not in (0.5, 1, 2, 4):
+    if G.channel_max != 512 or m not in (1, 2):
         return (f'rosinality\'s Generator has channels min(16384 * '
                 f'channel_multiplier // res, 512); these are min('
                 f'{G.channel_base} // res, {G.channel_max}): edit its '
