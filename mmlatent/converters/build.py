@@ -10,11 +10,11 @@ from ..models.gans.stylegan2 import StyleGAN2  # noqa: F401 (registers)
 from ..registry import MODELS
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import CheckpointError
-from . import layout as LAYOUT
+from . import layout as ros_layout
 from . import nvidia
 from .layout import StateDict, infer_discriminator, infer_generator
-from .sources import _aliased, read_source
-from .strict import _load, map_state_dict
+from .sources import alias_noise_keys, read_source
+from .strict import load_strictly, map_state_dict
 
 
 def stylegan2_config(g_args: dict, d_args: dict) -> str:
@@ -48,7 +48,7 @@ def build_model(parts: Dict[str, Optional[StateDict]], fmt: str,
     if fmt == 'nvidia':  # read from the pickled modules
         g_args = dict(parts['g_args'])
     else:
-        g_args = infer_generator(_aliased(g_sd, fmt), fmt)
+        g_args = infer_generator(alias_noise_keys(g_sd, fmt), fmt)
         g_args['lr_multiplier'] = lr_multiplier
     res = g_args['resolution']
     if resolution is not None and resolution != res:
@@ -76,15 +76,16 @@ def load_generator(G: nn.Module, sd: StateDict, fmt: str,
     ``w_avg`` it is estimated from G's own mapping network."""
     arch = dict(resolution=G.resolution, c_dim=G.c_dim,
                 mapping_layers=len(G.mapping_net.fcs))
-    layout = nvidia if fmt == 'nvidia' else LAYOUT
-    out = map_state_dict(_aliased(sd, fmt), layout.generator_pairs(arch),
+    layout = nvidia if fmt == 'nvidia' else ros_layout
+    out = map_state_dict(alias_noise_keys(sd, fmt),
+                         layout.generator_pairs(arch),
                          layout.fir_buffers(arch, 'g'), G, fmt, what)
     if 'w_avg' in out:  # NVIDIA stores each network's own w_avg
-        _load(G, out, what)
+        load_strictly(G, out, what)
         return
     out['w_avg'] = torch.zeros(G.w_dim) if w_avg is None \
         else w_avg.reshape(G.w_dim)
-    _load(G, out, what)
+    load_strictly(G, out, what)
     if w_avg is None:
         G.w_avg.copy_(estimate_w_avg(G, w_avg_samples))
 
@@ -92,11 +93,11 @@ def load_generator(G: nn.Module, sd: StateDict, fmt: str,
 def load_discriminator(D: nn.Module, sd: StateDict, fmt: str) -> None:
     """Fill the StyleGAN2Discriminator ``D`` from a source state dict."""
     arch = dict(resolution=D.resolution)
-    layout = nvidia if fmt == 'nvidia' else LAYOUT
+    layout = nvidia if fmt == 'nvidia' else ros_layout
     out = map_state_dict(sd, layout.discriminator_pairs(arch),
                          layout.fir_buffers(arch, 'd'), D, fmt,
                          'discriminator')
-    _load(D, out, 'discriminator')
+    load_strictly(D, out, 'discriminator')
 
 
 def fill_model(model: nn.Module, parts: Dict[str, Optional[StateDict]],

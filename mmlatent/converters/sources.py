@@ -54,7 +54,7 @@ def _mmgen_parts(ckpt: dict) -> Dict[str, Optional[StateDict]]:
     return parts
 
 
-def _aliased(sd: StateDict, fmt: str) -> StateDict:
+def alias_noise_keys(sd: StateDict, fmt: str) -> StateDict:
     """Accept MMGeneration noise buffers named ``noises.noise_{i}``."""
     if fmt != 'mmgen':
         return sd

@@ -53,7 +53,7 @@ def map_state_dict(src: StateDict, pairs: List[Tuple[str, str]],
     return out
 
 
-def _load(module: nn.Module, sd: StateDict, what: str) -> None:
+def load_strictly(module: nn.Module, sd: StateDict, what: str) -> None:
     try:
         module.load_state_dict(sd, strict=True)
     except RuntimeError as e:
