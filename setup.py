@@ -23,6 +23,11 @@ setup(
         'imageio>=2.30',
         'imageio-ffmpeg>=0.4.9',
         'tqdm',
+        'Pillow',
     ],
-    extras_require={'tests': ['pytest>=7', 'pytest-timeout']},
+    extras_require={
+        # playwright drives the system Chromium (apt-get install chromium)
+        # in the latent explorer's browser tests; never `playwright install`
+        'tests': ['pytest>=7', 'pytest-timeout', 'playwright>=1.40'],
+    },
 )
