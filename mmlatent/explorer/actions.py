@@ -55,23 +55,22 @@ def jacobian_sliders(session: ExplorerSession, data: Dict, *,
                                'the image')
         cx, cy, h, w = parse_box(opts['box'], G.resolution)
         mask = region_mask(G.resolution, cx, cy, h, w)
+    group = 'local' if local else 'jacobian'
     with session.lock:
         codes = session.codes_in_space(view)
         key = (local, _fingerprint(codes), codes.space, opts['num'],
                opts['relax'], None if mask is None else
                hashlib.sha1(mask.numpy().tobytes()).hexdigest())
-        sliders = session._dir_cache.get(key)
-        message = ''
-        if sliders is None:
-            ds = jacobian_directions(G, codes, region=mask,
-                                     relax=opts['relax'], num=opts['num'])
-            group = 'local' if local else 'jacobian'
-            n = session.next_id()
-            label = 'local' if local else 'Jacobian'
-            sliders = set_sliders(ds, f'{group}{n}_', group, label)
-            message = '; '.join(ds.messages)
-            session._dir_cache[key] = sliders
-        session.replace_group('local' if local else 'jacobian', sliders)
+        sliders, message = session.cached_directions(key) or (None, '')
+    if sliders is None:     # outside the lock: renders go on meanwhile
+        ds = jacobian_directions(G, codes, region=mask, relax=opts['relax'],
+                                 num=opts['num'])
+        label = 'local' if local else 'Jacobian'
+        sliders = set_sliders(ds, f'{group}{session.next_id()}_', group,
+                              label)
+        message = '; '.join(ds.messages)
+        session.cache_directions(key, (sliders, message))
+    session.replace_group(group, sliders)
     return {'sliders': [s.info() for s in sliders], 'message': message,
             'space': codes.space}
 

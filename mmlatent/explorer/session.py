@@ -30,7 +30,7 @@ from ..datasets.measure import measure_factors
 from ..datasets.shapes import SHAPES
 from ..latent.codes import Codes, compact, save_codes
 from ..latent.interpolation import lerp, slerp
-from ..latent.spaces import broadcast_w
+from ..latent.spaces import broadcast_w, model_device
 from ..utils.image import to_uint8
 from .sliders import Slider
 from .view import RequestError, View
@@ -44,8 +44,9 @@ CACHE_SIZE = 64
 @dataclass
 class Current:
     """The code on screen: ``z`` [1, z_dim] while it is still a z code
-    (None after w edits or for w codes), its condition ``c``, ``ws``
-    [1, num_ws, w_dim] and per-code noise maps (or None)."""
+    (None after w edits of a style generator, or for its w codes), its
+    condition ``c``, ``ws`` [1, num_ws, w_dim] and per-code noise maps
+    (or None)."""
     z: Optional[Tensor]
     c: Optional[Tensor]
     ws: Tensor
@@ -80,11 +81,11 @@ class ExplorerSession:
         self.jobs: Dict[str, object] = {}
         self.lock = threading.RLock()
         self._ws_cache: 'OrderedDict[tuple, Tensor]' = OrderedDict()
-        self._dir_cache: 'OrderedDict[tuple, List[Slider]]' = OrderedDict()
+        self._dir_cache: 'OrderedDict[tuple, tuple]' = OrderedDict()
         self._ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self.sefa_status = ''
-        self.device = next(iter(G.parameters())).device
+        self.device = model_device(G)
 
     # -- registry ---------------------------------------------------------
     def add_sliders(self, sliders: List[Slider]) -> List[Slider]:
@@ -118,6 +119,18 @@ class ExplorerSession:
         self.files[name] = osp.abspath(path)
         return f'/files/{name}'
 
+    def cached_directions(self, key: tuple) -> Optional[tuple]:
+        """A Jacobian / local direction set cached under ``key``."""
+        with self.lock:
+            return self._dir_cache.get(key)
+
+    def cache_directions(self, key: tuple, value: tuple) -> None:
+        """Keep ``value`` under ``key`` (the last CACHE_SIZE sets)."""
+        with self.lock:
+            self._dir_cache[key] = value
+            if len(self._dir_cache) > CACHE_SIZE:
+                self._dir_cache.popitem(last=False)
+
     def next_id(self) -> int:
         return next(self._ids)
 
@@ -128,15 +141,17 @@ class ExplorerSession:
     def info(self) -> Dict:
         """What the page needs to build its controls."""
         G = self.G
+        with self.lock:
+            sliders = [s.info() for s in self.sliders.values()]
+            codes = [{'id': k, 'name': v[0], 'space': v[1].space}
+                     for k, v in self.codes.items()]
         return {
             'name': self.name, 'resolution': int(G.resolution),
             'z_dim': G.z_dim, 'w_dim': G.w_dim, 'num_ws': G.num_ws,
             'has_w_space': bool(G.has_w_space),
             'spaces': ['z', 'w', 'w+'] if G.has_w_space else ['z', 'w'],
             'cat_dims': list(G.codes.cat_dims), 'con_dim': G.codes.con_dim,
-            'sliders': [s.info() for s in self.sliders.values()],
-            'codes': [{'id': k, 'name': v[0], 'space': v[1].space}
-                      for k, v in self.codes.items()],
+            'sliders': sliders, 'codes': codes,
             'measure': self.measure, 'text': self.text_direction is not None,
             'max_upload': self.max_upload,
             'project_steps': self.project_steps,
@@ -306,8 +321,21 @@ class ExplorerSession:
                 key = ('code', view.base, view.psi)
             z, ws = self._z_stage(base, view, key)
             ws, moved = self._w_stage(ws, view)
-            cur = Current(None if moved else z, base.c, ws, base.noise)
+            cur = Current(z, base.c, ws, base.noise)
+            if moved or z is None:
+                cur = self._split_w(cur)
             return self._interpolate(cur, view)
+
+    def _split_w(self, cur: Current) -> Current:
+        """After w edits: a generator without a learned W space has
+        ``w = [z | c]`` (DESIGN.md §3), so the edited code is still a z
+        code with a condition; a style generator's is not."""
+        G = self.G
+        if G.has_w_space:
+            return Current(None, cur.c, cur.ws, cur.noise)
+        w = cur.ws[:, 0]
+        c = w[:, G.z_dim:] if G.c_dim else None
+        return Current(w[:, :G.z_dim], c, cur.ws, cur.noise)
 
     # -- images -------------------------------------------------------------
     def synthesis_kwargs(self, cur: Current) -> Dict:
@@ -350,7 +378,8 @@ class ExplorerSession:
         cur, G = self.code(view), self.G
         if view.space == 'z':
             if cur.z is None:
-                raise RequestError('the code has w edits (or is a w code); '
+                raise RequestError('the code has w edits (or is a w code) '
+                                   'and the mapping cannot be inverted; '
                                    'choose space w or w+ to use it')
             return Codes(cur.z, 'z', cur.c, cur.noise)
         if view.space == 'w+' and not G.has_w_space:

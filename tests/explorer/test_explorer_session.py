@@ -136,6 +136,20 @@ def test_save_and_reload_codes(G_of, tmp_path):
     assert np.array_equal(image(again, base=key), image(session, seed=3))
 
 
+def test_w_edits_of_a_vector_input_generator_stay_z_codes(G_of, tmp_path):
+    G = G_of('infogan')                    # w = [z | c]
+    session = build_session(G, out_dir=str(tmp_path), num_sefa=2)
+    view = View(seed=2, space='z', sliders={'sefa0': 2.0})
+    saved = load_latents(session.save(view)['path'])
+    assert saved.space == 'z' and saved.c.shape == (1, G.c_dim)
+    assert np.array_equal(library(G, Codes(saved.latent, 'z', saved.c)),
+                          image(session, seed=2, sliders={'sefa0': 2.0}))
+    jac = jacobian_sliders(session, {'view': {'seed': 2, 'space': 'z',
+                                              'sliders': {'sefa0': 2.0}},
+                                     'num': 2}, local=False)
+    assert jac['space'] == 'z' and len(jac['sliders']) == 2
+
+
 def test_condition_of_infogan(G_of, tmp_path):
     G = G_of('infogan')
     session = build_session(G, out_dir=str(tmp_path), num_sefa=0)
