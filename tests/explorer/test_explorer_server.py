@@ -13,6 +13,7 @@ from explorer_helpers import BlockGenerator, decode_data_url
 
 from mmlatent.explorer import build_session, is_loopback, make_server
 from mmlatent.latent.codes import Codes, render_codes
+from mmlatent.latent.sefa import default_cache_path
 from mmlatent.utils.cli import run_cli
 from mmlatent.utils.image import to_uint8
 
@@ -184,8 +185,15 @@ def test_app_defaults_and_errors(tiny_ckpts, tmp_path, capsys):
         assert server.server_address[0] == '127.0.0.1'
         assert server.session.measure is True       # a Shapes config
         assert len(server.session.sliders) == 8
+        assert server.session.sefa_status in ('cached', 'read')
     finally:
         server.server_close()
+    cache = default_cache_path(tiny_ckpts['dcgan'], which='orig')
+    assert osp.isfile(cache)
+    again = app.build([tiny_ckpts['dcgan'], '--port', '0', '-o',
+                       str(tmp_path)])
+    again.server_close()
+    assert again.session.sefa_status == 'read'
     for argv, message in [
             (['--port', '70000'], '--port 70000 must be in 0..65535'),
             (['--boundary', str(tmp_path / 'no.pt')], 'no.pt'),
