@@ -307,7 +307,8 @@ class ExplorerSession:
             c = cur.c if cur.c is None else lerp(cur.c, end.c, view.t)
             return Current(z, c, self._map(z, c, view.psi, None), cur.noise)
         _, ws_end = self._z_stage(end, View(psi=view.psi), None)
-        return Current(None, cur.c, lerp(cur.ws, ws_end, view.t), cur.noise)
+        return self._split_w(Current(None, cur.c, lerp(cur.ws, ws_end,
+                                                       view.t), cur.noise))
 
     def code(self, view: View) -> Current:
         """The code ``view`` shows (see the module docstring)."""
