@@ -17,7 +17,8 @@ JSON API and the files the session wrote; nothing else.
 
 Errors are JSON ``{"error": "<one line>"}`` with a 4xx status (5xx for a
 bug, without a traceback). Request bodies are bounded; JSON bodies are
-parsed with :mod:`json` and uploads decoded as images only.
+parsed with :mod:`json` and uploads decoded as images only. On a loopback
+address, requests from other sites are refused (see :mod:`.guard`).
 """
 import ipaddress
 import json
@@ -30,6 +31,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..utils.cli import user_message
 from . import actions
+from .guard import (JSON_TYPES, UPLOAD_TYPES, check_host, check_origin,
+                    check_type)
 from .session import ExplorerSession
 from .view import RequestError, parse_view
 
@@ -150,7 +153,12 @@ class ExplorerHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.handle_safely(self.post)
 
+    def check_host(self) -> None:
+        if self.server.loopback:
+            check_host(self.headers, self.server.server_address[1])
+
     def get(self) -> Tuple[int, bytes, str]:
+        self.check_host()
         path, s = urlsplit(self.path).path, self.server.session
         if path in ('/', '/index.html'):
             return 200, self.server.page, 'text/html; charset=utf-8'
@@ -165,10 +173,14 @@ class ExplorerHandler(BaseHTTPRequestHandler):
         raise RequestError(f'not found: {path}; {NOT_FOUND}', status=404)
 
     def post(self) -> Tuple[int, bytes, str]:
+        self.check_host()
+        check_origin(self.headers)
         path = urlsplit(self.path).path
         if path not in POST:
             raise RequestError(f'not found: POST {path}; {NOT_FOUND}',
                                status=404)
+        check_type(self.headers,
+                   UPLOAD_TYPES if path == '/api/upload' else JSON_TYPES)
         return self.ok(actions.run_action(POST[path], self.server.session,
                                           self))
 
@@ -195,6 +207,7 @@ class ExplorerServer(ThreadingHTTPServer):
     def __init__(self, session: ExplorerSession, host: str = '127.0.0.1',
                  port: int = 0, *, verbose: bool = False):
         self.session, self.verbose = session, verbose
+        self.loopback = is_loopback(host)
         with open(PAGE, 'rb') as f:
             self.page = f.read()
         super().__init__((host, port), ExplorerHandler)

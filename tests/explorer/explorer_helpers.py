@@ -102,8 +102,11 @@ def request(url: str, body=None, *, raw: bool = False, method=None,
     """(status, parsed JSON or bytes) of a GET (body None) or POST."""
     data = None if body is None else (body if raw else
                                       json.dumps(body).encode())
+    headers = dict(headers or {})
+    if data is not None and 'Content-Type' not in headers:
+        headers['Content-Type'] = 'image/png' if raw else 'application/json'
     req = urllib.request.Request(url, data=data, method=method,
-                                 headers=headers or {})
+                                 headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=60) as res:
             status, payload, ctype = res.status, res.read(), \

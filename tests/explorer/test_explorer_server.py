@@ -73,8 +73,36 @@ def test_bad_requests_get_one_line(server, http, path, body, status,
             data['error']
 
 
+def test_other_sites_are_refused(server, http):
+    port = server.server_address[1]
+    render = url(server, '/api/render')
+    for host in ('evil.example', f'evil.example:{port}', '10.0.0.1'):
+        got, data = http(url(server, '/api/info'), headers={'Host': host})
+        assert got == 403 and 'DNS rebinding' in data['error']
+    for host in (f'localhost:{port}', f'127.0.0.1:{port}', f'[::1]:{port}',
+                 'localhost:9000'):       # an SSH tunnel's local port
+        assert http(url(server, '/api/info'), headers={'Host': host})[0] \
+            == 200
+    got, data = http(render, {}, headers={'Origin': 'http://evil.example',
+                                          'Content-Type': 'application/json'})
+    assert got == 403 and "cross-site request from 'http://evil.example'" \
+        in data['error']
+    got, _ = http(render, {}, headers={
+        'Origin': f'http://127.0.0.1:{port}',
+        'Content-Type': 'application/json'})
+    assert got == 200
+    got, data = http(render, b'{}', raw=True,
+                     headers={'Content-Type': 'text/plain'})
+    assert got == 415 and "Content-Type 'text/plain'" in data['error']
+    got, data = http(url(server, '/api/upload'), png_bytes(8), raw=True,
+                     headers={'Content-Type': 'multipart/form-data'})
+    assert got == 415 and 'image/* or application/octet-stream' in \
+        data['error']
+
+
 def test_malformed_bodies(server, http):
-    got, data = http(url(server, '/api/render'), b'{seed: 1', raw=True)
+    got, data = http(url(server, '/api/render'), b'{seed: 1', raw=True,
+                     headers={'Content-Type': 'application/json'})
     assert got == 400 and 'not valid JSON' in data['error']
     got, data = http(url(server, '/api/render'))
     assert got == 405 and 'takes POST' in data['error']
