@@ -19,7 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import torch  # noqa: E402
 
 from mmlatent.explorer import (ExplorerServer, build_session,  # noqa: E402
-                               is_shapes_config, make_server)
+                               is_shapes_config, make_server, parse_view)
 from mmlatent.latent.sefa import default_cache_path  # noqa: E402
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
                                 load_app_generator, out_dir, positive,
@@ -38,10 +38,14 @@ EPILOG = """files:
   <stem>_sefa-*.pt      SeFa cache next to CKPT (read when it matches the
                         weights, else computed and written)
   in --out-dir          code_NNN.pt (Save code: a latent file the other apps
-                        read) and direction_NNN_<group>.pt (Export)
+                        read) and direction_<group>_NNN.pt (Export)
+start: the page opens on --seed, with --label / --con as the condition
+  of conditional and InfoGAN generators.
 safety: binds to 127.0.0.1 unless --host says otherwise (then it warns);
-  serves only its page, its API and the files it wrote; uploads are limited
-  to --max-upload-mb and decoded as images only.
+  on 127.0.0.1 it refuses requests from other web sites (Host, Origin and
+  Content-Type checks); serves only its page, its API and the files it
+  wrote; uploads are limited to --max-upload-mb and decoded as images
+  only.
 
 """ + COMMON_EPILOG
 
@@ -96,12 +100,21 @@ def build(argv: Optional[List[str]] = None) -> ExplorerServer:
         project_steps=args.project_steps,
         max_upload=int(args.max_upload_mb * (1 << 20)),
         name=osp.basename(args.checkpoint))
+    session.start = start_view(session, args)
     try:
         return make_server(session, args.host, args.port)
     except OSError as e:
         raise ConfigError(f'cannot serve on {args.host}:{args.port} '
                           f'({e.strerror or e}); choose another --port '
                           'or --host') from None
+
+
+def start_view(session, args: argparse.Namespace) -> dict:
+    """The page's first view (--seed, --label, --con), checked by
+    rendering it once."""
+    start = {'seed': args.seed, 'labels': args.label, 'con': args.con}
+    session.render(parse_view(start))
+    return start
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -6,12 +6,14 @@ See docs/latent_explorer.md and apps/latent_explorer.py.
 """
 from .build import build_session, is_shapes_config
 from .server import ExplorerServer, is_loopback, make_server
-from .session import Current, ExplorerSession, png_bytes
+from .images import png_bytes, shapes_factors
+from .session import Current, ExplorerSession
 from .sliders import Slider
 from .view import RequestError, View, parse_view
 
 __all__ = [
     'build_session', 'is_shapes_config', 'ExplorerServer', 'is_loopback',
-    'make_server', 'Current', 'ExplorerSession', 'png_bytes', 'Slider',
+    'make_server', 'Current', 'ExplorerSession', 'png_bytes',
+    'shapes_factors', 'Slider',
     'RequestError', 'View', 'parse_view'
 ]

@@ -22,16 +22,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-import cv2
 import torch
 from torch import Tensor, nn
 
-from ..datasets.measure import measure_factors
-from ..datasets.shapes import SHAPES
 from ..latent.codes import Codes, compact, save_codes
 from ..latent.interpolation import lerp, slerp
 from ..latent.spaces import broadcast_w, model_device
-from ..utils.image import to_uint8
+from .images import png_bytes, shapes_factors
 from .sliders import Slider
 from .view import RequestError, View
 
@@ -85,6 +82,8 @@ class ExplorerSession:
         self._ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self.sefa_status = ''
+        #: the page's first view: seed, labels, con
+        self.start: Dict = {'seed': 0, 'labels': None, 'con': None}
         self.device = model_device(G)
 
     # -- registry ---------------------------------------------------------
@@ -154,7 +153,7 @@ class ExplorerSession:
             'sliders': sliders, 'codes': codes,
             'measure': self.measure, 'text': self.text_direction is not None,
             'max_upload': self.max_upload,
-            'project_steps': self.project_steps,
+            'project_steps': self.project_steps, 'start': self.start,
         }
 
     # -- codes --------------------------------------------------------------
@@ -352,16 +351,7 @@ class ExplorerSession:
 
     def factors(self, img: Tensor) -> Optional[Dict]:
         """Measured Shapes factors of ``img`` (None unless ``measure``)."""
-        if not self.measure or img.shape[1] != 3:
-            return None
-        m = measure_factors(img)
-        label = int(m['label'][0])
-        out = {k: round(float(m[k][0]), 4)
-               for k in ('x', 'y', 'scale', 'rotation', 'hue')}
-        out = {k: (None if v != v else v) for k, v in out.items()}
-        out.update(shape=SHAPES[label] if 0 <= label < len(SHAPES) else
-                   None, valid=bool(m['valid'][0]))
-        return out
+        return shapes_factors(img) if self.measure else None
 
     def render_json(self, view: View) -> Dict:
         """``{'image': data URL of a PNG, 'factors', 'ms'}``."""
@@ -407,12 +397,3 @@ class ExplorerSession:
             return {'file': osp.basename(path), 'path': path,
                     'url': self.add_file(path), 'code': key,
                     'space': codes.space}
-
-
-def png_bytes(img: Tensor) -> bytes:
-    """PNG file bytes of the first image of [N, C, H, W] in [-1, 1]."""
-    rgb = to_uint8(img[:1])[0]
-    bgr = rgb if rgb.shape[2] == 1 else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode('.png', bgr)
-    assert ok
-    return buf.tobytes()

@@ -208,8 +208,9 @@ def test_app_defaults_and_errors(tiny_ckpts, tmp_path, capsys):
     args = app.parse_args(['ckpt.pth'])
     assert args.host == '127.0.0.1'
     server = app.build([tiny_ckpts['dcgan'], '--port', '0', '-o',
-                        str(tmp_path)])
+                        str(tmp_path), '--seed', '5'])
     try:
+        assert server.session.info()['start']['seed'] == 5
         assert server.server_address[0] == '127.0.0.1'
         assert server.session.measure is True       # a Shapes config
         assert len(server.session.sliders) == 8
@@ -225,7 +226,9 @@ def test_app_defaults_and_errors(tiny_ckpts, tmp_path, capsys):
     for argv, message in [
             (['--port', '70000'], '--port 70000 must be in 0..65535'),
             (['--boundary', str(tmp_path / 'no.pt')], 'no.pt'),
-            (['--host', '256.1.1.1'], 'cannot serve on 256.1.1.1')]:
+            (['--host', '256.1.1.1'], 'cannot serve on 256.1.1.1'),
+            (['--label', '1'], 'the generator is unconditional'),
+            (['--seed', '-3'], 'seed=-3 must be an integer')]:
         capsys.readouterr()
         with pytest.raises(SystemExit) as info:
             run_cli(lambda: app.build([tiny_ckpts['dcgan'], '-o',
