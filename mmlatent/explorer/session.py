@@ -80,7 +80,7 @@ class ExplorerSession:
         self._ws_cache: 'OrderedDict[tuple, Tensor]' = OrderedDict()
         self._dir_cache: 'OrderedDict[tuple, tuple]' = OrderedDict()
         self._ids = itertools.count(1)
-        self._file_ids = itertools.count(1)
+        self._file_ids: Dict[str, int] = {}
         self.sefa_status = ''
         #: the page's first view: seed, labels, con
         self.start: Dict = {'seed': 0, 'labels': None, 'con': None}
@@ -134,8 +134,14 @@ class ExplorerSession:
         return next(self._ids)
 
     def next_file(self, stem: str) -> str:
-        """A new path ``<out_dir>/<stem>_NNN.pt``."""
-        return osp.join(self.out_dir, f'{stem}_{next(self._file_ids):03d}.pt')
+        """A new path ``<out_dir>/<stem>_NNN.pt``: numbered per stem,
+        never an existing file (earlier sessions' files are kept)."""
+        with self.lock:
+            while True:
+                n = self._file_ids[stem] = self._file_ids.get(stem, 0) + 1
+                path = osp.join(self.out_dir, f'{stem}_{n:03d}.pt')
+                if not osp.exists(path):
+                    return path
 
     def info(self) -> Dict:
         """What the page needs to build its controls."""

@@ -14,7 +14,8 @@ from explorer_helpers import (BlockGenerator, ShapesXGenerator,
 
 from mmlatent.control.boundary import save_boundary, train_boundary
 from mmlatent.datasets.measure import measure_factors
-from mmlatent.explorer import build_session
+from mmlatent.explorer import View, build_session
+from mmlatent.latent.directions import load_directions
 from mmlatent.latent.io import load_latents
 from mmlatent.models.loading import load_generator
 from mmlatent.utils.image import to_uint8, write_image
@@ -197,3 +198,48 @@ def test_upload_project_save_then_interpolate(tiny_ckpts, tmp_path,
     assert (out / 'frame_00000.png').exists()
     ends = load_latents(str(out / 'endpoints.pt'))
     assert torch.allclose(ends.latent[0], lf.latent[0])
+
+
+def test_page_controls_of_a_style_generator(tiny_ckpts, tmp_path,
+                                            open_page):
+    app = load_app('latent_explorer')
+    out = tmp_path / 'out'
+    server = app.build([tiny_ckpts['stylegan2'], '--port', '0', '-o',
+                        str(out), '--num-sefa', '2', '--sample-model',
+                        'orig'])
+    session = server.session
+    with running(server):
+        page = open_page(server)
+        assert page.input_value('#space') == 'w'
+        assert page.is_hidden('#layers-row')
+        page.select_option('#space', 'w+')
+        assert page.is_visible('#layers-row')
+        page.fill('#num', '3')
+        page.click('#jacobian-btn')
+        jac = 'input[data-slider^="jacobian"]'
+        page.wait_for_selector(jac)
+        assert page.locator(jac).count() == 3
+        page.click('button[data-export^="jacobian"] >> nth=0')
+        link = '#files a[data-file^="direction_jacobian"]'
+        page.wait_for_selector(link)
+        ds = load_directions(str(out / page.get_attribute(link,
+                                                          'data-file')))
+        assert ds.space == 'w+' and ds.directions[0].shape == (
+            1, session.G.num_ws * session.G.w_dim)
+        # the scrubber at t = 1 shows the target seed's image
+        page.fill('#target-seed', '9')
+        page.dispatch_event('#target-seed', 'change')
+        before = renders(page)
+        page.focus('#t')
+        page.keyboard.press('End')        # the scrubber to its end, t = 1
+        settle(page, before)
+        assert page.input_value('#t') == '1'
+        want = to_uint8(session.render(View(seed=9)))[0]
+        assert np.array_equal(shown(page), want)
+        # a saved code becomes a choice of the code menu
+        page.click('#save-btn')
+        page.wait_for_selector('#files a[data-file^="code_"]')
+        options = page.eval_on_selector_all('#base option',
+                                            'os => os.map(o => o.text)')
+        assert any(o.startswith('code_001') for o in options), options
+        assert page.inner_text('#error') == ''

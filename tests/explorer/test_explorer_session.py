@@ -120,7 +120,10 @@ def test_save_and_reload_codes(G_of, tmp_path):
     session = build_session(G, out_dir=str(tmp_path), num_sefa=2)
     view = dict(seed=3, space='w+', layers=(0, 2), sliders={'sefa0': 2.0})
     shown = image(session, **view)
+    (tmp_path / 'code_001.pt').write_bytes(b'an earlier session')
     saved = session.save(View(**view))
+    assert saved['file'] == 'code_002.pt'         # nothing is overwritten
+    assert (tmp_path / 'code_001.pt').read_bytes() == b'an earlier session'
     lf = load_latents(saved['path'])
     assert lf.space == 'w+' and lf.latent.shape == (1, G.num_ws, G.w_dim)
     assert np.array_equal(image(session, base=saved['code']), shown)
