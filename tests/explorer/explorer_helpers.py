@@ -11,6 +11,7 @@ from typing import Optional
 
 import cv2
 import numpy as np
+import pytest
 import torch
 from torch import Tensor, nn
 
@@ -127,3 +128,25 @@ def decode_data_url(url: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+
+
+def browser_missing(chromium: str) -> Optional[str]:
+    """Why the browser tests cannot run, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return ('the playwright package is missing: pip install -e '
+                "'.[tests]'")
+    if not os.path.isfile(chromium):
+        return f'no Chromium at {chromium}: apt-get install chromium'
+    return None
+
+
+def require_browser(chromium: str) -> None:
+    """Skip when the browser is missing, or fail under
+    MMLATENT_REQUIRE_BROWSER=1 (as .ci/run sets it)."""
+    why = browser_missing(chromium)
+    if why:
+        if os.environ.get('MMLATENT_REQUIRE_BROWSER') == '1':
+            pytest.fail(f'MMLATENT_REQUIRE_BROWSER=1 but {why}')
+        pytest.skip(why)

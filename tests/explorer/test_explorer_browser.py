@@ -212,8 +212,6 @@ def test_page_controls_of_a_style_generator(tiny_ckpts, tmp_path,
         page = open_page(server)
         assert page.input_value('#space') == 'w'
         assert page.is_hidden('#layers-row')
-        page.select_option('#space', 'w+')
-        assert page.is_visible('#layers-row')
         page.fill('#num', '3')
         page.click('#jacobian-btn')
         jac = 'input[data-slider^="jacobian"]'
@@ -224,8 +222,10 @@ def test_page_controls_of_a_style_generator(tiny_ckpts, tmp_path,
         page.wait_for_selector(link)
         ds = load_directions(str(out / page.get_attribute(link,
                                                           'data-file')))
-        assert ds.space == 'w+' and ds.directions[0].shape == (
-            1, session.G.num_ws * session.G.w_dim)
+        assert ds.space == 'w' and ds.directions[0].shape == (
+            1, session.G.w_dim)
+        page.select_option('#space', 'w+')
+        assert page.is_visible('#layers-row')
         # the scrubber at t = 1 shows the target seed's image
         page.fill('#target-seed', '9')
         page.dispatch_event('#target-seed', 'change')

@@ -1,28 +1,17 @@
 """Without a browser the browser tests skip, unless
 MMLATENT_REQUIRE_BROWSER=1 makes them fail (as in .ci/run)."""
-import os
-import os.path as osp
-import subprocess
-import sys
-
 import pytest
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEST = 'tests/explorer/test_explorer_browser.py::test_page_loads_offline'
+from explorer_helpers import CHROMIUM, browser_missing, require_browser
 
 
-@pytest.mark.parametrize('require,code,word', [('0', 0, 'skipped'),
-                                               ('1', 1, 'failed')])
-def test_missing_browser_skips_or_fails(tmp_path, require, code, word):
-    env = dict(os.environ, MMLATENT_CHROMIUM=str(tmp_path / 'no-chromium'),
-               MMLATENT_REQUIRE_BROWSER=require, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH',
-                                                             ''))
-    run = subprocess.run([sys.executable, '-m', 'pytest', TEST, '-rsE',
-                          '-p', 'no:cacheprovider'], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
-    out = run.stdout + run.stderr
-    assert run.returncode == code, out[-2000:]
-    assert f'1 {word}' in out or (word == 'failed' and '1 error' in out), \
-        out[-2000:]
-    assert 'no Chromium at' in out
+def test_missing_browser_skips_or_fails(tmp_path, monkeypatch):
+    nowhere = str(tmp_path / 'no-chromium')
+    monkeypatch.delenv('MMLATENT_REQUIRE_BROWSER', raising=False)
+    with pytest.raises(pytest.skip.Exception, match='no Chromium at'):
+        require_browser(nowhere)
+    monkeypatch.setenv('MMLATENT_REQUIRE_BROWSER', '1')
+    with pytest.raises(pytest.fail.Exception,
+                       match='MMLATENT_REQUIRE_BROWSER=1 but no Chromium'):
+        require_browser(nowhere)
+    if browser_missing(CHROMIUM) is None:
+        require_browser(CHROMIUM)          # present: neither skip nor fail
