@@ -25,6 +25,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from ..apis.inference import seed_z
 from ..latent.codes import Codes, compact, save_codes
 from ..latent.interpolation import lerp, slerp
 from ..latent.spaces import broadcast_w, model_device
@@ -197,10 +198,11 @@ class ExplorerSession:
         return c
 
     def seed_codes(self, seed: int, view: View) -> Codes:
-        """The z code (and c) drawn from ``seed``, as the toolkit's
-        ``sample_codes`` draws it: z first, then c."""
+        """The z code of ``seed`` as tools/generate.py draws it
+        (:func:`~mmlatent.apis.inference.seed_z`, NVIDIA's seeds), and
+        its condition from ``torch.Generator().manual_seed(seed)``."""
+        z = seed_z(self.G, [seed]).to(self.device)
         gen = torch.Generator(device=self.device).manual_seed(seed)
-        z = self.G.sample_z(1, gen)
         return Codes(z, 'z', self._condition(view, gen))
 
     def _stored(self, key: str, what: str) -> Codes:

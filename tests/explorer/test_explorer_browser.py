@@ -12,6 +12,7 @@ import torch
 from explorer_helpers import (BlockGenerator, ShapesXGenerator,
                               decode_data_url, running, serving)
 
+from mmlatent.apis.inference import seed_z
 from mmlatent.control.boundary import save_boundary, train_boundary
 from mmlatent.datasets.measure import measure_factors
 from mmlatent.explorer import View, build_session
@@ -110,8 +111,7 @@ def x_boundary(G, path: str) -> str:
 
 def central_seed(G) -> int:
     """A seed whose square lies between the clipped extremes."""
-    z0 = [float(G.sample_z(1, torch.Generator().manual_seed(s))[0, 0])
-          for s in range(50)]
+    z0 = seed_z(G, range(50))[:, 0].numpy()
     return int(np.argmin(np.abs(np.array(z0))))
 
 

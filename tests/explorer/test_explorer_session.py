@@ -11,7 +11,8 @@ from mmlatent.control.boundary import (Boundary, edit_latents, load_boundary,
 from mmlatent.explorer import RequestError, View, build_session
 from mmlatent.explorer.actions import (export_direction, jacobian_sliders,
                                        text_slider)
-from mmlatent.latent.codes import Codes, render_codes, sample_codes
+from mmlatent.apis.inference import sample_images, seed_z
+from mmlatent.latent.codes import Codes, render_codes, to_space
 from mmlatent.latent.directions import load_directions
 from mmlatent.latent.io import load_latents
 from mmlatent.latent.sefa import edit_ws, load_or_compute
@@ -47,20 +48,24 @@ def G_of(tiny_ckpts):
 def test_seed_render_equals_library(family, G_of, tmp_path):
     G = G_of(family)
     session = build_session(G, out_dir=str(tmp_path), num_sefa=0)
-    g = gen(4)
-    z = G.sample_z(1, g)
-    c = G.sample_c(1, g)
+    z = seed_z(G, [4])                    # tools/generate.py's seed 4
+    c = G.sample_c(1, gen(4))
     want = library(G, Codes(z, 'z', c))
     assert np.array_equal(image(session, seed=4), want)
+    if not G.c_dim:
+        assert np.array_equal(image(session, seed=4),
+                              to_uint8(sample_images(G, seeds=[4]))[0])
 
 
 def test_truncation_and_sefa_layers_equal_library(G_of, tmp_path):
     G = G_of('stylegan2')
     session = build_session(G, out_dir=str(tmp_path), num_sefa=2)
-    codes = sample_codes(G, 1, space='w+', generator=gen(2),
-                         mapping_kwargs={'truncation_psi': 0.7})
+    codes = to_space(Codes(seed_z(G, [2]), 'z'), G, 'w+',
+                     mapping_kwargs={'truncation_psi': 0.7})
     assert np.array_equal(image(session, seed=2, psi=0.7),
                           library(G, codes))
+    assert np.array_equal(image(session, seed=2, psi=0.7), to_uint8(
+        sample_images(G, seeds=[2], truncation_psi=0.7))[0])
     V, _ = load_or_compute(G)
     ws = edit_ws(codes.latent, V[1], [1.5], layers=[1, 2, 3])[:, 0]
     got = image(session, seed=2, psi=0.7, space='w+', layers=(1, 3),
@@ -77,7 +82,7 @@ def test_boundary_slider_and_interpolation_equal_library(G_of, tmp_path):
                          Boundary(normal, 0.1, 'z', 'thing'))
     session = build_session(G, out_dir=str(tmp_path), num_sefa=0,
                             boundaries=[path])
-    z = G.sample_z(1, gen(1))
+    z = seed_z(G, [1])
     edited = edit_latents(z, load_boundary(path), [2.0])[:, 0]
     assert np.array_equal(image(session, seed=1,
                                 sliders={'boundary0': 2.0}),
@@ -85,7 +90,7 @@ def test_boundary_slider_and_interpolation_equal_library(G_of, tmp_path):
     # interpolation: t = 1 lands on the target, t = 0.5 lerps ws in w
     assert np.array_equal(image(session, seed=1, target='seed:2', t=1.0,
                                 space='w'), image(session, seed=2))
-    z2 = G.sample_z(1, gen(2))
+    z2 = seed_z(G, [2])
     mid = Codes(((z + z2) / 2), 'w')
     assert np.array_equal(image(session, seed=1, target='seed:2', t=0.5,
                                 space='w'), library(G, mid))
