@@ -10,6 +10,8 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.10',
     packages=find_packages(include=['mmlatent', 'mmlatent.*']),
+    # the latent explorer's page travels with the package
+    package_data={'mmlatent.explorer': ['page.html']},
     install_requires=[
         'torch>=2.1',
         'torchvision>=0.16',
