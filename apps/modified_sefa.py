@@ -4,7 +4,8 @@ weights on w, and write a grid of samples x edit strengths per direction.
 
     python apps/modified_sefa.py CKPT -i INDEX [INDEX ...] -d DEG [DEG]
         --degree-step S [-l LAYER ...] [--eigen-vector FILE]
-        [--truncation PSI] [--latent FILE ...]
+        [--variant mmgen|rosinality|genforce] [--truncation PSI]
+        [--edit-order truncate-edit|edit-truncate] [--latent FILE ...]
 """
 import argparse
 import os.path as osp
@@ -12,9 +13,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG,  # noqa: E402
-                                 add_batch_size_arg, add_common_args,
-                                 files_epilog, positive, set_out_dir_default)
+from mmlatent.utils.args import (COMMON_EPILOG, EDIT_ORDERS,  # noqa: E402
+                                 SEFA_VARIANTS, add_batch_size_arg,
+                                 add_common_args, files_epilog, positive,
+                                 set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -33,6 +35,16 @@ ws; all layers by default), or the first layer of a DCGAN-like generator,
 whose w is its input [z | c] (so an edit may also move the codes of
 conditional / InfoGAN models). Edits move w by degree * direction in the
 chosen layers only; the other layers keep their w.
+
+--variant picks the reference tool whose matrix A is factorised (default
+mmgen): mmgen = MMGeneration's modified_sefa.py (the convolutions' style
+modulations, no toRGB); rosinality = closed_form_factorization.py (the
+convolutions and the first toRGB, all layers, no -l); genforce =
+genforce/sefa (the -l layers, the last index being the output toRGB, rows
+normalised). --edit-order: truncate-edit (default, mmlatent: truncate the
+sampled w, then add degree * direction) or edit-truncate (rosinality's
+apply_factor.py: add, then truncate; gives rosinality's images for the
+same -d and --truncation).
 
 degrees: -d D edits over [-D, D], -d D0 D1 over [D0, D1], in steps of
 --degree-step; 0 is always included (the unedited column).
@@ -64,6 +76,13 @@ def parse_args(argv):
     p.add_argument('--eigen-vector', metavar='FILE',
                    help='directions cache to read / write (default: next '
                    'to the checkpoint)')
+    p.add_argument('--variant', default='mmgen', choices=SEFA_VARIANTS,
+                   help='which reference SeFa to reproduce (default: '
+                   'mmgen; see below)')
+    p.add_argument('--edit-order', default='truncate-edit',
+                   choices=list(EDIT_ORDERS),
+                   help='with --truncation: truncate then edit (default) '
+                   "or edit then truncate (rosinality's apply_factor.py)")
     p.add_argument('--normalize', action='store_true',
                    help='normalise the rows of A first (original SeFa code '
                    'for StyleGAN)')
@@ -85,8 +104,9 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
 from mmlatent.latent.codes import (load_codes,  # noqa: E402
                                    require_w_space, sample_codes, to_space)
-from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
-                                  default_cache_path, degree_range, sefa_grid,
+from mmlatent.latent.sefa import (apply_edit,  # noqa: E402
+                                  cached_directions, default_cache_path,
+                                  degree_range, render_edits,
                                   select_directions)
 from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
                                 out_dir, progress, seed_all)
@@ -105,22 +125,28 @@ def start_codes(G, args, gen):
         return to_space(codes, G, 'w+')
     n = args.num_samples or 4
     c = condition(G, n, args, gen)
-    kwargs = None if args.truncation is None else \
-        {'truncation_psi': args.truncation}
-    return sample_codes(G, n, space='w+', c=c, generator=gen,
-                        mapping_kwargs=kwargs)
+    return sample_codes(G, n, space='w+', c=c, generator=gen)
 
 
 def directions(G, args, which):
     path = args.eigen_vector or default_cache_path(
         args.checkpoint, which=which, layers=args.layer,
-        normalize=args.normalize)
+        normalize=args.normalize, variant=args.variant)
     V, values, status = cached_directions(G, args.layer, path,
-                                          normalize=args.normalize)
+                                          normalize=args.normalize,
+                                          variant=args.variant)
     where = {'read': f'read from {path}', 'cached': f'cached at {path}'}
     print(f'{V.shape[0]} SeFa directions of A {tuple(V.shape)}: '
           f'{where.get(status, status)}', file=sys.stderr)
     return V, values
+
+
+def edit_grid(G, codes, direction, degrees, args):
+    """Images [N, D, C, H, W] of the edited codes."""
+    psi = None if args.latent else args.truncation
+    ws = apply_edit(G, codes.latent, direction, degrees, layers=args.layer,
+                    truncation_psi=psi, order=args.edit_order)
+    return render_edits(G, codes, ws, batch_size=args.batch_size)
 
 
 def main(argv=None):
@@ -136,8 +162,7 @@ def main(argv=None):
     zero = int((degrees == 0).nonzero()[0])
     for index, direction in progress(list(zip(args.index, chosen)),
                                      desc='directions'):
-        images = sefa_grid(G, codes, direction, degrees, layers=args.layer,
-                           batch_size=args.batch_size)
+        images = edit_grid(G, codes, direction, degrees, args)
         name = f'sefa_i{index}.png'
         write_image(osp.join(folder, name),
                     annotated_grid(images, mark_columns=[zero]))

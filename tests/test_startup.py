@@ -108,3 +108,12 @@ def test_make_grid_matches_torchvision(n, c, nrow, padding):
     ref = torchvision.utils.make_grid(x, nrow=nrow, padding=padding,
                                       pad_value=-1.0)[:c]
     assert (make_grid(x, nrow, padding) == to_uint8(ref[None])[0]).all()
+
+
+def test_parser_names_match_the_library():
+    """The torch-free names the parsers list are the library's."""
+    from mmlatent.latent.sefa import VARIANTS
+    from mmlatent.utils.args import SEFA_VARIANTS
+    assert tuple(VARIANTS) == SEFA_VARIANTS
+    from mmlatent.apis.inference import FOREIGN_FORMATS, INPUT_FORMATS
+    assert INPUT_FORMATS == ('mmlatent', ) + FOREIGN_FORMATS

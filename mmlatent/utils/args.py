@@ -33,10 +33,20 @@ PRESET_REGIONS: Dict[str, Tuple[float, float, float, float]] = {
     'mouth': (128, 190, 30, 72),
     'chin': (128, 226, 30, 90),
 }
+#: mmlatent.latent.sefa: reference SeFa variants and edit orders with
+#: truncation.
+SEFA_VARIANTS = ('mmgen', 'rosinality', 'genforce')
+EDIT_ORDERS = ('truncate-edit', 'edit-truncate')
 #: mmlatent.utils.perceptual: perceptual distances of the projector.
 PERCEPTUAL_CHOICES = ('vgg', 'alex', 'random', 'none')
-#: mmlatent.utils.convert: checkpoint formats that can be converted.
-CONVERT_FORMATS = ('rosinality', 'mmgen')
+#: mmlatent.converters: checkpoint formats that can be converted.
+CONVERT_FORMATS = ('rosinality', 'mmgen', 'nvidia')
+#: mmlatent.apis.inference: checkpoints tools/generate.py reads, and noise
+#: modes of style generators.
+INPUT_FORMATS = ('mmlatent', 'nvidia', 'rosinality', 'mmgen')
+NOISE_MODES = ('const', 'random', 'none')
+#: mmlatent.control.boundary: solvers of train_boundary.
+BOUNDARY_SOLVERS = ('linear-svc', 'svc')
 #: mmlatent.evaluation.presets: metric names of tools/evaluate.py.
 METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
                 'continuity', 'validity', 'orthogonality', 'outside_energy')
