@@ -150,6 +150,10 @@ def _report(args, scorer, res, verify) -> None:
               'guiding scorer without the verifier agreeing')
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('guidance_*.png', 'guidance_*.csv', 'guidance_*_latents.pt')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.save_every < 1:
@@ -158,6 +162,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     scorer = build_scorer(args.scorer, args.device)
     attribute = _attribute(scorer, args.attribute)
     check_guidance_scorer(scorer, attribute)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     G = load_app_generator(args).G
     start, c = _start(args, G)
     res = guide(G, scorer, start, attribute=attribute, target=args.target,
@@ -168,7 +173,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     steps = sorted(set(range(0, args.steps + 1, args.save_every)) |
                    {args.steps})
     img, verify = _verify(args, G, res, steps, c)
-    folder = out_dir(args.out_dir)
     name = f'guidance_{safe_name(attribute)}'
     save_rows(osp.join(folder, f'{name}.png'),
               img.view(args.num, len(steps), *img.shape[1:]))

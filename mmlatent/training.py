@@ -11,7 +11,9 @@ from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 
 from mmengine.utils import import_modules_from_strings
 
-from .registry import DATASETS, HOOKS, MODELS, RUNNERS
+from .registry import (DATASETS, HOOKS, LOOPS, MODELS, OPTIMIZERS, RUNNERS,
+                       VISBACKENDS)
+from .utils.cfg_options import check_option_types
 from .utils.errors import ConfigError
 from .utils.image import first_line
 
@@ -24,10 +26,14 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
                           'dcgan_continuity_shapes-32x32.py')
     try:
         cfg = Config.fromfile(path)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
     except (KeyError, SyntaxError, TypeError, ValueError) as e:
         raise ConfigError(f"bad config '{path}': {first_line(e)}") from e
+    if cfg_options:
+        check_option_types(cfg, cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ConfigError(f'bad --cfg-options: {first_line(e)}') from e
     return cfg
 
 
@@ -87,11 +93,12 @@ def init_cpu_distributed(cfg: Config) -> None:
 
 
 def validate_config(cfg: Config) -> None:
-    """Reject unknown types and misspelled keys of the model, the dataset
-    and the custom hooks with one-line errors before anything is built.
+    """Reject unknown types and misspelled keys of the model, the dataset,
+    the hooks, the train loop, the optimizers and the visualizer's
+    backends with one-line errors before anything is built or printed.
 
     (mmengine's Runner builds these through its root registries, whose
-    errors are multi-line tracebacks.)"""
+    errors are multi-line tracebacks after the environment dump.)"""
     from .utils.build import check_cfg_keys
     check_cfg_keys(cfg.model, MODELS)
     dataset = cfg.get('train_dataloader', {}).get('dataset')
@@ -103,16 +110,34 @@ def validate_config(cfg: Config) -> None:
         raise ConfigError(
             f'custom_hooks must be a list of dicts, got {hooks!r}; in '
             '--cfg-options set one key, e.g. custom_hooks.1.interval=100')
-    for hook in hooks:
+    for hook in list(hooks) + _dicts((cfg.get('default_hooks') or {})
+                                     .values()):
         check_cfg_keys(hook, HOOKS)
+    if isinstance(cfg.get('train_cfg'), dict):
+        check_cfg_keys(cfg.train_cfg, LOOPS)
+    for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
+        if isinstance(wrapper.get('optimizer'), dict):
+            check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
+    for backend in _dicts((cfg.get('visualizer') or {}).get(
+            'vis_backends') or []):
+        check_cfg_keys(backend, VISBACKENDS)
+
+
+def _dicts(items) -> list:
+    return [item for item in items if isinstance(item, dict)]
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import the config's ``custom_imports`` (registers user modules)."""
+    import mmlatent.engine  # noqa: F401 (registers the runner and hooks)
+    imports = cfg.get('custom_imports')
+    if imports:
+        import_modules_from_strings(**imports)
 
 
 def build_runner(cfg: Config):
     """The runner named by ``runner_type`` (LatentRunner by default)."""
-    import mmlatent.engine  # noqa: F401 (registers the runner)
-    imports = cfg.get('custom_imports')
-    if imports:
-        import_modules_from_strings(**imports)
+    import_custom_modules(cfg)
     validate_config(cfg)
     cfg.setdefault('runner_type', 'LatentRunner')
     return RUNNERS.build(cfg)
