@@ -134,8 +134,9 @@ def perceptual_distance(args):
         return build_perceptual(args.perceptual, device=args.device)
     except MissingWeightsError as e:
         raise MissingWeightsError(str(e).replace(
-            "perceptual='random' / 'none'",
-            '--perceptual random (or none with --mse 1)')) from e
+            "or use perceptual='random' / 'none' for offline smoke runs",
+            'or project with the pixel loss alone: --perceptual none '
+            '--mse 1')) from e
 
 
 def check_args(args):

@@ -3,8 +3,9 @@ from .hooks import IterationSeedHook, iteration_seed
 from .logger_hook import EarlyLoggerHook
 from .loops import LatentTrainLoop
 from .optim import GANOptimWrapperConstructor
+from .progress import ProgressBarHook
 from .runner import LatentRunner
 
 __all__ = ['AtomicCheckpointHook', 'EarlyLoggerHook', 'IterationSeedHook',
            'iteration_seed', 'GANOptimWrapperConstructor', 'LatentRunner',
-           'LatentTrainLoop']
+           'LatentTrainLoop', 'ProgressBarHook']

@@ -57,6 +57,7 @@ def run_cli(main: Callable[[], None]) -> None:
     """Run ``main``; print user errors as ``error: <message>`` (exit 2)
     and a Ctrl-C as one ``interrupted: ...`` line saying what was kept
     (exit 130), unless ``MMLATENT_DEBUG=1`` asks for the traceback."""
+    _interrupt_notes.clear()  # notes of an earlier in-process run
     try:
         main()
     except KeyboardInterrupt:

@@ -51,12 +51,15 @@ def make_writable_dir(path: str, option: str = '--out-dir') -> str:
 
 
 def refuse_earlier_run(path: str, earlier: Sequence[str], option: str,
-                       alternative: str = '') -> None:
+                       fixes: str = 'pass --overwrite to delete them first'
+                       ) -> None:
+    """One-line error when ``earlier`` (names of an earlier run's files in
+    ``path``) is not empty."""
     if earlier:
         raise ConfigError(
             f"{option} '{path}' already holds {len(earlier)} file(s) of an "
-            f"earlier run (e.g. '{earlier[0]}'); pass --overwrite to "
-            f'delete them first{alternative}, or choose another {option}')
+            f"earlier run (e.g. '{earlier[0]}'); {fixes}, or choose another "
+            f'{option}')
 
 
 def prepare_out_dir(path: str, *, outputs: Sequence[str],
