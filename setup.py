@@ -24,5 +24,11 @@ setup(
         'imageio-ffmpeg>=0.4.9',
         'tqdm',
     ],
-    extras_require={'tests': ['pytest>=7', 'pytest-timeout']},
+    extras_require={
+        'tests': ['pytest>=7', 'pytest-timeout'],
+        # tools/train.py --vis-backend tensorboard
+        'tensorboard': ['tensorboard>=2.10'],
+        # tools/train.py --vis-backend wandb
+        'wandb': ['wandb'],
+    },
 )
