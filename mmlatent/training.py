@@ -227,9 +227,24 @@ def is_rank_zero() -> bool:
 
 def check_config(cfg: Config) -> None:
     """Everything that can be checked before the runner prints or creates
-    anything: user modules, types and keys."""
+    anything: user modules, types and keys, the keys of nested parts."""
     import_custom_modules(cfg)
     validate_config(cfg)
+    check_model_builds(cfg)
+
+
+def check_model_builds(cfg: Config) -> None:
+    """Build the model on the meta device (no memory, no weights), so that
+    a misspelled key of a nested part (``model.generator.z_dimm``) is named
+    now rather than after the runner's environment dump. Errors that are
+    not config errors are left to the real build."""
+    try:
+        with torch.device('meta'):
+            MODELS.build(cfg.model)
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001 - reported by the runner's build
+        pass
 
 
 def main(argv: Optional[List[str]] = None) -> None:
