@@ -89,9 +89,8 @@ def set_vis_backends(cfg: Config, names: Optional[List[str]]) -> None:
         if module and importlib.util.find_spec(module) is None:
             raise ConfigError(
                 f"--vis-backend {name} needs the '{module}' package; install "
-                f"it with pip install '{module}'"
-                + (f" (or pip install -e '.[{extra}]')" if extra == 'tensorboard'
-                   else ''))
+                f"it with pip install '{module}' (or pip install -e "
+                f"'.[{extra}]')")
         if backend != 'LocalVisBackend':
             backends.append(dict(type=backend))
     cfg.visualizer = dict(cfg.get('visualizer') or dict(type='Visualizer'),
@@ -162,8 +161,8 @@ def _dicts(items) -> list:
 
 
 def import_custom_modules(cfg: Config) -> None:
-    """Import the config's ``custom_imports`` (registers user modules)."""
-    import mmlatent.engine  # noqa: F401 (registers the runner and hooks)
+    """Import the config's ``custom_imports`` (registers user modules;
+    mmlatent's runner and hooks are registered by importing .engine)."""
     imports = cfg.get('custom_imports')
     if imports:
         import_modules_from_strings(**imports)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..registry import FEATURE_EXTRACTORS
+from ..utils.checkpoint import describe_load_error
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.perceptual import MissingWeightsError
 

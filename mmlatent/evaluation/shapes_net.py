@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils.checkpoint import atomic_save
+from ..utils.checkpoint import atomic_save, describe_load_error
 from ..utils.errors import CheckpointError
 
 FORMAT = 'mmlatent.shapes_feature_net/1'

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .checkpoint import describe_load_error
 from .errors import CheckpointError, ConfigError, MMLatentError
 
 #: net -> (file in the hub cache, torchvision builder)

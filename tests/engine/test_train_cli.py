@@ -223,7 +223,8 @@ def test_vis_backend_without_its_package_is_one_line(cli, tmp_path,
                          '--vis-backend', 'wandb')
     assert code == 2 and out == '' and not (tmp_path / 'wd').exists()
     assert err.strip() == ("error: --vis-backend wandb needs the 'wandb' "
-                           "package; install it with pip install 'wandb'")
+                           "package; install it with pip install 'wandb' "
+                           "(or pip install -e '.[wandb]')")
 
 
 @pytest.mark.parametrize('cores,procs,load,env,threads', [
