@@ -135,8 +135,8 @@ def perceptual_distance(args):
     except MissingWeightsError as e:
         raise MissingWeightsError(str(e).replace(
             "or use perceptual='random' / 'none' for offline smoke runs",
-            'or project with the pixel loss alone: --perceptual none '
-            '--mse 1')) from e
+            'or use --perceptual random for a smoke run, or project with '
+            'the pixel loss alone: --perceptual none --mse 1')) from e
 
 
 def check_args(args):

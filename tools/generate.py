@@ -67,7 +67,6 @@ OUTPUTS = ('seed*.png', )
 def main(argv=None) -> None:
     args = parse_args(argv)
     seeds = parse_seeds(args.seeds)
-    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     loaded = init_generator(args.checkpoint, format=args.format,
                             config=args.config,
                             sample_model=args.sample_model,
@@ -82,6 +81,7 @@ def main(argv=None) -> None:
         images = sample_conditional(G, args.class_idx, **kwargs)
     else:
         images = sample_images(G, **kwargs)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     for seed, img in zip(seeds, to_uint8(images)):
         write_image(osp.join(folder, f'seed{seed:04d}.png'), img)
     print(f'wrote {len(seeds)} images to {folder}')

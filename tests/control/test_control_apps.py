@@ -171,7 +171,7 @@ def test_classifier_guidance_end_to_end(tiny_ckpts, tmp_path, run_script,
     ok(run_script(GUIDE, [tiny_ckpts['stylegan2'], '--scorer',
                           shapes_classifier, '--attribute', 'is_square',
                           '--target', 1, '--space', 'w', '--steps', 2,
-                          '--num', 2, '-o', tmp_path, '--overwrite']))
+                          '--num', 2, '-o', tmp_path]))
 
 
 def test_traversal_and_conditional_apps(tiny_ckpts, tmp_path, run_script):
