@@ -5,7 +5,7 @@ from .errors import ConfigError
 
 _MISSING = object()
 
-#: Keys mmengine reads as counts: (kind, smallest value).
+#: Keys mmengine reads as integer counts, and their smallest valid value.
 COUNT_KEYS = {
     'train_cfg.max_iters': 1, 'train_cfg.max_epochs': 1,
     'train_cfg.val_interval': 1, 'train_dataloader.batch_size': 1,
