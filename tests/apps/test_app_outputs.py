@@ -145,12 +145,13 @@ def test_ctrl_c_in_the_projector_keeps_finished_projections(
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err[-2000:]
+    kept = sorted(os.listdir(out))  # 2 unless the machine stalled the test
+    assert kept[:2] == ['target-project.png', 'target-project.pt']
+    assert len(kept) in (2, 4) and not any('.partial' in f for f in kept)
     lines = err.strip().splitlines()
     assert lines[-1] == ('interrupted: apps/stylegan_projector.py stopped by '
-                         f'Ctrl-C; kept 2 finished file(s) in {out} (e.g. '
-                         "'target-project.png')"), err[-2000:]
+                         f'Ctrl-C; kept {len(kept)} finished file(s) in {out} '
+                         "(e.g. 'target-project.png')"), err[-2000:]
     assert 'Traceback' not in err
-    assert sorted(os.listdir(out)) == ['target-project.png',
-                                       'target-project.pt']
-    assert load_checkpoint_file(str(out / 'target-project.pt'))['latent'] \
-        .shape[0] == 1
+    for name in kept[1::2]:  # the finished latent files load
+        assert load_checkpoint_file(str(out / name))['latent'].shape[0] == 1
