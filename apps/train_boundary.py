@@ -15,6 +15,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmlatent.utils.args import BOUNDARY_SOLVERS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+from mmlatent.utils.outputs import check_out_file  # noqa: E402
 
 
 EPILOG = """output:
@@ -79,6 +80,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='inverse regularisation strength C of the SVM '
                    '(default: 1.0)')
     p.add_argument('--output', '-o', help='boundary file to write')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace an existing boundary file (refused '
+                   'without it)')
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the training/validation shuffle')
     return p.parse_args(argv)
@@ -125,6 +129,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                           "train boundaries on 'z' or 'w' codes "
                           '(latents_z.pt / latents_w.pt)')
     scores = _scores(lf, args.latents, args.attribute)
+    out = check_out_file(args.output or default_output(args, lf.space),
+                         overwrite=args.overwrite)
     conditions = [load_boundary(c) for c in args.condition or []]
     b = train_boundary(lf.latent, scores, ratio=args.ratio, split=args.split,
                        invalid_value=args.invalid_value,
@@ -155,7 +161,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"conditioned on {', '.join(c.attribute for c in conditions)}"
               f': cosine to the unconditioned normal '
               f'{float(b.normal @ primal):.4f}; to the conditions {cos}')
-    path = save_boundary(args.output or default_output(args, lf.space), b)
+    path = save_boundary(out, b)
     print(f'wrote {path}')
 
 

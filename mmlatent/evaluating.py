@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> dict:
     from .evaluation.evaluator import (build_metric, evaluate_generator,
                                        jsonable, real_images)
     from .evaluation.presets import metric_configs
-    from .utils.app import load_app_generator
+    from .utils.app import load_app_generator, show_progress
     metrics = [build_metric(c) for c in metric_configs(
         args.metrics, features=args.features, ppl_space=args.ppl_space,
         ppl_sampling=args.ppl_sampling, ppl_distance=args.ppl_distance,
@@ -113,7 +113,8 @@ def run(args: argparse.Namespace) -> dict:
     start = time.time()
     results = evaluate_generator(
         loaded.G, metrics, real=real, num_samples=args.num_samples,
-        batch_size=args.batch_size, seed=args.seed, dataset_meta=meta)
+        batch_size=args.batch_size, seed=args.seed, dataset_meta=meta,
+        progress=show_progress())
     return dict(checkpoint=args.checkpoint, generator=loaded.which,
                 iter=loaded.meta.get('iter'), num_samples=args.num_samples,
                 seed=args.seed, seconds=round(time.time() - start, 1),

@@ -5,7 +5,7 @@ function, save."""
 import argparse
 import os
 import sys
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 import torch
 from tqdm import tqdm
@@ -15,6 +15,7 @@ from .args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: F401
                    add_common_args, files_epilog, parse_kv, positive,
                    set_out_dir_default)
 from .errors import ConfigError
+from .outputs import prepare_out_dir
 
 
 def check_device(device: str) -> str:
@@ -81,14 +82,15 @@ def progress(iterable: Iterable, *, total: Optional[int] = None,
                 file=sys.stderr)
 
 
-def out_dir(path: str) -> str:
-    """Create the output folder; one-line error when ``path`` is an
-    existing file (nothing is written then)."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ConfigError(f"--out-dir '{path}' is an existing file, not a "
-                          'folder; give a folder path')
-    os.makedirs(path, exist_ok=True)
-    return path
+def out_dir(path: str, *, outputs: Sequence[str] = (),
+            overwrite: bool = False) -> str:
+    """Create the output folder of an app that writes ``outputs`` (glob
+    patterns of its file names); call it before any long work. One-line
+    errors when ``path`` is an existing file, cannot be created or
+    written, or already holds files of an earlier run (``--overwrite``
+    deletes them instead); see :func:`~mmlatent.utils.outputs.
+    prepare_out_dir`."""
+    return prepare_out_dir(path, outputs=outputs, overwrite=overwrite)
 
 
 def show_progress() -> bool:

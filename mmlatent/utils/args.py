@@ -62,6 +62,8 @@ COMMON_EPILOG = """common options:
   --sample-model        ema (default: the EMA generator when the checkpoint
                         holds averaged EMA weights, else the original) or
                         orig; the app prints which one it used
+  --overwrite           an --out-dir holding files of an earlier run of
+                        the app is refused; --overwrite deletes them first
   --label / --con       the condition of conditional GANs (class) and
                         InfoGAN (categorical codes, continuous codes in
                         [-1, 1]); drawn from --seed when not given
@@ -83,6 +85,9 @@ def add_common_args(p: argparse.ArgumentParser, *,
                    help='random seed; the same seed gives the same output')
     p.add_argument('--out-dir', '-o', default='outputs',
                    help='output folder (created; default: outputs)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the files an earlier run of this app left '
+                   'in --out-dir (without it the app refuses to mix runs)')
     p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
                    help='ema (if averaged weights exist) or orig')
     p.add_argument('--label', type=int, nargs='+', metavar='K',
