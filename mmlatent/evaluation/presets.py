@@ -54,8 +54,8 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
 
 
 METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
-                'continuity', 'validity', 'fidelity', 'orthogonality',
-                'outside_energy')
+                'continuity', 'validity', 'orthogonality', 'outside_energy',
+                'fidelity')
 
 
 def metric_configs(names: Sequence[str], *, features: str = 'inception',
