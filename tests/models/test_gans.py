@@ -304,3 +304,24 @@ def test_channels_last_steps_match_contiguous_ones():
                                                   rel=1e-4, abs=1e-5)
     for a, b in zip(plain.parameters(), fast.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_unconditional_gan_r1_option_adds_the_lazy_penalty():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc(norm='none'),
+                              r1=dict(gamma=2.0, interval=2)))
+    optim = optims(model)
+    data = batch()
+    log = step(model, optim, 0, data)
+    assert set(log) == {'d_loss_adv', 'd_loss_r1', 'd_loss', 'g_loss_adv',
+                        'g_loss'}
+    # before the step's update D was the same: recompute with the new D
+    real = data['img'].clone().requires_grad_(True)
+    grad, = torch.autograd.grad(model.discriminator(real).sum(), real)
+    want = 2.0 / 2 * 2 * grad.square().sum((1, 2, 3)).mean()
+    assert model.r1(model.discriminator, data['img']).item() == \
+        pytest.approx(want.item(), rel=1e-5)
+    assert 'd_loss_r1' not in step(model, optim, 1)   # lazy: every 2nd
+    with pytest.raises(ConfigError, match='r1_interval'):
+        MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                          discriminator=disc(), r1=dict(interval=0)))
