@@ -20,6 +20,7 @@ from .scorers import (BINARY, CONTINUOUS, ClassifierScorer, ModuleScorer,
                       build_scorers, output_names, parse_scorer,
                       score_images)
 from .traversal import (categorical_code_accuracy, class_interpolation,
+                        conditional_accuracy,
                         code_sweep, hungarian_accuracy, infogan_traversals,
                         measured_class)
 
@@ -35,6 +36,7 @@ __all__ = [
     'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
     'attribute_kinds', 'build_scorer', 'build_scorers', 'output_names',
     'parse_scorer', 'score_images', 'categorical_code_accuracy',
+    'conditional_accuracy',
     'class_interpolation', 'code_sweep', 'hungarian_accuracy',
     'infogan_traversals', 'measured_class'
 ]
