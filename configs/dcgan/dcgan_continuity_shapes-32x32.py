@@ -11,5 +11,5 @@ model = dict(
 custom_hooks = [
     dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=500),
-    dict(type='ShapesValidityHook', num_samples=1000),
+    dict(type='ShapesValidityHook', num_samples=1000, fidelity=True),
 ]
