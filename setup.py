@@ -34,5 +34,9 @@ setup(
         # optional text encoders (mmlatent.text.pretrained)
         'wordllama': ['wordllama>=0.4'],
         'clip': ['open_clip_torch>=2.20'],
+        # tools/train.py --vis-backend tensorboard
+        'tensorboard': ['tensorboard>=2.10'],
+        # tools/train.py --vis-backend wandb
+        'wandb': ['wandb'],
     },
 )

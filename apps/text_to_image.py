@@ -120,6 +120,12 @@ def _report(args, res, check) -> None:
     print(line)
 
 
+def outputs(name: str) -> tuple:
+    """The files a run named ``name`` (prompt and method) writes in
+    --out-dir; an earlier run's are refused, or deleted by --overwrite."""
+    return (f'{name}.png', f'{name}_latents.pt')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.save_every < 1:
@@ -139,11 +145,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     if verifier is not None:
         verifier.check_attribute(args.prompt)
     G = load_app_generator(args).G
+    name = f'text_{safe_name(args.prompt)}_{args.method}'
+    folder = out_dir(args.out_dir, outputs=outputs(name),
+                     overwrite=args.overwrite)
     res = _run(args, G, scorer)
     check = None if verifier is None else verify_prompt(
         G, res, args.prompt, verifier)
-    folder = out_dir(args.out_dir)
-    name = f'text_{safe_name(args.prompt)}_{args.method}'
     save_rows(osp.join(folder, f'{name}.png'), _grid(args, G, res))
     scores = {'guide': res.scores[-1]}
     if check is not None:
