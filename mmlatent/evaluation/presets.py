@@ -43,6 +43,7 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
         'dci': lambda: dict(type='DCI', **factors),
         'continuity': lambda: dict(type='ContinuityMetric'),
         'validity': lambda: dict(type='ShapesValidity'),
+        'fidelity': lambda: dict(type='ShapesFidelity'),
         'orthogonality': lambda: dict(
             type='DirectionOrthogonality',
             directions=needs('directions', 'orthogonality')),

@@ -61,6 +61,9 @@ class UnconditionalGAN(BaseModel):
         channels_last: keep G, D and the real batches in the channels-last
             memory format (faster convolutions on CPUs; see the README's
             Speed section for what it measured).
+        r1: R1Regularizer options (``gamma``, ``interval``): the lazy
+            gradient penalty on real images (Mescheder et al. 2018); None
+            to disable.
         reuse_fakes: the G phase scores the fakes the D phase generated
             (one G forward per iteration instead of two, as in PyTorch's
             DCGAN example) instead of fresh ones. This changes the algorithm:
@@ -80,8 +83,8 @@ class UnconditionalGAN(BaseModel):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False, reuse_fakes: bool = False,
-                 autocast: Optional[str] = None):
+                 channels_last: bool = False, r1: Optional[dict] = None,
+                 reuse_fakes: bool = False, autocast: Optional[str] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         if autocast not in AUTOCAST_DTYPES:
@@ -111,6 +114,8 @@ class UnconditionalGAN(BaseModel):
         self.generator_ema = MODELS.build(
             {'type': 'GeneratorEMA', **ema, 'model': self.generator}) \
             if ema else None
+        self.r1 = MODELS.build({'type': 'R1Regularizer', **r1}) \
+            if r1 else None
 
     # -- networks -------------------------------------------------------
     @property
@@ -171,7 +176,11 @@ class UnconditionalGAN(BaseModel):
     def d_regularizers(self, real: Tensor, fake: Tensor,
                        c_real: Optional[Tensor], c_fake: Optional[Tensor],
                        aux: Optional[dict], it: int) -> Losses:
-        return {}
+        """``r1`` on the real batch when the R1 option is set and due."""
+        if self.r1 is None or not self.r1.active(it):
+            return {}
+        D = lambda x: self.d_forward(x, c_real)[0]  # noqa: E731
+        return dict(r1=self.r1(D, real))
 
     def d_real_terms(self, real_aux: Optional[dict],
                      c_real: Optional[Tensor]) -> Losses:

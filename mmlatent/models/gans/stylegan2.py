@@ -54,7 +54,8 @@ class StyleGAN2(UnconditionalGAN):
         super().__init__(generator, discriminator, gan_loss,
                          discriminator_steps, generator_steps, ema,
                          continuity, data_preprocessor, init_cfg,
-                         channels_last, reuse_fakes, autocast)
+                         channels_last, reuse_fakes=reuse_fakes,
+                         autocast=autocast)
         self.r1 = R1Regularizer(r1_gamma, r1_interval)
         self.path_length = PathLengthRegularizer(
             pl_weight, pl_interval, pl_decay, pl_batch_shrink)
