@@ -8,6 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from ..registry import RUNNERS
+from .hooks import IterationSeedHook
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
                                 message_hub_to_plain)
 from ..utils.model import unwrap
@@ -73,11 +74,15 @@ class LatentRunner(Runner):
     """mmengine's Runner, writing local checkpoints atomically in a format
     that does not depend on the launcher (:class:`CheckpointFormatHook`);
     checkpoints are read with ``weights_only=True``
-    (see :mod:`mmlatent.utils.checkpoint`)."""
+    (see :mod:`mmlatent.utils.checkpoint`). It registers the
+    :class:`IterationSeedHook` itself unless ``custom_hooks`` already holds
+    one, so a config that replaces ``custom_hooks`` keeps exact resume."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_hook(CheckpointFormatHook())
+        if not any(isinstance(h, IterationSeedHook) for h in self.hooks):
+            self.register_hook(IterationSeedHook())
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str,

@@ -11,7 +11,6 @@ Channels at feature size ``res``: ``min(channel_base // res,
 channel_max)`` (NVIDIA). rosinality's table with channel multiplier ``m``
 is ``channel_base = 16384 * m, channel_max = 512``.
 """
-from contextlib import contextmanager
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -152,7 +151,6 @@ class StyleGAN2Generator(BaseGenerator):
                                               out_channels, channel_base,
                                               channel_max, fused_modconv)
         self.register_buffer('w_avg', torch.zeros(w_dim))
-        self.train_mixing_prob = 0.0
 
     # -- mapping ----------------------------------------------------------
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
@@ -235,22 +233,21 @@ class StyleGAN2Generator(BaseGenerator):
                 truncation_psi: float = 1.0,
                 truncation_cutoff: Optional[int] = None,
                 noise_mode: str = 'random', return_ws: bool = False,
-                style_mixing_prob: Optional[float] = None,
+                style_mixing_prob: float = 0.0,
                 noise: NoiseList = None
                 ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """``img`` [N, C, res, res] (and the ``ws`` [N, num_ws, w_dim] it
         was made from, when ``return_ws``: differentiate through them).
 
         ``style_mixing_prob``: probability that the layers from a random
-        crossover index on take ``ws`` of a second ``z``; None uses
-        :attr:`train_mixing_prob` (set by :meth:`style_mixing`, 0 by
-        default). ``noise_mode`` / ``noise``: see :meth:`synthesis`.
+        crossover index on take ``ws`` of a second ``z`` (the training step
+        passes its own; 0 by default). ``noise_mode`` / ``noise``: see
+        :meth:`synthesis`.
         """
         ws = self.mapping(z, c, truncation_psi, truncation_cutoff)
-        p = self.train_mixing_prob if style_mixing_prob is None \
-            else style_mixing_prob
-        if p > 0:
-            ws = self.mix_styles(ws, p, c, truncation_psi, truncation_cutoff)
+        if style_mixing_prob > 0:
+            ws = self.mix_styles(ws, style_mixing_prob, c, truncation_psi,
+                                 truncation_cutoff)
         img = self.synthesis(ws, noise_mode, noise)
         return (img, ws) if return_ws else img
 
@@ -267,15 +264,6 @@ class StyleGAN2Generator(BaseGenerator):
         ws2 = self.mapping(self.sample_z(ws.shape[0]), c, truncation_psi,
                            truncation_cutoff, update_w_avg=False)
         return torch.cat([ws[:, :k], ws2[:, k:]], 1)
-
-    @contextmanager
-    def style_mixing(self, prob: float):
-        """Within the block, ``forward`` mixes styles with ``prob``."""
-        old, self.train_mixing_prob = self.train_mixing_prob, prob
-        try:
-            yield self
-        finally:
-            self.train_mixing_prob = old
 
     # -- noise ------------------------------------------------------------
     def noise_buffers(self) -> List[Tensor]:
