@@ -14,9 +14,10 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import side_by_side  # noqa: E402
-from mmlatent.latent.codes import (Codes, render_codes,  # noqa: E402
-                                   require_w_space, save_codes)
+from mmlatent.latent.codes import (cat_codes, render_codes,  # noqa: E402
+                                   require_w_space)
 from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import save_codes  # noqa: E402
 from mmlatent.latent.projection import project  # noqa: E402
 from mmlatent.utils.app import (  # noqa: E402
     COMMON_EPILOG, add_common_args, condition, files_epilog,
@@ -159,15 +160,10 @@ def project_all(G, target, c, perceptual, args, gen):
             regularize_noise_weight=args.noise_regularize,
             w_avg_samples=args.w_avg_samples, generator=gen,
             progress=show_progress())
-        parts.append(Codes(result.latent, result.space, result.c,
-                           result.noise))
+        parts.append(result.codes)
         losses.append(result.losses)
-    codes = Codes(torch.cat([p.latent for p in parts]), parts[0].space,
-                  None if c is None else c,
-                  None if parts[0].noise is None else
-                  [torch.cat(v) for v in zip(*[p.noise for p in parts])])
-    return codes, {k: torch.cat([lo[k] for lo in losses])
-                   for k in losses[0]}
+    return cat_codes(parts, G), {k: torch.cat([lo[k] for lo in losses])
+                                 for k in losses[0]}
 
 
 def write_results(G, codes, losses, target, args, folder, which):

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
-from ..utils.model import frozen, unwrap
+from ..utils.model import no_param_grads, unwrap
 
 Losses = Dict[str, Tensor]
 
@@ -204,7 +204,7 @@ class UnconditionalGAN(BaseModel):
                          lambda: self.train_discriminator(real, c_real, it),
                          it)
         if (it + 1) % self.discriminator_steps == 0:
-            with frozen(self.discriminator):
+            with no_param_grads(self.discriminator):
                 for _ in range(self.generator_steps):
                     log.update(self._step(
                         'g', optim_wrapper['generator'], self.generator,

@@ -11,7 +11,7 @@ from mmlatent.models.losses.stylegan2 import (PathLengthRegularizer,
                                               R1Regularizer, d_logistic_loss,
                                               lazy_adam, path_lengths)
 from mmlatent.registry import MODELS
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 TINY = dict(z_dim=8, w_dim=8, mapping_layers=2, channel_base=64,
             channel_max=8)
@@ -96,7 +96,7 @@ def test_noise_modes():
     assert torch.allclose(given, const[0])
     with pytest.raises(ConfigError, match="noise_mode='fixed'"):
         G.synthesis(ws, noise_mode='fixed')
-    with pytest.raises(ConfigError, match=r'noise\[0\] has shape'):
+    with pytest.raises(ShapeError, match=r'noise\[0\] has shape'):
         G.synthesis(ws, noise=[torch.zeros(1, 1, 5, 5)] * (G.num_ws - 1))
 
 
@@ -112,7 +112,7 @@ def test_w_and_w_plus_agree():
 @pytest.mark.parametrize('shape', [(2, 3, 8), (2, 9), (2, 6, 8, 1), (8, )])
 def test_bad_ws_shape(shape):
     G = make_G()
-    with pytest.raises(ConfigError) as e:
+    with pytest.raises(ShapeError) as e:
         G.synthesis(torch.zeros(shape))
     assert str(tuple(shape)) in str(e.value) and '\n' not in str(e.value)
 

@@ -1,5 +1,8 @@
-from .dcgan import DCGANDiscriminator, InfoGANDiscriminator, WGANGPCritic
+from .dcgan import DCGANDiscriminator, WGANGPCritic
+from .infogan import InfoGANDiscriminator
+from .q_heads import HarmonicsCatHead, ImageCatHead, PoseJitterCatHead
 from .stylegan2 import StyleGAN2Discriminator
 
 __all__ = ['DCGANDiscriminator', 'InfoGANDiscriminator', 'WGANGPCritic',
-           'StyleGAN2Discriminator']
+           'StyleGAN2Discriminator', 'ImageCatHead', 'PoseJitterCatHead',
+           'HarmonicsCatHead']

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.errors import ConfigError
+from ...utils.errors import ConfigError, ShapeError
 from ..layers import check_resolution
 from ..stylegan2_layers import (NOISE_MODES, EqualLinear, ModulatedConv,
                                 ToRGB, make_fir, stylegan2_channels,
@@ -162,8 +162,8 @@ class StyleGAN2Generator(BaseGenerator):
         Truncation: ``w_avg + psi * (w - w_avg)`` on the first
         ``truncation_cutoff`` layers (all when None)."""
         if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ConfigError(f'z has shape {tuple(z.shape)}, expected '
-                              f'(N, {self.z_dim})')
+            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
+                             f'(N, {self.z_dim})')
         self.check_c(c, z.shape[0])
         w = self.mapping_net(z)
         if self.training and update_w_avg:
@@ -193,7 +193,7 @@ class StyleGAN2Generator(BaseGenerator):
         ok = ws.dim() == 3 and ws.shape[1] in (1, self.num_ws) \
             and ws.shape[2] == self.w_dim
         if not ok:
-            raise ConfigError(
+            raise ShapeError(
                 f'ws has shape {given}, expected (N, {self.w_dim}), '
                 f'(N, 1, {self.w_dim}) or (N, {self.num_ws}, {self.w_dim})')
         return ws.expand(-1, self.num_ws, -1)
@@ -218,12 +218,12 @@ class StyleGAN2Generator(BaseGenerator):
         if noise is None:
             return [None] * len(convs)
         if len(noise) != len(convs):
-            raise ConfigError(f'noise has {len(noise)} maps, expected '
-                              f'{len(convs)} (one per conv layer)')
+            raise ShapeError(f'noise has {len(noise)} maps, expected '
+                             f'{len(convs)} (one per conv layer)')
         for i, (n, conv) in enumerate(zip(noise, convs)):
             if n is not None and (n.dim() != 4 or n.shape[1] != 1 or tuple(
                     n.shape[2:]) != (conv.resolution, ) * 2):
-                raise ConfigError(
+                raise ShapeError(
                     f'noise[{i}] has shape {tuple(n.shape)}, expected '
                     f'(N, 1, {conv.resolution}, {conv.resolution})')
         return list(noise)
