@@ -87,6 +87,17 @@ def load_generator(path: str, *, config: Optional[str] = None,
         raise ConfigError(f"--sample-model '{sample_model}' is not one of "
                           f'{SAMPLE_MODELS}')
     model, cfg, meta = load_model(path, config=config, device=device)
+    return pick_generator(model, cfg, meta, sample_model)
+
+
+def pick_generator(model: torch.nn.Module, cfg: Config, meta: dict,
+                   sample_model: str = 'ema') -> LoadedGenerator:
+    """The EMA generator of ``model`` when ``sample_model='ema'`` and it
+    holds averaged weights, else the original one (the message says
+    which and why)."""
+    if sample_model not in SAMPLE_MODELS:
+        raise ConfigError(f"--sample-model '{sample_model}' is not one of "
+                          f'{SAMPLE_MODELS}')
     ema = getattr(model, 'generator_ema', None)
     has_ema = ema is not None and ema.is_averaged
     it = meta.get('iter', '?')
