@@ -75,3 +75,14 @@ def test_latent_files_and_projections_hold_codes(style_G, tmp_path):
     assert result.c is None and result.noise is None
     saved = load_latents(result.save(str(tmp_path / 'p.pt')))
     assert torch.equal(saved.latent, codes.latent)
+
+
+def test_seeds_draw_one_z_each_as_the_inference_api(style_G, tmp_path):
+    from mmlatent.apis import seed_z
+    codes = start_codes(style_G, seeds=[3, 1, 3])
+    assert len(codes) == 3 and torch.equal(codes.latent, seed_z(style_G,
+                                                                [3, 1, 3]))
+    assert torch.equal(codes.latent[0], codes.latent[2])
+    files = load_codes([save_codes(str(tmp_path / 's.pt'), codes)], style_G)
+    with pytest.raises(ConfigError, match='either latent files or seeds'):
+        start_codes(style_G, files=files, seeds=[0])
