@@ -62,6 +62,10 @@ def _pairs(args, k: int):
     return [(args.source, args.target)]
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('classes.png', 'interp_*_to_*.png')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num_rows < 1 or args.interp_steps < 2:
@@ -78,7 +82,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
                         generator=rng(args))
     z, c = codes.latent, codes.c
-    folder = out_dir(args.out_dir)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     save_rows(osp.join(folder, 'classes.png'),
               code_sweep(G, z, c, code='cat', index=args.code_index))
     written = ['classes.png']

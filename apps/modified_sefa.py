@@ -147,13 +147,19 @@ def edit_grid(G, codes, direction, degrees, args):
     return images.view(n, d, *images.shape[1:])
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('sefa_i*.png',)
+
+
 def main(argv=None):
     args = parse_args(argv)
     degrees = degree_range(args.degree, args.degree_step)
-    folder = out_dir(args.out_dir)
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
+    if args.truncation is not None:  # before the directions cache is written
+        require_w_space(G, '--truncation')
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     V, values = directions(G, args, loaded.which)
     chosen = select_directions(V, list(args.index))
     codes = codes_to_edit(G, args, gen)

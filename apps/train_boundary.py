@@ -22,6 +22,7 @@ from mmlatent.latent import load_latents  # noqa: E402
 from mmlatent.utils.build import suggest  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+from mmlatent.utils.outputs import check_out_file  # noqa: E402
 
 EPILOG = """output:
   --output (default: boundary_<attribute>_<space>.pt next to LATENTS, with
@@ -85,6 +86,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='inverse regularisation strength C of the SVM '
                    '(default: 1.0)')
     p.add_argument('--output', '-o', help='boundary file to write')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace an existing boundary file (refused '
+                   'without it)')
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the training/validation shuffle')
     return p.parse_args(argv)
@@ -118,6 +122,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                           "train boundaries on 'z' or 'w' codes "
                           '(latents_z.pt / latents_w.pt)')
     scores = _scores(lf, args.latents, args.attribute)
+    out = check_out_file(args.output or default_output(args, lf.space),
+                         overwrite=args.overwrite)
     conditions = [load_boundary(c) for c in args.condition or []]
     b = train_boundary(lf.latent, scores, ratio=args.ratio, split=args.split,
                        invalid_value=args.invalid_value,
@@ -148,7 +154,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"conditioned on {', '.join(c.attribute for c in conditions)}"
               f': cosine to the unconditioned normal '
               f'{float(b.normal @ primal):.4f}; to the conditions {cos}')
-    path = save_boundary(args.output or default_output(args, lf.space), b)
+    path = save_boundary(out, b)
     print(f'wrote {path}')
 
 

@@ -54,7 +54,14 @@ def parse_args(argv=None):
     p.add_argument('--batch-size', type=int, default=16,
                    help='images per batch (default: 16)')
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the seed*.png of an earlier run in --out-dir '
+                   'first (refused without it)')
     return p.parse_args(argv)
+
+
+#: Files this tool writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('seed*.png', )
 
 
 def main(argv=None) -> None:
@@ -74,7 +81,7 @@ def main(argv=None) -> None:
         images = sample_conditional(G, args.class_idx, **kwargs)
     else:
         images = sample_images(G, **kwargs)
-    folder = out_dir(args.out_dir)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     for seed, img in zip(seeds, to_uint8(images)):
         write_image(osp.join(folder, f'seed{seed:04d}.png'), img)
     print(f'wrote {len(seeds)} images to {folder}')

@@ -20,6 +20,7 @@ from .scorers import (BINARY, CONTINUOUS, ClassifierScorer, ModuleScorer,
                       Scorer, ShapesScorer, attribute_kinds, build_scorer,
                       build_scorers, output_names, parse_scorer,
                       score_images)
+from .text import TextScorer, prompt_candidates
 from .traversal import (categorical_code_accuracy, class_interpolation,
                         code_sweep, hungarian_accuracy, infogan_traversals,
                         measured_class)
@@ -36,7 +37,8 @@ __all__ = [
     'path_summary', 'sample_scored', 'BINARY', 'CONTINUOUS',
     'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
     'attribute_kinds', 'build_scorer', 'build_scorers', 'output_names',
-    'parse_scorer', 'score_images', 'categorical_code_accuracy',
+    'parse_scorer', 'score_images', 'TextScorer', 'prompt_candidates',
+    'categorical_code_accuracy',
     'class_interpolation', 'code_sweep', 'hungarian_accuracy',
     'infogan_traversals', 'measured_class'
 ]

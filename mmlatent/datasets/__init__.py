@@ -1,3 +1,6 @@
+from .caption_file import CAPTION_FILE, read_caption_file
+from .captioned_shapes import CaptionedShapesDataset
+from .captions import parse_prompt
 from .clustered import ClusteredDataset
 from .digits import DigitsDataset
 from .image_folder import ImageFolderDataset
@@ -5,6 +8,8 @@ from .measure import measure_factors, validity_rate
 from .partial_labels import PartiallyLabelledDataset
 from .shapes import ShapesDataset, TwoShapesDataset, render_shapes
 
-__all__ = ['ClusteredDataset', 'DigitsDataset', 'ImageFolderDataset',
-           'measure_factors', 'validity_rate', 'PartiallyLabelledDataset',
+__all__ = ['CAPTION_FILE', 'read_caption_file', 'CaptionedShapesDataset',
+           'parse_prompt', 'ClusteredDataset', 'DigitsDataset',
+           'ImageFolderDataset', 'measure_factors', 'validity_rate',
+           'PartiallyLabelledDataset',
            'ShapesDataset', 'TwoShapesDataset', 'render_shapes']

@@ -55,7 +55,7 @@ def test_directions_cache_is_the_svd(tiny_ckpts, app, tmp_path, capsys):
     top = 5  # well separated singular values: equal up to sign
     assert torch.allclose((V[:top] * Vh[:top]).sum(1).abs(),
                           torch.ones(top, dtype=torch.float64), atol=1e-4)
-    sefa.main(args)
+    sefa.main(args + ['--overwrite'])  # the same folder: a re-run
     assert f'read from {path}' in capsys.readouterr().err
 
 
