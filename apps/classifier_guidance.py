@@ -84,15 +84,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-import torch  # noqa: E402
-
 from mmlatent.control import (build_scorer,  # noqa: E402
                               check_guidance_scorer, guide)
 from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
-from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, progress, rng)
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, rng)
 
 
 def _attribute(scorer, given: Optional[str]) -> str:
@@ -106,13 +104,9 @@ def _attribute(scorer, given: Optional[str]) -> str:
 
 
 def _start(args, G):
-    gen = rng(args)
-    z = G.sample_z(args.num, gen)
-    c = condition(G, args.num, args, gen)
-    if args.space == 'z':
-        return z, c
-    with torch.no_grad():
-        return G.eval().mapping(z, c)[:, 0], None
+    codes = start_codes(G.eval(), args.num, space=args.space,
+                        label=args.label, con=args.con, generator=rng(args))
+    return codes.latent, codes.c
 
 
 def _verify(args, G, res, steps, c):

@@ -52,8 +52,8 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 from mmlatent.control import class_interpolation, code_sweep  # noqa: E402
 from mmlatent.control.cli import save_rows  # noqa: E402
 from mmlatent.control.traversal import check_codes  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, rng)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
 
 
 def _pairs(args, k: int):
@@ -85,9 +85,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                           f'the generator has {len(cat_dims)} categorical '
                           f'code(s)')
     pairs = _pairs(args, cat_dims[args.code_index])
-    gen = rng(args)
-    z = G.sample_z(args.num_rows, gen)
-    c = condition(G, args.num_rows, args, gen)
+    codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
+                        generator=rng(args))
+    z, c = codes.latent, codes.c
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     save_rows(osp.join(folder, 'classes.png'),
               code_sweep(G, z, c, code='cat', index=args.code_index))

@@ -48,8 +48,8 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 from mmlatent.control import infogan_traversals  # noqa: E402
 from mmlatent.control.cli import save_rows  # noqa: E402
 from mmlatent.control.traversal import check_codes  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, rng)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).
@@ -63,9 +63,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                           f'--num-values {args.num_values} >= 2')
     G = load_app_generator(args).G
     check_codes(G)
-    gen = rng(args)
-    z = G.sample_z(args.num_rows, gen)
-    c = condition(G, args.num_rows, args, gen)
+    codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
+                        generator=rng(args))
+    z, c = codes.latent, codes.c
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     grids = infogan_traversals(G, z, c, num_values=args.num_values)
     for name, img in grids.items():

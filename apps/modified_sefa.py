@@ -102,18 +102,19 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (load_codes,  # noqa: E402
-                                   require_w_space, sample_codes, to_space)
+from mmlatent.latent.codes import require_w_space  # noqa: E402
+from mmlatent.latent.io import load_codes  # noqa: E402
 from mmlatent.latent.sefa import (apply_edit,  # noqa: E402
                                   cached_directions, default_cache_path,
                                   degree_range, render_edits,
                                   select_directions)
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, progress, seed_all)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, seed_all)
 from mmlatent.utils.image import write_image  # noqa: E402
 
 
-def start_codes(G, args, gen):
+def codes_to_edit(G, args, gen):
     """The codes to edit as ws [N, num_ws, w_dim] (space 'w+')."""
     if args.truncation is not None:
         require_w_space(G, '--truncation')
@@ -121,11 +122,10 @@ def start_codes(G, args, gen):
         if args.truncation is not None:
             print('note: --truncation applies to sampled codes, not to '
                   '--latent files', file=sys.stderr)
-        codes = load_codes(args.latent, G)[:args.num_samples]
-        return to_space(codes, G, 'w+')
-    n = args.num_samples or 4
-    c = condition(G, n, args, gen)
-    return sample_codes(G, n, space='w+', c=c, generator=gen)
+        return start_codes(G, args.num_samples, space='w+',
+                           files=load_codes(args.latent, G))
+    return start_codes(G, args.num_samples or 4, space='w+',
+                       label=args.label, con=args.con, generator=gen)
 
 
 def directions(G, args, which):
@@ -164,7 +164,7 @@ def main(argv=None):
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     V, values = directions(G, args, loaded.which)
     chosen = select_directions(V, list(args.index))
-    codes = start_codes(G, args, gen)
+    codes = codes_to_edit(G, args, gen)
     zero = int((degrees == 0).nonzero()[0])
     for index, direction in progress(list(zip(args.index, chosen)),
                                      desc='directions'):

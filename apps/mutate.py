@@ -99,15 +99,15 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (load_codes, render_codes,  # noqa: E402
-                                   require_w_space, sample_codes,
-                                   save_codes, to_space)
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
 from mmlatent.latent.directions import (jacobian_directions,  # noqa: E402
                                         save_directions)
 from mmlatent.latent.independence import mutate, outside_energy  # noqa
+from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
 from mmlatent.latent.regions import parse_region  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, progress, seed_all, show_progress)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, seed_all, show_progress)
 from mmlatent.utils.image import write_image  # noqa: E402
 
 
@@ -120,11 +120,9 @@ def points(G, args, gen):
     if space == 'w' and not G.has_w_space:
         print(f'note: {type(G).__name__} has no learned W space; --space w '
               'is its input w = [z | c]', file=sys.stderr)
-    if files is None:
-        n = args.num_samples or 4
-        c = condition(G, n, args, gen)
-        return sample_codes(G, n, space=space, c=c, generator=gen)
-    return to_space(files[:args.num_samples], G, space)
+    num = args.num_samples or (None if files is not None else 4)
+    return start_codes(G, num, space=space, files=files, label=args.label,
+                       con=args.con, generator=gen)
 
 
 def mutations(G, codes, ds, args):

@@ -99,9 +99,9 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import side_by_side  # noqa: E402
-from mmlatent.latent.codes import (Codes, render_codes,  # noqa: E402
-                                   require_w_space, save_codes)
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
 from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import save_codes  # noqa: E402
 from mmlatent.latent.projection import project  # noqa: E402
 from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
                                 out_dir, seed_all, show_progress)
@@ -167,7 +167,7 @@ def project_all(G, target, c, perceptual, args, gen, folder, which):
             regularize_noise_weight=args.noise_regularize,
             w_avg_samples=args.w_avg_samples, generator=gen,
             progress=show_progress())
-        codes = Codes(result.latent, result.space, result.c, result.noise)
+        codes = result.codes
         write_results(G, codes, result.losses, target[part].cpu(),
                       args.images[part], stems[part], args, folder, which)
     return result.space

@@ -1,9 +1,11 @@
-"""One optimizer per GAN network."""
-from typing import Optional
+"""One optimizer per GAN network, with the lazy-regularisation ratios
+derived from the model's regulariser intervals."""
+from typing import Dict, Optional
 
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
+from ..models.losses.stylegan2 import lazy_adam
 from ..registry import OPTIM_WRAPPER_CONSTRUCTORS
 from ..utils.errors import ConfigError
 from ..utils.model import unwrap
@@ -11,9 +13,10 @@ from ..utils.model import unwrap
 
 #: Optimizers whose fused implementation (one kernel updates every
 #: parameter) is used when the config chooses neither ``fused`` nor
-#: ``foreach``. On a CPU, fused Adam updates DCGAN-64's 12.7 M generator
-#: weights about 6 x faster than the per-parameter loop that torch picks by
-#: default there, with the same result to float rounding.
+#: ``foreach``. On a CPU, fused Adam updated DCGAN-64's 12.7 M generator
+#: weights in 52 ms against 305 ms for the per-parameter loop that torch
+#: picks by default there (one thread, shared machine), with the same result
+#: to float rounding.
 FUSED_BY_DEFAULT = ('Adam', 'AdamW')
 FUSED_DEVICES = ('cpu', 'cuda')
 
@@ -40,6 +43,13 @@ class GANOptimWrapperConstructor:
     network of the model, e.g. ``generator=dict(optimizer=dict(type='Adam',
     lr=2e-4, betas=(0.5, 0.999))), discriminator=dict(...)``. Each entry is
     an ordinary mmengine optim-wrapper config for that sub-module.
+
+    A network regularised lazily every ``k`` steps (the model's
+    ``lazy_intervals()``, e.g. StyleGAN2's ``r1_interval`` for D) gets
+    ``lr * r`` and ``betas ** r`` with ``r = k / (k + 1)``, as NVIDIA's
+    training loop does, so configs write the plain Adam values and an
+    override of the interval stays consistent.
+
     Adam and AdamW run fused unless the entry sets ``fused`` or ``foreach``
     (:func:`with_fused_default`).
     """
@@ -53,6 +63,8 @@ class GANOptimWrapperConstructor:
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         model = unwrap(model)
+        intervals: Dict[str, int] = model.lazy_intervals() if hasattr(
+            model, 'lazy_intervals') else {}
         wrappers = {}
         for name, cfg in self.cfgs.items():
             module = getattr(model, name, None)
@@ -62,9 +74,24 @@ class GANOptimWrapperConstructor:
                     f'no network of that name; use one of '
                     f'{sorted(n for n, _ in model.named_children())}')
             paramwise = cfg.pop('paramwise_cfg', None)
+            cfg = lazy_scaled(cfg, intervals.get(name, 0))
             if isinstance(cfg.get('optimizer'), dict):
                 cfg['optimizer'] = with_fused_default(cfg['optimizer'],
                                                       module)
             wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise)(
                 module)
         return OptimWrapperDict(**wrappers)
+
+
+def lazy_scaled(cfg: dict, interval: int) -> dict:
+    """A copy of an optim-wrapper config with its optimizer's ``lr`` and
+    ``betas`` scaled for a regulariser evaluated every ``interval`` steps
+    (unchanged for ``interval`` 0: no lazy regulariser)."""
+    optimizer = dict(cfg.get('optimizer', {}))
+    if interval <= 0 or 'lr' not in optimizer:
+        return cfg
+    scaled = lazy_adam(optimizer['lr'], optimizer.get('betas', ()), interval)
+    optimizer['lr'] = scaled['lr']
+    if 'betas' in optimizer:
+        optimizer['betas'] = scaled['betas']
+    return dict(cfg, optimizer=optimizer)

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
-from ..utils.model import frozen, unwrap
+from ..utils.model import no_param_grads, unwrap
 
 Losses = Dict[str, Tensor]
 #: ``autocast`` option -> dtype of the forward passes (None: float32).
@@ -139,6 +139,12 @@ class UnconditionalGAN(BaseModel):
         """``cpu`` or ``cuda``: where the networks run."""
         return next(self.G.parameters()).device.type
 
+    def lazy_intervals(self) -> Dict[str, int]:
+        """``{network name: k}`` for each network with a lazy regulariser
+        evaluated every ``k`` steps; the optimizer constructor scales that
+        network's Adam ``lr`` and ``betas`` by ``k / (k + 1)``."""
+        return {}
+
     # -- conditioning hooks ---------------------------------------------
     def real_c(self, labels: Optional[Tensor]) -> Optional[Tensor]:
         """The condition of real images (None: unconditional)."""
@@ -162,7 +168,7 @@ class UnconditionalGAN(BaseModel):
         keep = self.reuse_fakes and \
             (it + 1) % self.discriminator_steps == 0  # a G phase follows
         with torch.set_grad_enabled(keep):
-            fake = self.generator(z, c_fake)
+            fake = self.generator(z, c_fake, **self.train_forward_kwargs())
         if keep:
             self._fakes, fake = (z, c_fake, fake), fake.detach()
         real_pred, real_aux = self.d_forward(real, c_real)
@@ -196,7 +202,7 @@ class UnconditionalGAN(BaseModel):
             z, c, fake = fakes
         else:
             z, c = self.G.sample_z(n), self.fake_c(n)
-            fake = self.generator(z, c)
+            fake = self.generator(z, c, **self.train_forward_kwargs())
         fake_pred, aux = self.d_forward(fake, c)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         losses.update(self.g_regularizers(z, c, fake, aux, it))
@@ -221,6 +227,11 @@ class UnconditionalGAN(BaseModel):
         return self.continuity(lambda z: self.generator(z, c3, **kwargs), z1,
                                z2, gamma)
 
+    def train_forward_kwargs(self) -> dict:
+        """Options of G's forward for the generated images of both phases
+        (e.g. StyleGAN2's style mixing)."""
+        return {}
+
     def continuity_forward_kwargs(self) -> dict:
         """Options of G's forward that hold everything but z fixed along a
         pair (e.g. StyleGAN2's noise inputs)."""
@@ -242,7 +253,7 @@ class UnconditionalGAN(BaseModel):
                          lambda: self.train_discriminator(real, c_real, it),
                          it)
         if (it + 1) % self.discriminator_steps == 0:
-            with frozen(self.discriminator):
+            with no_param_grads(self.discriminator):
                 for _ in range(self.generator_steps):
                     log.update(self._step(
                         'g', optim_wrapper['generator'], self.generator,

@@ -26,6 +26,11 @@ class NonFiniteLossError(MMLatentError, FloatingPointError):
     """A training loss became NaN or infinite."""
 
 
+class ShapeError(MMLatentError, ValueError):
+    """A tensor or array has a shape that does not fit where it is used
+    (a latent code, image batch, direction or mask)."""
+
+
 def first_line(e: Optional[BaseException]) -> str:
     """The first line of ``e``'s message (its type name if empty)."""
     text = str(e).strip() if e is not None else ''
