@@ -62,10 +62,13 @@ STYLEGAN2_64 = dict(
 CASES = {'dcgan64': DCGAN64, 'stylegan2-64': STYLEGAN2_64}
 
 
-def adam_options(name: str) -> dict:
-    """Adam lr / betas per network (StyleGAN2: lazily regularised)."""
-    if name == 'dcgan64':
-        same = dict(lr=2e-4, betas=(0.5, 0.999))
+def adam_options(name: str, lazy: bool = True) -> dict:
+    """Adam lr / betas per network; StyleGAN2's scaled for lazy
+    regularisation unless ``lazy=False`` (mmlatent's optimizer constructor
+    scales them itself)."""
+    if name == 'dcgan64' or not lazy:
+        same = dict(lr=2e-4, betas=(0.5, 0.999)) if name == 'dcgan64' \
+            else dict(lr=2e-3, betas=(0, 0.99))
         return dict(generator=same, discriminator=same)
     from mmlatent.models.losses.stylegan2 import lazy_adam
     return dict(generator=lazy_adam(2e-3, (0, 0.99), 4),
@@ -162,7 +165,7 @@ class MMLatentLoop:
 
         from mmlatent.engine.optim import GANOptimWrapperConstructor
         self.model = model
-        opts = adam_options(name)
+        opts = adam_options(name, lazy=False)
         self.optim = GANOptimWrapperConstructor({
             k: dict(optimizer=dict(type='Adam', **v))
             for k, v in opts.items()})(model)
