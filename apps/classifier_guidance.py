@@ -11,15 +11,11 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.control import (CONSTRAINTS, build_scorer,  # noqa: E402
-                              check_guidance_scorer, guide)
-from mmlatent.control.cli import SCORER_HELP, safe_name, save_rows  # noqa
-from mmlatent.latent import render, save_latents, start_codes  # noqa
-from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                load_app_generator, out_dir, progress, rng)
+from mmlatent.utils.args import (COMMON_EPILOG, CONSTRAINTS,  # noqa: E402
+                                 SCORER_HELP, add_common_args)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+
 
 EPILOG = """method: each step moves every code by exactly --step-size along the
 normalised gradient of its loss, 0.5 (s - T)^2 for a continuous attribute or
@@ -83,6 +79,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--save-every', type=int, default=5,
                    help='steps between recorded images (default: 5)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.control import (build_scorer,  # noqa: E402
+                              check_guidance_scorer, guide)
+from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
+from mmlatent.latent import render, save_latents, start_codes  # noqa
+from mmlatent.latent.spaces import repeat_c  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, rng)
 
 
 def _attribute(scorer, given: Optional[str]) -> str:

@@ -11,20 +11,11 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.control import (EDIT_MODES, check_boundary,  # noqa: E402
-                              edit_latents, format_summary, load_boundary,
-                              path_summary, score_images)
-from mmlatent.control.cli import (add_scorer_arg,  # noqa: E402
-                                  boundary_codes, check_layers, safe_name,
-                                  save_rows, scorers_of)
-from mmlatent.latent import load_codes, render, save_latents  # noqa: E402
-from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                load_app_generator, out_dir, rng)
+from mmlatent.utils.args import (COMMON_EPILOG, EDIT_MODES,  # noqa: E402
+                                 add_common_args, add_scorer_arg)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+
 
 EPILOG = """editing modes (--mode):
   relative  v + d n: each code moves by d along the unit normal n, so its
@@ -76,6 +67,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--batch-size', type=int, default=64,
                    help='images rendered at once (default: 64)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from mmlatent.control import (check_boundary, edit_latents,  # noqa: E402
+                              format_summary, load_boundary, path_summary,
+                              score_images)
+from mmlatent.control.cli import (boundary_codes, check_layers,  # noqa: E402
+                                  safe_name, save_rows, scorers_of)
+from mmlatent.latent import load_codes, render, save_latents  # noqa: E402
+from mmlatent.latent.spaces import repeat_c  # noqa: E402
+from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
 
 
 def _codes(args, G, b):

@@ -12,14 +12,11 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
-from mmlatent.control.cli import add_scorer_arg, scorers_of  # noqa: E402
-from mmlatent.latent import render, save_latents, start_codes  # noqa
-from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                load_app_generator, out_dir, progress, rng)
+from mmlatent.utils.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                 add_scorer_arg)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
-from mmlatent.utils.image import save_grid  # noqa: E402
+
 
 EPILOG = """outputs (in --out-dir):
   latents_z.pt   latent file (mmlatent.latent/1), space 'z': z [N, z_dim],
@@ -46,6 +43,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--batch-size', type=int, default=100,
                    help='images rendered at once (default: 100)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
+from mmlatent.control.cli import scorers_of  # noqa: E402
+from mmlatent.latent import render, save_latents, start_codes  # noqa
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, rng)
+from mmlatent.utils.image import save_grid  # noqa: E402
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).

@@ -10,14 +10,10 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.control import infogan_traversals  # noqa: E402
-from mmlatent.control.cli import save_rows  # noqa: E402
-from mmlatent.control.traversal import check_codes  # noqa: E402
-from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                load_app_generator, out_dir, rng)
+from mmlatent.utils.args import COMMON_EPILOG, add_common_args  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+
 
 EPILOG = """outputs (in --out-dir), one row per noise z (the same z in every
 file):
@@ -44,6 +40,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--num-values', type=int, default=8,
                    help='points of [-1, 1] per continuous code (default: 8)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.control import infogan_traversals  # noqa: E402
+from mmlatent.control.cli import save_rows  # noqa: E402
+from mmlatent.control.traversal import check_codes  # noqa: E402
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).

@@ -12,25 +12,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (render_codes,  # noqa: E402
-                                   require_w_space)
-from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
-from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
-from mmlatent.latent.paths import (SHOW_MODES, check_endpoints,  # noqa: E402
-                                   default_mode, interpolation_path)
-from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.latent.video import write_video  # noqa: E402
-from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
-    load_app_generator, out_dir, parse_kv, positive, progress, seed_all,
-    set_out_dir_default)
+from mmlatent.utils.args import (COMMON_EPILOG, SHOW_MODES,  # noqa: E402
+                                 add_batch_size_arg, add_common_args,
+                                 files_epilog, parse_kv, positive,
+                                 set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
-from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
+
 
 MAPPING_KEYS = ('truncation_psi', 'truncation_cutoff')
 SYNTHESIS_KEYS = ('noise_mode', )
@@ -98,6 +86,26 @@ def parse_args(argv):
                    'truncation_psi=0.7')
     add_batch_size_arg(p)
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.latent.codes import (render_codes,  # noqa: E402
+                                   require_w_space)
+from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
+from mmlatent.latent.paths import (check_endpoints, default_mode,  # noqa: E402
+                                   interpolation_path)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.latent.video import write_video  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, seed_all)
+from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
 
 def sample_cfg(G, pairs):

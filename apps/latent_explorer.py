@@ -16,16 +16,11 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.explorer import (ExplorerServer, build_session,  # noqa: E402
-                               is_shapes_config, make_server, parse_view)
-from mmlatent.latent.sefa import default_cache_path  # noqa: E402
-from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                load_app_generator, out_dir, positive,
-                                set_out_dir_default)
+from mmlatent.utils.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                 positive, set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+
 
 EPILOG = """files:
   --directions FILE     directions files (apps/mutate.py, or exported from
@@ -80,6 +75,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--threads', type=positive(name='--threads'),
                    help='torch CPU threads (default: torch\'s choice)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from mmlatent.explorer import (ExplorerServer, build_session,  # noqa: E402
+                               is_shapes_config, make_server, parse_view)
+from mmlatent.latent.sefa import default_cache_path  # noqa: E402
+from mmlatent.utils.app import load_app_generator, out_dir  # noqa: E402
 
 
 def build(argv: Optional[List[str]] = None) -> ExplorerServer:

@@ -13,21 +13,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (Codes, render_codes,  # noqa: E402
-                                   require_w_space)
-from mmlatent.latent.io import load_codes  # noqa: E402
-from mmlatent.latent.sefa import (EDIT_ORDERS, VARIANTS,  # noqa: E402
-                                  apply_edit, cached_directions,
-                                  default_cache_path, degree_range,
-                                  select_directions)
-from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
-    load_app_generator, out_dir, positive, progress, seed_all,
-    set_out_dir_default)
+from mmlatent.utils.args import (COMMON_EPILOG, EDIT_ORDERS,  # noqa: E402
+                                 SEFA_VARIANTS, add_batch_size_arg,
+                                 add_common_args, files_epilog, positive,
+                                 set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.image import write_image  # noqa: E402
+
 
 FILES = [
     ('sefa_i<INDEX>.png', 'per direction: one row per sample, one column '
@@ -85,7 +76,7 @@ def parse_args(argv):
     p.add_argument('--eigen-vector', metavar='FILE',
                    help='directions cache to read / write (default: next '
                    'to the checkpoint)')
-    p.add_argument('--variant', default='mmgen', choices=list(VARIANTS),
+    p.add_argument('--variant', default='mmgen', choices=SEFA_VARIANTS,
                    help='which reference SeFa to reproduce (default: '
                    'mmgen; see below)')
     p.add_argument('--edit-order', default='truncate-edit',
@@ -105,6 +96,22 @@ def parse_args(argv):
                    help='latent file(s) with the codes to edit')
     add_batch_size_arg(p)
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.latent.codes import require_w_space  # noqa: E402
+from mmlatent.latent.io import load_codes  # noqa: E402
+from mmlatent.latent.sefa import (apply_edit,  # noqa: E402
+                                  cached_directions, default_cache_path,
+                                  degree_range, render_edits,
+                                  select_directions)
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, seed_all)
+from mmlatent.utils.image import write_image  # noqa: E402
 
 
 def codes_to_edit(G, args, gen):
@@ -136,15 +143,10 @@ def directions(G, args, which):
 
 def edit_grid(G, codes, direction, degrees, args):
     """Images [N, D, C, H, W] of the edited codes."""
-    n, d = len(codes), len(degrees)
     psi = None if args.latent else args.truncation
     ws = apply_edit(G, codes.latent, direction, degrees, layers=args.layer,
                     truncation_psi=psi, order=args.edit_order)
-    noise = None if codes.noise is None else \
-        [v.repeat_interleave(d, 0) for v in codes.noise]
-    edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
-    images = render_codes(G, edited, batch_size=args.batch_size)
-    return images.view(n, d, *images.shape[1:])
+    return render_edits(G, codes, ws, batch_size=args.batch_size)
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).

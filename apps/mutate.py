@@ -13,23 +13,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import render_codes, require_w_space  # noqa
-from mmlatent.latent.directions import (MODES,  # noqa: E402
-                                        jacobian_directions,
-                                        save_directions)
-from mmlatent.latent.independence import mutate, outside_energy  # noqa
-from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
-from mmlatent.latent.regions import PRESET_REGIONS, parse_region  # noqa
-from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
-    load_app_generator, out_dir, positive, progress, seed_all,
-    set_out_dir_default, show_progress)
+from mmlatent.utils.args import (COMMON_EPILOG, DIRECTION_MODES,  # noqa: E402
+                                 PRESET_REGIONS, add_batch_size_arg,
+                                 add_common_args, files_epilog, positive,
+                                 set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.image import write_image  # noqa: E402
+
 
 FILES = [
     ('mutate_d<K>.png', 'per direction K (0 = largest singular value / '
@@ -88,7 +77,7 @@ def parse_args(argv):
     p.add_argument('--relax', type=float, default=0.1,
                    help='background null-space relaxation in [0, 1] '
                    '(default: 0.1)')
-    p.add_argument('--mode', choices=MODES, default='point',
+    p.add_argument('--mode', choices=DIRECTION_MODES, default='point',
                    help='point: directions per point; mean: one set from '
                    'the mean J^T J (default: point)')
     p.add_argument('--num-directions', type=positive(
@@ -102,6 +91,24 @@ def parse_args(argv):
                    'pass; bounds memory (default: 16)')
     add_batch_size_arg(p)
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
+from mmlatent.latent.directions import (jacobian_directions,  # noqa: E402
+                                        save_directions)
+from mmlatent.latent.independence import mutate, outside_energy  # noqa
+from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
+from mmlatent.latent.regions import parse_region  # noqa: E402
+from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
+                                progress, seed_all, show_progress)
+from mmlatent.utils.image import write_image  # noqa: E402
 
 
 def points(G, args, gen):

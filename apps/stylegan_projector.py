@@ -10,25 +10,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import cv2  # noqa: E402
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import side_by_side  # noqa: E402
-from mmlatent.latent.codes import render_codes, require_w_space  # noqa
-from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
-from mmlatent.latent.io import save_codes  # noqa: E402
-from mmlatent.latent.projection import project  # noqa: E402
-from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_common_args, condition, files_epilog,
-    load_app_generator, out_dir, positive, seed_all, set_out_dir_default,
-    show_progress)
+from mmlatent.utils.args import (COMMON_EPILOG,  # noqa: E402
+                                 PERCEPTUAL_CHOICES, add_common_args,
+                                 files_epilog, positive, set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
-from mmlatent.utils.image import (read_image, resize_center_crop,  # noqa
-                                  to_tensor, write_image)
-from mmlatent.utils.perceptual import (CHOICES,  # noqa: E402
-                                       MissingWeightsError,
-                                       build_perceptual)
+
 
 FILES = [
     ('<stem>-project.png', 'per input image: the target (resized and '
@@ -75,7 +62,7 @@ def parse_args(argv):
                    default=1000, help='optimisation steps (default: 1000)')
     p.add_argument('--w-plus', action='store_true',
                    help='optimise one w per layer (W+) instead of one w')
-    p.add_argument('--perceptual', default='vgg', choices=CHOICES,
+    p.add_argument('--perceptual', default='vgg', choices=PERCEPTUAL_CHOICES,
                    help='LPIPS backbone (default: vgg); random: untrained '
                    '(smoke runs); none: no perceptual term')
     p.add_argument('--mse', type=float, default=0.0,
@@ -103,6 +90,25 @@ def parse_args(argv):
                    default=1, help='images projected at once, each '
                    'independently (default: 1)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import cv2  # noqa: E402
+import torch  # noqa: E402
+
+from mmlatent.latent.annotate import side_by_side  # noqa: E402
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
+from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import save_codes  # noqa: E402
+from mmlatent.latent.projection import project  # noqa: E402
+from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
+                                out_dir, seed_all, show_progress)
+from mmlatent.utils.image import (read_image, resize_center_crop,  # noqa
+                                  to_tensor, write_image)
+from mmlatent.utils.perceptual import (MissingWeightsError,  # noqa: E402
+                                       build_perceptual)
 
 
 def unique_stems(paths):

@@ -12,17 +12,11 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.control import (SOLVERS, accuracy_warning,  # noqa: E402
-                              condition_boundary, load_boundary,
-                              save_boundary, train_boundary)
-from mmlatent.control.cli import safe_name  # noqa: E402
-from mmlatent.latent import load_latents  # noqa: E402
-from mmlatent.utils.build import suggest  # noqa: E402
+from mmlatent.utils.args import BOUNDARY_SOLVERS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 from mmlatent.utils.outputs import check_out_file  # noqa: E402
+
 
 EPILOG = """output:
   --output (default: boundary_<attribute>_<space>.pt next to LATENTS, with
@@ -73,7 +67,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--nan-value', type=float, metavar='V',
                    help='score given to samples whose score is NaN (images '
                    'the scorer could not judge); default: drop them')
-    p.add_argument('--solver', default='linear-svc', choices=SOLVERS,
+    p.add_argument('--solver', default='linear-svc', choices=BOUNDARY_SOLVERS,
                    help="linear-svc (default) or svc (SVC(kernel='linear'),"
                    ' genforce)')
     p.add_argument('--through-origin', action='store_true',
@@ -92,6 +86,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the training/validation shuffle')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from mmlatent.control import (accuracy_warning,  # noqa: E402
+                              condition_boundary, load_boundary, save_boundary,
+                              train_boundary)
+from mmlatent.control.cli import safe_name  # noqa: E402
+from mmlatent.latent import load_latents  # noqa: E402
+from mmlatent.utils.build import suggest  # noqa: E402
 
 
 def _scores(lf, path: str, attribute: str) -> torch.Tensor:

@@ -18,15 +18,15 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmlatent.utils.args import CONVERT_FORMATS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.converters import FORMATS, convert_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('src', help='source checkpoint (.pt / .pth)')
     p.add_argument('dst', help='output mmlatent checkpoint (.pth)')
-    p.add_argument('--format', required=True, choices=FORMATS,
+    p.add_argument('--format', required=True, choices=CONVERT_FORMATS,
                    help='layout of SRC')
     p.add_argument('--resolution', type=int,
                    help='expected output size; an error if the weights '
@@ -39,6 +39,12 @@ def parse_args(argv=None):
                    help='z samples to estimate w_avg when the source has '
                    'no latent_avg')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.converters import convert_checkpoint  # noqa: E402
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.evaluation.cli import main  # noqa: E402
+from mmlatent.evaluating import main  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 if __name__ == '__main__':

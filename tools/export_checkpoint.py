@@ -15,7 +15,6 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.converters import export_rosinality  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -30,6 +29,12 @@ def parse_args(argv=None):
                    help='export a generator with conv_clamp (NVIDIA '
                    'stylegan2-ada) although rosinality does not clamp')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.converters import export_rosinality  # noqa: E402
 
 
 def main() -> None:

@@ -18,12 +18,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.apis import (INPUT_FORMATS, NOISE_MODES,  # noqa: E402
-                           init_generator, parse_seeds, sample_conditional,
-                           sample_images)
-from mmlatent.utils.app import check_device, out_dir  # noqa: E402
+from mmlatent.utils.args import INPUT_FORMATS, NOISE_MODES  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -58,6 +54,15 @@ def parse_args(argv=None):
                    help='delete the seed*.png of an earlier run in --out-dir '
                    'first (refused without it)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.apis import (init_generator, parse_seeds,  # noqa: E402
+                           sample_conditional, sample_images)
+from mmlatent.utils.app import check_device, out_dir  # noqa: E402
+from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
 
 #: Files this tool writes in --out-dir (--overwrite deletes them first).

@@ -14,15 +14,9 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.control.classifier import (classifier_config,  # noqa: E402
-                                         classifier_data, save_classifier,
-                                         train_classifier)
-from mmlatent.registry import MODELS  # noqa: E402
-from mmlatent.utils.app import progress  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+
 
 EPILOG = """data:
   shapes   procedural Shapes: regresses the factors of --regression
@@ -67,6 +61,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--output', '-o', default='work_dirs/classifier.pth',
                    help='classifier file (default: work_dirs/classifier.pth)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import torch  # noqa: E402
+
+from mmlatent.control.classifier import (classifier_config,  # noqa: E402
+                                         classifier_data, save_classifier,
+                                         train_classifier)
+from mmlatent.registry import MODELS  # noqa: E402
+from mmlatent.utils.app import progress  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:

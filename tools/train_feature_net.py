@@ -17,10 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
-def main() -> None:
-    from mmlatent.evaluation.shapes_net import save_shapes_net, \
-        train_shapes_net
-    from mmlatent.training import set_cpu_threads
+def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog='tools/train_feature_net.py',
                                 description=__doc__.split('\n\n')[0])
     p.add_argument('--out', required=True, help='checkpoint to write')
@@ -29,7 +26,19 @@ def main() -> None:
     p.add_argument('--batch-size', type=int, default=128)
     p.add_argument('--feature-dim', type=int, default=128)
     p.add_argument('--seed', type=int, default=0)
-    args = p.parse_args()
+    return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+from mmlatent.evaluation.shapes_net import (save_shapes_net,  # noqa: E402
+                                            train_shapes_net)
+from mmlatent.training import set_cpu_threads  # noqa: E402
+
+
+def main() -> None:
+    args = parse_args()
     set_cpu_threads()
     net = train_shapes_net(num_images=args.num_images, steps=args.steps,
                            batch_size=args.batch_size,

@@ -9,22 +9,12 @@ apps/generate_latents.py, apps/edit_with_boundary.py.
 import argparse
 import os.path as osp
 import sys
-import time
+from mmlatent.utils.cli import run_cli  # noqa: E402
+from mmlatent.utils.errors import ConfigError  # noqa: E402
 from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
-from mmlatent.registry import MODELS  # noqa: E402
-from mmlatent.text.dual_encoder import save_text_image  # noqa: E402
-from mmlatent.text.training import (head_accuracy,  # noqa: E402
-                                    retrieval_r1, shapes_pool,
-                                    text_image_config, train_text_image,
-                                    zero_shot_accuracy)
-from mmlatent.utils.app import progress  # noqa: E402
-from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.errors import ConfigError  # noqa: E402
 
 EPILOG = """training: --num-train Shapes images are rendered once; each step
 draws --batch-size of them with fresh random captions (sentences or keyword
@@ -78,6 +68,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='text-image file (default: work_dirs/'
                    'text_image.pth)')
     return p.parse_args(argv)
+
+
+if __name__ == '__main__':  # answer --help and usage errors before torch loads
+    parse_args(sys.argv[1:])
+
+import time
+import torch  # noqa: E402
+
+from mmlatent.registry import MODELS  # noqa: E402
+from mmlatent.text.dual_encoder import save_text_image  # noqa: E402
+from mmlatent.text.training import (head_accuracy,  # noqa: E402
+                                    retrieval_r1, shapes_pool,
+                                    text_image_config, train_text_image,
+                                    zero_shot_accuracy)
+from mmlatent.utils.app import progress  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:

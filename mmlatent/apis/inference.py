@@ -22,11 +22,10 @@ from ..latent.codes import require_w_space
 from ..latent.interpolation import render
 from ..latent.start import seed_z
 from ..models.loading import LoadedGenerator, load_generator, pick_generator
+from ..utils.args import INPUT_FORMATS, NOISE_MODES
 from ..utils.errors import ConfigError
 
 FOREIGN_FORMATS = ('nvidia', 'rosinality', 'mmgen')
-INPUT_FORMATS = ('mmlatent', ) + FOREIGN_FORMATS
-NOISE_MODES = ('const', 'random', 'none')
 
 
 def init_generator(checkpoint: str, *, format: str = 'mmlatent',

@@ -27,12 +27,12 @@ from torch import Tensor, nn
 
 from ..latent.sefa import layer_mask
 from ..latent.spaces import latent_size
+from ..utils.args import BOUNDARY_SOLVERS, EDIT_MODES
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError, MMLatentError
 
 FORMAT = 'mmlatent.boundary/1'
 BOUNDARY_SPACES = ('z', 'w')
-EDIT_MODES = ('relative', 'absolute')
 _META_TYPES = (str, int, float, bool)
 
 
@@ -121,7 +121,7 @@ def check_boundary(b: Boundary, G: nn.Module) -> Boundary:
 # -- training -----------------------------------------------------------------
 #: SVM solvers: scikit-learn LinearSVC (default) or SVC(kernel='linear')
 #: (genforce's InterFaceGAN).
-SOLVERS = ('linear-svc', 'svc')
+SOLVERS = BOUNDARY_SOLVERS
 #: fewer validation samples per class than this make the accuracy moot.
 MIN_VALIDATION_PER_CLASS = 10
 

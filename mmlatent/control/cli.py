@@ -1,6 +1,5 @@
 """What the control apps share beyond :mod:`mmlatent.utils.app`: scorer
 options, the codes to edit and grids of [rows, cols] images."""
-import argparse
 from typing import List, Optional, Sequence
 
 import torch
@@ -8,19 +7,11 @@ from torch import Tensor, nn
 
 from ..latent.codes import Codes
 from ..latent.start import start_codes
+from ..utils.args import SCORER_HELP, add_scorer_arg  # noqa: F401
 from ..utils.errors import ConfigError
 from ..utils.image import save_grid
 from .boundary import Boundary
 from .scorers import Scorer, build_scorers
-
-SCORER_HELP = ("attribute scorer: 'shapes' (the analytic Shapes measurer), "
-               "'classifier:PATH' or the PATH of a classifier file "
-               '(tools/train_classifier.py), NAME:key=value,... for options')
-
-
-def add_scorer_arg(p: argparse.ArgumentParser) -> None:
-    """``--scorer SPEC ...`` (any number)."""
-    p.add_argument('--scorer', nargs='+', metavar='NAME', help=SCORER_HELP)
 
 
 def scorers_of(specs: Optional[Sequence[str]], device: str) -> List[Scorer]:

@@ -27,11 +27,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..latent.spaces import default_synthesis_kwargs, frozen, ws_of
+from ..utils.args import CONSTRAINTS
 from ..utils.errors import ConfigError
 from .scorers import BINARY, Scorer
 
 GUIDE_SPACES = ('z', 'w')
-CONSTRAINTS = ('auto', 'sphere', 'clamp', 'penalty', 'none')
 
 
 @dataclass

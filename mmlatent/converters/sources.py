@@ -6,12 +6,13 @@ from typing import Dict, Optional
 
 import torch
 
+from ..utils.args import CONVERT_FORMATS
 from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError
 from .layout import StateDict
 from .nvidia import read_nvidia
 
-FORMATS = ('rosinality', 'mmgen', 'nvidia')
+FORMATS = CONVERT_FORMATS
 
 
 def read_source(path: str, fmt: str) -> Dict[str, Optional[StateDict]]:

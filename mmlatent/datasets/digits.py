@@ -2,7 +2,6 @@
 import cv2
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
 from torch.utils.data import Dataset
 
 from ..registry import DATASETS
@@ -20,6 +19,7 @@ class DigitsDataset(Dataset):
     def __init__(self, resolution: int = 32, channels: int = 1):
         if channels not in (1, 3):
             raise ConfigError(f'channels={channels} must be 1 or 3')
+        from sklearn.datasets import load_digits  # heavy: only when used
         data = load_digits()
         imgs = data.images.astype(np.float32) / 16.0  # [N, 8, 8] in [0, 1]
         up = np.stack([cv2.resize(im, (resolution, resolution),

@@ -26,7 +26,6 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from scipy import ndimage
 
 from ..utils.errors import ConfigError, DataError
 from .shapes import SHAPES, render_shapes
@@ -65,6 +64,7 @@ def _components(fg: np.ndarray, min_px: float) -> Tuple[np.ndarray, ...]:
     pixel count of the main component [N], number of components of at
     least ``min_px`` pixels [N]).
     """
+    from scipy import ndimage  # heavy: imported where used
     n = fg.shape[0]
     labels, count = ndimage.label(fg, structure=_PLANE)
     sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
@@ -153,6 +153,7 @@ def _measure_chunk(rgb: np.ndarray, classes: Sequence[str],
     labels, main, main_px, num = _components(
         fg, opts['min_component_area'] * h * w)
     inside = (labels == main[:, None, None]) & (main[:, None, None] > 0)
+    from scipy import ndimage  # heavy: imported where used
     inside = ndimage.binary_dilation(inside, structure=_PLANE)
     weight = value * inside
     mom = _moments(weight.astype(np.float64))

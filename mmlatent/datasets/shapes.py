@@ -28,7 +28,6 @@ from typing import Dict, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
-from scipy.special import ndtr
 from torch.utils.data import Dataset
 
 from ..registry import DATASETS
@@ -250,6 +249,7 @@ class ShapesDataset(Dataset):
     def _uniforms(self, rng: np.random.Generator) -> Tuple[float, float]:
         """(u_scale, u_x) uniform on [0, 1] with the copula correlation."""
         rho = 2.0 * math.sin(math.pi * self.scale_x_correlation / 6.0)
+        from scipy.special import ndtr  # heavy: imported where used
         z = rng.standard_normal(2)
         return (float(ndtr(z[0])),
                 float(ndtr(rho * z[0] + math.sqrt(1 - rho * rho) * z[1])))

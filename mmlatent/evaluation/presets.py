@@ -1,6 +1,7 @@
 """Short metric names (``tools/evaluate.py --metrics``) -> metric configs."""
 from typing import Dict, List, Optional, Sequence
 
+from ..utils.args import METRIC_NAMES
 from ..utils.build import suggest
 from ..utils.errors import ConfigError
 
@@ -51,11 +52,6 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
             directions=opts.get('directions') or 'local',
             num_directions=opts.get('num_directions') or 3),
     }
-
-
-METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
-                'continuity', 'validity', 'orthogonality', 'outside_energy',
-                'fidelity')
 
 
 def metric_configs(names: Sequence[str], *, features: str = 'inception',

@@ -39,6 +39,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from torch import Tensor, nn
 
+from ..utils.args import DIRECTION_KINDS, DIRECTION_MODES
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from . import independence
@@ -49,7 +50,7 @@ from .io import LatentFileError
 from .jacobian import generator_jacobian
 
 FORMAT = 'mmlatent.directions/1'
-KINDS, MODES = ('global', 'local'), ('point', 'mean')
+KINDS, MODES = DIRECTION_KINDS, DIRECTION_MODES
 
 
 @dataclass

@@ -19,11 +19,10 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
+from ..utils.args import SHOW_MODES
 from ..utils.errors import ConfigError
 from .codes import Codes
 from .interpolation import interpolate, path_through
-
-SHOW_MODES = ('sequence', 'group')
 
 
 def default_mode(space: str) -> str:

@@ -9,23 +9,12 @@ y. Boxes are clipped to the image.
 coordinates (eyes near y = 120, mouth near y = 190), scaled to any
 resolution; ``left``/``right`` are as seen in the image.
 """
-from typing import Dict, Tuple
-
 import torch
 from torch import Tensor
 
+from ..utils.args import PRESET_REGIONS
 from ..utils.errors import ConfigError
 
-#: name -> (cx, cy, h, w) in 256-px FFHQ coordinates.
-PRESET_REGIONS: Dict[str, Tuple[float, float, float, float]] = {
-    'left_eye': (95, 120, 24, 44),
-    'right_eye': (161, 120, 24, 44),
-    'eyes': (128, 120, 28, 120),
-    'eyebrow': (128, 100, 20, 130),
-    'nose': (128, 152, 44, 40),
-    'mouth': (128, 190, 30, 72),
-    'chin': (128, 226, 30, 90),
-}
 PRESET_RESOLUTION = 256
 
 

@@ -30,15 +30,16 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
+from ..utils.args import EDIT_ORDERS
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
+from .codes import Codes, render_codes
 
 CACHE_FORMAT = 'mmlatent.sefa/1'
 #: variant -> (toRGB affines stacked, rows normalised, layers selectable)
 VARIANTS = {'mmgen': ('none', False, True),
             'rosinality': ('first', False, False),
             'genforce': ('last', True, True)}
-EDIT_ORDERS = ('truncate-edit', 'edit-truncate')
 
 
 def variant_weights(G: nn.Module, layers: Optional[Sequence[int]] = None,
@@ -274,3 +275,25 @@ def apply_edit(G: nn.Module, ws: Tensor, direction: Tensor,
     edited = edit_ws(ws, direction, degrees, layers=layers)
     return G.truncate(edited.flatten(0, 1), truncation_psi).view(
         edited.shape)
+
+
+def render_edits(G: nn.Module, codes: Codes, ws: Tensor, *,
+                 batch_size: int = 16) -> Tensor:
+    """Images [N, D, C, H, W] of ``ws`` [N, D, num_ws, w_dim], D edits of
+    each of the N ``codes`` (e.g. :func:`apply_edit`), which keep the
+    codes' noise maps.
+
+    The edits are W+ codes already, so only ``G.synthesis`` runs (no
+    mapping), on all N * D codes in batches of ``batch_size``, without
+    gradients.
+    """
+    n, d = ws.shape[:2]
+    if ws.dim() != 4 or n != len(codes):
+        raise ConfigError(f'edited ws have shape {tuple(ws.shape)}, '
+                          f'expected [{len(codes)}, D, num_ws, w_dim] for '
+                          f'{len(codes)} codes')
+    noise = None if codes.noise is None else \
+        [v.repeat_interleave(d, 0) for v in codes.noise]
+    edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
+    images = render_codes(G, edited, batch_size=batch_size)
+    return images.view(n, d, *images.shape[1:])

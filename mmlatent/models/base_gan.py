@@ -19,6 +19,8 @@ from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import no_param_grads, unwrap
 
 Losses = Dict[str, Tensor]
+#: ``autocast`` option -> dtype of the forward passes (None: float32).
+AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16}
 
 
 def current_iter() -> int:
@@ -27,7 +29,12 @@ def current_iter() -> int:
 
 
 def check_finite(losses: Losses, phase: str, it: int) -> None:
-    """Raise NonFiniteLossError naming the first NaN/inf loss term."""
+    """Raise NonFiniteLossError naming the first NaN/inf loss term (one
+    host sync for all terms when every term is finite)."""
+    if not losses or bool(torch.stack(
+            [v.detach().reshape(()) for v in losses.values()]).isfinite(
+            ).all()):
+        return
     for name, value in losses.items():
         v = float(value.detach())
         if not math.isfinite(v):
@@ -57,6 +64,17 @@ class UnconditionalGAN(BaseModel):
         r1: R1Regularizer options (``gamma``, ``interval``): the lazy
             gradient penalty on real images (Mescheder et al. 2018); None
             to disable.
+        reuse_fakes: the G phase scores the fakes the D phase generated
+            (one G forward per iteration instead of two, as in PyTorch's
+            DCGAN example) instead of fresh ones. This changes the algorithm:
+            G's step uses the same z as D's step, scored by the updated D.
+            Off by default; resume stays exact either way.
+        autocast: ``'bfloat16'`` runs both phases' forward passes under
+            ``torch.autocast`` in bfloat16 (weights, gradients and Adam
+            stay float32; no loss scaling is needed). Lower precision: the
+            losses agree with float32 to about 1e-2. Fast where the CPU
+            multiplies bfloat16 in hardware (AMX, AVX512-BF16) or on GPUs;
+            None (default) for float32.
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -65,12 +83,20 @@ class UnconditionalGAN(BaseModel):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False, r1: Optional[dict] = None):
+                 channels_last: bool = False, r1: Optional[dict] = None,
+                 reuse_fakes: bool = False, autocast: Optional[str] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if autocast not in AUTOCAST_DTYPES:
+            raise ConfigError(f'autocast={autocast!r} is not one of '
+                              f'{sorted(AUTOCAST_DTYPES, key=str)}; use '
+                              "'bfloat16' or None (float32)")
+        self.autocast = autocast
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
         self.channels_last = channels_last
+        self.reuse_fakes = reuse_fakes
+        self._fakes: Optional[Tuple[Tensor, Optional[Tensor], Tensor]] = None
         if channels_last:
             for net in (self.generator, self.discriminator):
                 net.to(memory_format=torch.channels_last)
@@ -108,6 +134,11 @@ class UnconditionalGAN(BaseModel):
         ema = self.generator_ema
         return ema.module if ema is not None and ema.is_averaged else self.G
 
+    @property
+    def device_type(self) -> str:
+        """``cpu`` or ``cuda``: where the networks run."""
+        return next(self.G.parameters()).device.type
+
     def lazy_intervals(self) -> Dict[str, int]:
         """``{network name: k}`` for each network with a lazy regulariser
         evaluated every ``k`` steps; the optimizer constructor scales that
@@ -134,8 +165,12 @@ class UnconditionalGAN(BaseModel):
         """Named D loss terms for one real batch."""
         n = real.shape[0]
         z, c_fake = self.G.sample_z(n), self.fake_c(n)
-        with torch.no_grad():
+        keep = self.reuse_fakes and \
+            (it + 1) % self.discriminator_steps == 0  # a G phase follows
+        with torch.set_grad_enabled(keep):
             fake = self.generator(z, c_fake, **self.train_forward_kwargs())
+        if keep:
+            self._fakes, fake = (z, c_fake, fake), fake.detach()
         real_pred, real_aux = self.d_forward(real, c_real)
         fake_pred, aux = self.d_forward(fake, c_fake)
         losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
@@ -160,9 +195,14 @@ class UnconditionalGAN(BaseModel):
         return {}
 
     def train_generator(self, n: int, it: int) -> Losses:
-        """Named G loss terms for a batch of ``n`` generated images."""
-        z, c = self.G.sample_z(n), self.fake_c(n)
-        fake = self.generator(z, c, **self.train_forward_kwargs())
+        """Named G loss terms for a batch of ``n`` generated images (the D
+        phase's fakes with ``reuse_fakes``, else fresh ones)."""
+        fakes, self._fakes = self._fakes, None
+        if fakes is not None and fakes[2].shape[0] == n:
+            z, c, fake = fakes
+        else:
+            z, c = self.G.sample_z(n), self.fake_c(n)
+            fake = self.generator(z, c, **self.train_forward_kwargs())
         fake_pred, aux = self.d_forward(fake, c)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         losses.update(self.g_regularizers(z, c, fake, aux, it))
@@ -224,8 +264,12 @@ class UnconditionalGAN(BaseModel):
 
     def _step(self, phase: str, optim: OptimWrapper, module, compute,
               it: int) -> Dict[str, Tensor]:
-        with optim.optim_context(module):
+        dtype = AUTOCAST_DTYPES[self.autocast]
+        with optim.optim_context(module), torch.autocast(
+                self.device_type, dtype=dtype, enabled=dtype is not None):
             losses = compute()
+        if dtype is not None:
+            losses = {k: v.float() for k, v in losses.items()}
         check_finite(losses, phase, it)
         total = sum(losses.values())
         optim.update_params(total)

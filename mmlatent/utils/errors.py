@@ -1,4 +1,5 @@
 """User-facing errors: one line that names the bad value and the fix."""
+from typing import Optional
 
 
 class MMLatentError(Exception):
@@ -28,3 +29,9 @@ class NonFiniteLossError(MMLatentError, FloatingPointError):
 class ShapeError(MMLatentError, ValueError):
     """A tensor or array has a shape that does not fit where it is used
     (a latent code, image batch, direction or mask)."""
+
+
+def first_line(e: Optional[BaseException]) -> str:
+    """The first line of ``e``'s message (its type name if empty)."""
+    text = str(e).strip() if e is not None else ''
+    return text.splitlines()[0] if text else type(e).__name__

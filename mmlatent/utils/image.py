@@ -1,15 +1,14 @@
 """Image reading, conversion and grid writing."""
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import cv2
 import numpy as np
 import torch
-import torchvision
 from torch import Tensor
 
-from .errors import DataError
+from .errors import DataError, first_line  # noqa: F401 (re-export)
 
 
 def read_image(path: str, channels: int = 3) -> np.ndarray:
@@ -75,12 +74,21 @@ def to_uint8(img: Tensor) -> np.ndarray:
 def make_grid(images: Tensor, nrow: int, padding: int = 2,
               pad_value: float = -1.0) -> np.ndarray:
     """Tile [N, C, H, W] images in [-1, 1] into a uint8 [H', W', C] grid
-    with ``nrow`` images per row (torchvision's make_grid)."""
-    grid = torchvision.utils.make_grid(images.detach().float().cpu(),
-                                       nrow=nrow, padding=padding,
-                                       pad_value=pad_value)
-    if images.shape[1] == 1:
-        grid = grid[:1]
+    with ``nrow`` images per row, ``padding`` pixels of ``pad_value``
+    around every image (the layout of torchvision's make_grid, whose import
+    costs more than a second; a single image is returned unpadded)."""
+    x = images.detach().float().cpu()
+    n, c, h, w = x.shape
+    if n == 1:
+        return to_uint8(x)[0]
+    cols = min(nrow, n)
+    rows = -(-n // cols)
+    cells = x.new_full((rows * cols, c, h + padding, w + padding), pad_value)
+    cells[:n, :, padding:, padding:] = x
+    grid = cells.view(rows, cols, c, h + padding, w + padding).permute(
+        2, 0, 3, 1, 4).reshape(c, rows * (h + padding), cols * (w + padding))
+    grid = torch.nn.functional.pad(grid, (0, padding, 0, padding),
+                                   value=pad_value)
     return to_uint8(grid[None])[0]
 
 
@@ -112,6 +120,3 @@ def list_images(root: str,
     return sorted(found)
 
 
-def first_line(e: Optional[BaseException]) -> str:
-    text = str(e).strip() if e is not None else ''
-    return text.splitlines()[0] if text else type(e).__name__

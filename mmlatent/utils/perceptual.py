@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .args import PERCEPTUAL_CHOICES
 from .checkpoint import describe_load_error
 from .errors import CheckpointError, ConfigError, MMLatentError
 
@@ -34,7 +35,7 @@ BACKBONES = {
     'vgg': ('vgg16-397923af.pth', 'vgg16'),
     'alex': ('alexnet-owt-7be5be79.pth', 'alexnet'),
 }
-CHOICES = ('vgg', 'alex', 'random', 'none')
+CHOICES = PERCEPTUAL_CHOICES
 MAX_SIZE, MIN_SIZE = 256, 64
 
 

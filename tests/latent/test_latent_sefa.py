@@ -3,6 +3,8 @@ import torch
 
 from mmlatent.latent import (edit_ws, load_or_compute, sefa_directions,
                              select_directions)
+from mmlatent.latent.codes import sample_codes
+from mmlatent.latent.sefa import render_edits
 from mmlatent.utils.errors import ConfigError
 
 
@@ -64,3 +66,43 @@ def test_direction_index_error_names_count():
     assert select_directions(V, [0, 7]).shape == (2, 8)
     with pytest.raises(ConfigError, match='there are 8 directions'):
         select_directions(V, [1, 8])
+
+
+def test_render_edits_in_batches_without_mapping(style_G):
+    """[N, D, C, H, W] images equal to one synthesis per edited code; only
+    synthesis runs, ceil(N * D / batch) times, without gradients."""
+    torch.manual_seed(0)
+    codes = sample_codes(style_G, 3, space='w+')
+    direction = torch.nn.functional.normalize(torch.randn(style_G.w_dim),
+                                              dim=0)
+    ws = edit_ws(codes.latent, direction, [-2.0, 0.0, 1.0, 3.0],
+                 layers=[1, 2])
+    calls = {'mapping': 0, 'synthesis': []}
+    mapping, synthesis = style_G.mapping, style_G.synthesis
+
+    def count_mapping(*a, **k):
+        calls['mapping'] += 1
+        return mapping(*a, **k)
+
+    def count_synthesis(ws, **k):
+        calls['synthesis'].append(ws.shape[0])
+        return synthesis(ws, **k)
+    style_G.mapping, style_G.synthesis = count_mapping, count_synthesis
+    images = render_edits(style_G, codes, ws, batch_size=5)
+    style_G.mapping, style_G.synthesis = mapping, synthesis
+    assert images.shape == (3, 4, 3, 8, 8) and not images.requires_grad
+    assert calls == {'mapping': 0, 'synthesis': [5, 5, 2]}
+    with torch.no_grad():
+        for i in range(3):
+            for j in range(4):
+                one = synthesis(ws[i, j][None], noise_mode='const')
+                assert torch.allclose(images[i, j], one[0], atol=1e-5)
+        assert torch.allclose(images[:, 1], synthesis(
+            codes.latent, noise_mode='const'), atol=1e-5)
+
+
+def test_render_edits_checks_shapes(style_G):
+    codes = sample_codes(style_G, 2, space='w+')
+    with pytest.raises(ConfigError, match=r'edited ws have shape \(3, 1, 4, '
+                       r'8\), expected \[2, D, num_ws, w_dim\]'):
+        render_edits(style_G, codes, torch.zeros(3, 1, 4, 8))

@@ -50,11 +50,13 @@ class StyleGAN2(UnconditionalGAN):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False):
+                 channels_last: bool = False, reuse_fakes: bool = False,
+                 autocast: Optional[str] = None):
         super().__init__(generator, discriminator, gan_loss,
                          discriminator_steps, generator_steps, ema,
                          continuity, data_preprocessor, init_cfg,
-                         channels_last)
+                         channels_last, reuse_fakes=reuse_fakes,
+                         autocast=autocast)
         self.r1 = R1Regularizer(r1_gamma, r1_interval)
         self.path_length = PathLengthRegularizer(
             pl_weight, pl_interval, pl_decay, pl_batch_shrink)

@@ -1,5 +1,8 @@
 """The logic behind ``tools/evaluate.py``: evaluate a checkpoint's
-generator with named metrics, print a table, write JSON."""
+generator with named metrics, print a table, write JSON.
+
+Outside the evaluation package so that parsing (``--help``) does not import
+it (and torch); the metrics are imported once the arguments are parsed."""
 import argparse
 import json
 import os
@@ -8,8 +11,8 @@ import sys
 import time
 from typing import List, Optional
 
-from ..utils.errors import ConfigError
-from .presets import METRIC_NAMES
+from .utils.args import METRIC_NAMES
+from .utils.errors import ConfigError
 
 EPILOG = f"""metrics: {', '.join(METRIC_NAMES)}
   fid, kid        Inception (FID network; weights from the torch hub cache)
@@ -72,9 +75,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def real_dataset(spec: Optional[str], cfg, resolution: int):
     """The real images: an image folder, a config's train dataset, or the
     checkpoint config's."""
-    from ..datasets import ImageFolderDataset
-    from ..registry import DATASETS
-    from ..training import load_config
+    from .datasets import ImageFolderDataset
+    from .registry import DATASETS
+    from .training import load_config
     if spec is not None and osp.isdir(spec):
         return ImageFolderDataset(spec, resolution=resolution, labels='none')
     if spec is not None and not osp.isfile(spec):
@@ -90,10 +93,10 @@ def real_dataset(spec: Optional[str], cfg, resolution: int):
 
 def run(args: argparse.Namespace) -> dict:
     """Evaluate and return the JSON record."""
-    from ..utils.app import load_app_generator, show_progress
-    from .evaluator import build_metric, evaluate_generator, jsonable, \
-        real_images
-    from .presets import metric_configs
+    from .evaluation.evaluator import (build_metric, evaluate_generator,
+                                       jsonable, real_images)
+    from .evaluation.presets import metric_configs
+    from .utils.app import load_app_generator, show_progress
     metrics = [build_metric(c) for c in metric_configs(
         args.metrics, features=args.features, ppl_space=args.ppl_space,
         ppl_sampling=args.ppl_sampling, ppl_distance=args.ppl_distance,
@@ -120,8 +123,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """``tools/evaluate.py``: parse, evaluate, print, write."""
-    from .evaluator import format_table
     args = parse_args(argv)
+    from .evaluation.evaluator import format_table
     for name in ('num_samples', 'batch_size'):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")

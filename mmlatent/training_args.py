@@ -1,0 +1,47 @@
+"""The command line of ``tools/train.py``, without torch: the tool parses
+it (and answers ``--help`` and usage errors) before it imports
+:mod:`mmlatent.training`."""
+import argparse
+from typing import List, Optional
+
+from mmengine.config import DictAction
+
+#: ``--vis-backend`` choices: (mmengine backend, module it needs, extra).
+VIS_BACKENDS = {
+    'local': ('LocalVisBackend', None, None),
+    'tensorboard': ('TensorboardVisBackend', 'tensorboard', 'tensorboard'),
+    'wandb': ('WandbVisBackend', 'wandb', 'wandb'),
+}
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='tools/train.py', description='Train a GAN from a config file. '
+        'Multi-process: torchrun --nproc_per_node N tools/train.py CONFIG '
+        '--launcher pytorch (gloo on CPU, NCCL on GPUs).')
+    p.add_argument('config', help='config file, e.g. configs/dcgan/'
+                   'dcgan_continuity_shapes-32x32.py')
+    p.add_argument('--work-dir', help='folder for logs, sample grids and '
+                   'checkpoints (default: work_dirs/<config name>)')
+    p.add_argument('--resume', nargs='?', const='auto', default=None,
+                   metavar='CKPT', help='resume from CKPT, or from the latest '
+                   'checkpoint of the work dir when CKPT is omitted')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   metavar='KEY=VALUE', help='override config entries, e.g. '
+                   'train_cfg.max_iters=100 model.continuity.loss_weight=10')
+    p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                   help='pytorch: torch.distributed via torchrun')
+    p.add_argument('--seed', type=int, help='random seed (default: config)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the checkpoints, sample grids and logs of an '
+                   'earlier run in the work dir (a new run refuses to mix '
+                   'with them otherwise; --resume continues them)')
+    p.add_argument('--vis-backend', nargs='+', choices=sorted(VIS_BACKENDS),
+                   metavar='NAME', help='send scalars and sample grids to '
+                   'these visualizer backends too: tensorboard, wandb '
+                   '(local vis_data/ is always written)')
+    p.add_argument('--progress', action='store_true',
+                   help='show a progress bar with the time left on stderr')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                   help=argparse.SUPPRESS)
+    return p.parse_args(argv)

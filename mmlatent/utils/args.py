@@ -1,0 +1,167 @@
+"""What command-line parsers need, without torch: the options every app
+shares, argparse types, and the names that options choose from.
+
+Apps and tools build their parser from this module only, and import the
+library (torch) after parsing, so ``--help`` and usage errors answer in a
+fraction of a second. The library modules that own these names import them
+from here.
+"""
+import argparse
+import textwrap
+from typing import Dict, Iterable, Optional, Tuple
+
+from .errors import ConfigError
+
+# -- names the options choose from (owned by the named library modules) --
+#: mmlatent.control.guidance: how guidance keeps codes in range.
+CONSTRAINTS = ('auto', 'sphere', 'clamp', 'penalty', 'none')
+#: mmlatent.control.boundary: edit distances relative to the code's own
+#: signed distance, or absolute.
+EDIT_MODES = ('relative', 'absolute')
+#: mmlatent.latent.paths: how interpolation frames are laid out.
+SHOW_MODES = ('sequence', 'group')
+#: mmlatent.latent.directions: kinds and modes of Jacobian directions.
+DIRECTION_KINDS, DIRECTION_MODES = ('global', 'local'), ('point', 'mean')
+#: mmlatent.latent.regions: name -> (cx, cy, h, w) in 256-px FFHQ
+#: coordinates.
+PRESET_REGIONS: Dict[str, Tuple[float, float, float, float]] = {
+    'left_eye': (95, 120, 24, 44),
+    'right_eye': (161, 120, 24, 44),
+    'eyes': (128, 120, 28, 120),
+    'eyebrow': (128, 100, 20, 130),
+    'nose': (128, 152, 44, 40),
+    'mouth': (128, 190, 30, 72),
+    'chin': (128, 226, 30, 90),
+}
+#: mmlatent.latent.sefa: reference SeFa variants and edit orders with
+#: truncation.
+SEFA_VARIANTS = ('mmgen', 'rosinality', 'genforce')
+EDIT_ORDERS = ('truncate-edit', 'edit-truncate')
+#: mmlatent.utils.perceptual: perceptual distances of the projector.
+PERCEPTUAL_CHOICES = ('vgg', 'alex', 'random', 'none')
+#: mmlatent.converters: checkpoint formats that can be converted.
+CONVERT_FORMATS = ('rosinality', 'mmgen', 'nvidia')
+#: mmlatent.apis.inference: checkpoints tools/generate.py reads, and noise
+#: modes of style generators.
+INPUT_FORMATS = ('mmlatent', 'nvidia', 'rosinality', 'mmgen')
+NOISE_MODES = ('const', 'random', 'none')
+#: mmlatent.control.boundary: solvers of train_boundary.
+BOUNDARY_SOLVERS = ('linear-svc', 'svc')
+#: mmlatent.evaluation.presets: metric names of tools/evaluate.py.
+METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
+                'continuity', 'validity', 'orthogonality', 'outside_energy',
+                'fidelity')
+SCORER_HELP = ("attribute scorer: 'shapes' (the analytic Shapes measurer), "
+               "'classifier:PATH' or the PATH of a classifier file "
+               '(tools/train_classifier.py), NAME:key=value,... for options')
+
+
+COMMON_EPILOG = """common options:
+  CKPT                  an mmlatent checkpoint (tools/train.py or
+                        tools/convert_checkpoint.py); its config travels
+                        inside, --config overrides it
+  --sample-model        ema (default: the EMA generator when the checkpoint
+                        holds averaged EMA weights, else the original) or
+                        orig; the app prints which one it used
+  --overwrite           an --out-dir holding files of an earlier run of
+                        the app is refused; --overwrite deletes them first
+  --label / --con       the condition of conditional GANs (class) and
+                        InfoGAN (categorical codes, continuous codes in
+                        [-1, 1]); drawn from --seed when not given
+"""
+
+
+def add_common_args(p: argparse.ArgumentParser, *,
+                    checkpoint: bool = True) -> None:
+    """Checkpoint, --config, --device, --seed, --out-dir, --sample-model,
+    --label, --con."""
+    if checkpoint:
+        p.add_argument('checkpoint', metavar='CKPT',
+                       help='checkpoint file (.pth)')
+    p.add_argument('--config', help='config overriding the one stored in '
+                   'the checkpoint')
+    p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'],
+                   help='device to run on (default: cpu)')
+    p.add_argument('--seed', type=int, default=0,
+                   help='random seed; the same seed gives the same output')
+    p.add_argument('--out-dir', '-o', default='outputs',
+                   help='output folder (created; default: outputs)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the files an earlier run of this app left '
+                   'in --out-dir (without it the app refuses to mix runs)')
+    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
+                   help='ema (if averaged weights exist) or orig')
+    p.add_argument('--label', type=int, nargs='+', metavar='K',
+                   help='class / categorical code(s) for conditional GANs '
+                   'and InfoGAN')
+    p.add_argument('--con', type=float, nargs='+', metavar='V',
+                   help="InfoGAN's continuous codes, in [-1, 1]")
+
+
+def set_out_dir_default(p: argparse.ArgumentParser, path: str) -> None:
+    """Change the default of --out-dir (and its help text) to ``path``."""
+    for action in p._actions:
+        if action.dest == 'out_dir':
+            action.default = path
+            action.help = f'output folder (created; default: {path})'
+
+
+def add_batch_size_arg(p: argparse.ArgumentParser, default: int = 16
+                       ) -> None:
+    p.add_argument('--batch-size', type=int, default=default,
+                   help=f'images rendered per batch (default: {default})')
+
+
+def positive(kind=int, *, name: str = 'value'):
+    """argparse type: a number > 0 (one-line message otherwise)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'{name} {text!r} is not a {kind.__name__}') from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f'{name} {text} must be > 0')
+        return value
+    return parse
+
+
+def files_epilog(files: Iterable[tuple]) -> str:
+    """An 'output files' section for ``--help``: (name, meaning) pairs."""
+    lines, indent = ['output files (in --out-dir):'], ' ' * 24
+    for name, meaning in files:
+        text = textwrap.fill(meaning, width=78, initial_indent=indent,
+                             subsequent_indent=indent)
+        if len(name) < 22:
+            text = f'  {name:<22}' + text[24:]
+        else:
+            text = f'  {name}\n' + text
+        lines.append(text)
+    return '\n'.join(lines) + '\n'
+
+
+def parse_kv(pairs: Optional[Iterable[str]]) -> dict:
+    """``['truncation_psi=0.7', 'noise_mode=const']`` -> dict with numbers
+    parsed; one-line error for a malformed pair."""
+    out = {}
+    for pair in pairs or []:
+        if '=' not in pair:
+            raise ConfigError(f"'{pair}' is not KEY=VALUE, e.g. "
+                              'truncation_psi=0.7')
+        key, value = pair.split('=', 1)
+        out[key] = _number(value)
+    return out
+
+
+def _number(value: str):
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def add_scorer_arg(p: argparse.ArgumentParser) -> None:
+    """``--scorer SPEC ...`` (any number)."""
+    p.add_argument('--scorer', nargs='+', metavar='NAME', help=SCORER_HELP)
