@@ -45,6 +45,11 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
         'orthogonality': lambda: dict(
             type='DirectionOrthogonality',
             directions=needs('directions', 'orthogonality')),
+        'continuity_norm': lambda: dict(type='NormalisedContinuity'),
+        'chord': lambda: dict(type='ChordDeviation'),
+        'pieces': lambda: dict(type='LinearPieces'),
+        'trajectories': lambda: dict(type='FactorTrajectories'),
+        'ghosting': lambda: dict(type='Ghosting'),
         'outside_energy': lambda: dict(
             type='OutsideEnergy', region=opts['region'],
             directions=opts.get('directions') or 'local',
@@ -53,7 +58,9 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
 
 
 METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
-                'continuity', 'validity', 'orthogonality', 'outside_energy')
+                'continuity', 'validity', 'orthogonality', 'outside_energy',
+                'continuity_norm', 'chord', 'pieces', 'trajectories',
+                'ghosting')
 
 
 def metric_configs(names: Sequence[str], *, features: str = 'inception',
