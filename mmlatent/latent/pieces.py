@@ -81,7 +81,7 @@ class _Refiner:
         same = self.seg[:-1] == self.seg[1:]
         cross = (s[:-1] * s[1:] < 0) & same[:, None]
         i, u = cross.nonzero(as_tuple=True)
-        frac = a[i, u] / (a[i, u] - a[i + 1, u])
+        frac = (a[i, u] / (a[i, u] - a[i + 1, u])).double()
         key, _ = torch.sort(i.double() * 2 + frac)
         keep = torch.ones_like(key, dtype=torch.bool)
         keep[1:] = key[1:] - key[:-1] > 1e-12
@@ -98,6 +98,11 @@ class _Refiner:
                               'linear; linear pieces cannot be counted')
         a = x.reshape(x.shape[0], -1)
         i, frac = self.crossings(a)
+        self.units_left -= 1
+        if self.units_left == 0:      # the last unit: count, build nothing
+            self.added += torch.bincount(self.seg[i],
+                                         minlength=len(self.added))
+            raise _Done
         f = frac[:, None].to(a)
         new = a[i] + f * (a[i + 1] - a[i])
         t_new = self.t[i] + frac * (self.t[i + 1] - self.t[i])
@@ -107,16 +112,14 @@ class _Refiner:
         seg = torch.cat([self.seg, seg_new])
         order = torch.argsort(seg.double() * 2 + t)
         self.t, self.seg = t[order], seg[order]
-        self.units_left -= 1
-        if self.units_left == 0:
-            raise _Done
         return torch.cat([a, new])[order].reshape(-1, *x.shape[1:])
 
 
-def _hooked_copy(G: nn.Module, refiner: _Refiner) -> nn.Module:
-    """A float64 eval-mode copy of ``G`` with the refining hooks (each unit
-    module must be applied once per forward)."""
-    H = copy.deepcopy(G).double().eval()
+def _hooked_copy(G: nn.Module, refiner: _Refiner,
+                 dtype: torch.dtype) -> nn.Module:
+    """An eval-mode ``dtype`` copy of ``G`` with the refining hooks (each
+    unit module must be applied once per forward)."""
+    H = copy.deepcopy(G).to(dtype).eval()
     for m in H.modules():
         if isinstance(m, UNITS):
             m.register_forward_pre_hook(
@@ -130,7 +133,8 @@ def _hooked_copy(G: nn.Module, refiner: _Refiner) -> nn.Module:
 
 def linear_pieces(G: nn.Module, z1: Tensor, z2: Tensor,
                   c: Optional[Tensor] = None, *,
-                  tol: float = 1e-9, **synthesis_kwargs
+                  tol: float = 1e-9, dtype: torch.dtype = torch.float64,
+                  **synthesis_kwargs
                   ) -> Tuple[Tensor, List[Tensor]]:
     """Activation-pattern changes of ``G`` along ``lerp(z1, z2, t)``.
 
@@ -140,6 +144,8 @@ def linear_pieces(G: nn.Module, z1: Tensor, z2: Tensor,
         z1, z2: segment end points [S, z_dim]; ``c`` [S, c_dim] is held
             fixed along each segment.
         tol: relative zero tolerance of a pre-activation.
+        dtype: of the computation (float64: exact up to rounding far below
+            any real gap between breakpoints).
 
     Returns:
         counts [S] (long): pattern changes per segment (pieces - 1);
@@ -152,9 +158,9 @@ def linear_pieces(G: nn.Module, z1: Tensor, z2: Tensor,
     S = z1.shape[0]
     refiner = _Refiner(S, tol, sum(isinstance(m, UNITS)
                                    for m in G.modules()))
-    H = _hooked_copy(G, refiner)
-    z = torch.stack([z1, z2], 1).reshape(2 * S, -1).double()
-    cc = None if c is None else c.double().repeat_interleave(2, 0)
+    H = _hooked_copy(G, refiner, dtype)
+    z = torch.stack([z1, z2], 1).reshape(2 * S, -1).to(dtype)
+    cc = None if c is None else c.to(dtype).repeat_interleave(2, 0)
     with torch.no_grad():
         try:
             H(z, cc, **synthesis_kwargs)
