@@ -98,13 +98,16 @@ class _Refiner:
                               'linear; linear pieces cannot be counted')
         a = x.reshape(x.shape[0], -1)
         i, frac = self.crossings(a)
+        order = self.insert(i, frac)
         self.units_left -= 1
-        if self.units_left == 0:      # the last unit: count, build nothing
-            self.added += torch.bincount(self.seg[i],
-                                         minlength=len(self.added))
+        if self.units_left == 0:      # the last unit: no rows needed
             raise _Done
-        f = frac[:, None].to(a)
-        new = a[i] + f * (a[i + 1] - a[i])
+        new = a[i] + frac[:, None].to(a) * (a[i + 1] - a[i])
+        return torch.cat([a, new])[order].reshape(-1, *x.shape[1:])
+
+    def insert(self, i: Tensor, frac: Tensor) -> Tensor:
+        """Add the points ``t_i + frac (t_{i+1} - t_i)``; returns the order
+        that sorts old + new rows by (segment, t)."""
         t_new = self.t[i] + frac * (self.t[i + 1] - self.t[i])
         seg_new = self.seg[i]
         self.added += torch.bincount(seg_new, minlength=len(self.added))
@@ -112,7 +115,7 @@ class _Refiner:
         seg = torch.cat([self.seg, seg_new])
         order = torch.argsort(seg.double() * 2 + t)
         self.t, self.seg = t[order], seg[order]
-        return torch.cat([a, new])[order].reshape(-1, *x.shape[1:])
+        return order
 
 
 def _hooked_copy(G: nn.Module, refiner: _Refiner,
