@@ -87,3 +87,10 @@ def test_non_piecewise_linear_generator_is_refused():
     G = DCGANGenerator(resolution=8, z_dim=4, base_channels=4, norm='in')
     with pytest.raises(ConfigError, match='InstanceNorm2d.*not affine'):
         linear_pieces(G, G.sample_z(1), G.sample_z(1))
+
+
+def test_parameter_free_nonlinearity_is_refused():
+    G = OneHiddenLayer(torch.randn(4, 2), torch.randn(4), torch.randn(1, 4),
+                       unit=nn.GELU())
+    with pytest.raises(ConfigError, match="'unit' \\(GELU\\)"):
+        linear_pieces(G, torch.randn(1, 2), torch.randn(1, 2))
