@@ -104,13 +104,17 @@ class ChordDeviation(SegmentMetric):
     """``chord_max`` / ``chord_mean``: per segment, the largest / mean over
     ``steps`` interior points ``t = k / (steps + 1)`` of
     ``|G(z(t)) - lerp(G(z1), G(z2), t)| / |G(z2) - G(z1)|`` (L2 over
-    pixels), averaged over segments. 0 for an affine generator; a
-    cross-fade has 0 too, so read it with the ghosting metric."""
+    pixels), averaged over segments whose chord is at least
+    ``min_length`` long (identical end images, e.g. two empty frames of a
+    clamped generator, have no chord to leave). 0 for an affine generator;
+    a cross-fade has 0 too, so read it with the ghosting metric."""
 
-    def __init__(self, steps: int = 15, num_samples: Optional[int] = None,
+    def __init__(self, steps: int = 15, min_length: float = 1e-3,
+                 num_samples: Optional[int] = None,
                  prefix: Optional[str] = None):
         super().__init__(num_samples=num_samples, prefix=prefix)
         self.steps = positive_int('steps', steps)
+        self.min_length = float(min_length)
 
     @property
     def default_prefix(self) -> str:
@@ -126,13 +130,14 @@ class ChordDeviation(SegmentMetric):
         img = images_along(G, z1, z2, c, t).flatten(2).double()
         ends, inner = img[:, [0, -1]], img[:, 1:-1]
         chord = torch.lerp(ends[:, :1], ends[:, 1:], t[1:-1, None].to(img))
-        length = (ends[:, 1] - ends[:, 0]).norm(dim=1).clamp_min(1e-12)
+        length = (ends[:, 1] - ends[:, 0]).norm(dim=1)
         dev = (inner - chord).norm(dim=2) / length[:, None]
+        dev[length < self.min_length] = torch.nan   # no chord to leave
         self.add(max=dev.amax(1), mean=dev.mean(1))
 
     def summary(self) -> Dict[str, float]:
-        return {f'{self.name}_max': float(self.cat('max').mean()),
-                f'{self.name}_mean': float(self.cat('mean').mean())}
+        return {f'{self.name}_max': float(self.cat('max').nanmean()),
+                f'{self.name}_mean': float(self.cat('mean').nanmean())}
 
 
 @METRICS.register_module()

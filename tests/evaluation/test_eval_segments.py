@@ -126,3 +126,11 @@ def test_r_squared_and_monotone_closed_forms():
     bump = np.sin(np.pi * t)
     assert monotone(np.stack([t, -t, bump, step]), 0.01).tolist() == [
         True, True, False, True]
+
+
+def test_chord_deviation_skips_segments_without_a_chord():
+    # both ends empty (a clamped generator's black frames): no chord
+    G = SegmentGenerator(lambda z: (torch.relu(1 - z.abs()) - 1).view(
+        -1, 1, 1, 1).expand(-1, 3, 32, 32))
+    out = evaluate_generator(G, [ChordDeviation()], num_samples=4)
+    assert np.isnan(out['chord_max']) and np.isnan(out['chord_mean'])
