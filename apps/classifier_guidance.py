@@ -150,6 +150,12 @@ def _report(args, scorer, res, verify) -> None:
               'guiding scorer without the verifier agreeing')
 
 
+def outputs(name: str) -> tuple:
+    """The files a run named ``name`` (by the attribute) writes in
+    --out-dir; an earlier run's are refused, or deleted by --overwrite."""
+    return (f'{name}.png', f'{name}.csv', f'{name}_latents.pt')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.save_every < 1:
@@ -158,6 +164,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     scorer = build_scorer(args.scorer, args.device)
     attribute = _attribute(scorer, args.attribute)
     check_guidance_scorer(scorer, attribute)
+    name = f'guidance_{safe_name(attribute)}'
+    folder = out_dir(args.out_dir, outputs=outputs(name),
+                     overwrite=args.overwrite)
     G = load_app_generator(args).G
     start, c = _start(args, G)
     res = guide(G, scorer, start, attribute=attribute, target=args.target,
@@ -168,8 +177,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     steps = sorted(set(range(0, args.steps + 1, args.save_every)) |
                    {args.steps})
     img, verify = _verify(args, G, res, steps, c)
-    folder = out_dir(args.out_dir)
-    name = f'guidance_{safe_name(attribute)}'
     save_rows(osp.join(folder, f'{name}.png'),
               img.view(args.num, len(steps), *img.shape[1:]))
     _write_csv(osp.join(folder, f'{name}.csv'), steps, res, verify)

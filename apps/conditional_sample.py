@@ -61,6 +61,10 @@ def _pairs(args, k: int):
     return [(args.source, args.target)]
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('classes.png', 'interp_*_to_*.png')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num_rows < 1 or args.interp_steps < 2:
@@ -77,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     gen = rng(args)
     z = G.sample_z(args.num_rows, gen)
     c = condition(G, args.num_rows, args, gen)
-    folder = out_dir(args.out_dir)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     save_rows(osp.join(folder, 'classes.png'),
               code_sweep(G, z, c, code='cat', index=args.code_index))
     written = ['classes.png']

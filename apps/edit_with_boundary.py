@@ -104,11 +104,20 @@ def _report(args, scorers, img, b, distances, folder, name):
     return scores
 
 
+def outputs(name: str) -> tuple:
+    """The files an edit named ``name`` (by the attribute) writes in
+    --out-dir; an earlier run's are refused, or deleted by --overwrite."""
+    return (f'{name}.png', f'{name}_latents.pt', f'{name}_summary.json')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.steps < 1:
         raise ConfigError(f'--steps {args.steps} must be >= 1')
     b = load_boundary(args.boundary)
+    name = f'edit_{safe_name(b.attribute)}'
+    folder = out_dir(args.out_dir, outputs=outputs(name),
+                     overwrite=args.overwrite)
     loaded = load_app_generator(args)
     G = loaded.G
     check_boundary(b, G)
@@ -124,7 +133,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     img = render(G, edited, space=space, c=c, batch_size=args.batch_size,
                  synthesis_kwargs=None if noise is None else dict(
                      noise=noise))
-    folder, name = out_dir(args.out_dir), f'edit_{safe_name(b.attribute)}'
     save_rows(osp.join(folder, f'{name}.png'),
               img.view(-1, args.steps, *img.shape[1:]))
     scores = _report(args, scorers, img, b, distances, folder, name) \

@@ -49,11 +49,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('latents_z.pt', 'latents_w.pt', 'samples.png')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.batch_size < 1:
         raise ConfigError(f'--num {args.num} and --batch-size '
                           f'{args.batch_size} must be positive')
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     loaded = load_app_generator(args)
     G, gen = loaded.G, rng(args)
     scorers = scorers_of(args.scorer, args.device)
@@ -62,7 +67,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     samples = sample_scored(G, scorers, args.num, c=c, generator=gen,
                             batch_size=args.batch_size, progress=lambda it:
                             progress(it, desc='sampling'))
-    folder = out_dir(args.out_dir)
     meta = dict(checkpoint=osp.abspath(args.checkpoint), seed=args.seed,
                 generator=type(G).__name__, sample_model=loaded.which,
                 scorers=' '.join(args.scorer or []),

@@ -45,6 +45,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('cat*.png', 'con*.png')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num_rows < 1 or args.num_values < 2:
@@ -55,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     gen = rng(args)
     z = G.sample_z(args.num_rows, gen)
     c = condition(G, args.num_rows, args, gen)
-    folder = out_dir(args.out_dir)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     grids = infogan_traversals(G, z, c, num_values=args.num_values)
     for name, img in grids.items():
         save_rows(osp.join(folder, f'{name}.png'), img)

@@ -43,6 +43,9 @@ FILES = [
     ('endpoints.pt', 'latent file of the endpoints used (space z, w or w+; '
      'condition c; noise maps)'),
 ]
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('frame_*.png', 'interpolation_group.png', 'interpolation.gif',
+           'interpolation.mp4', 'endpoints.pt')
 EPILOG = f"""spaces:
   z   interpolate the prior samples z (and the condition c, linearly);
       frames are G(z, c)
@@ -176,7 +179,6 @@ def main(argv=None):
     args = parse_args(argv)
     if args.endpoint:
         check_endpoints(args.endpoint, args.show_mode)
-    folder = out_dir(args.out_dir)
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
@@ -185,6 +187,7 @@ def main(argv=None):
     mode = args.interp_mode or default_mode(space)
     path = interpolation_path(ends, interval=args.interval, mode=mode,
                               show_mode=args.show_mode)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     frames = render_frames(G, path, args, mapping_kwargs, synthesis_kwargs)
     what = write_outputs(frames, args, folder)
     save_codes(osp.join(folder, 'endpoints.pt'), ends,

@@ -4,7 +4,8 @@ weights on w, and write a grid of samples x edit strengths per direction.
 
     python apps/modified_sefa.py CKPT -i INDEX [INDEX ...] -d DEG [DEG]
         --degree-step S [-l LAYER ...] [--eigen-vector FILE]
-        [--truncation PSI] [--latent FILE ...]
+        [--variant mmgen|rosinality|genforce] [--truncation PSI]
+        [--edit-order truncate-edit|edit-truncate] [--latent FILE ...]
 """
 import argparse
 import os.path as osp
@@ -16,8 +17,9 @@ from mmlatent.latent.annotate import annotated_grid  # noqa: E402
 from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
                                    render_codes, require_w_space,
                                    sample_codes, to_space)
-from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
-                                  default_cache_path, degree_range, edit_ws,
+from mmlatent.latent.sefa import (EDIT_ORDERS, VARIANTS,  # noqa: E402
+                                  apply_edit, cached_directions,
+                                  default_cache_path, degree_range,
                                   select_directions)
 from mmlatent.utils.app import (  # noqa: E402
     COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
@@ -41,6 +43,16 @@ ws; all layers by default), or the first layer of a DCGAN-like generator,
 whose w is its input [z | c] (so an edit may also move the codes of
 conditional / InfoGAN models). Edits move w by degree * direction in the
 chosen layers only; the other layers keep their w.
+
+--variant picks the reference tool whose matrix A is factorised (default
+mmgen): mmgen = MMGeneration's modified_sefa.py (the convolutions' style
+modulations, no toRGB); rosinality = closed_form_factorization.py (the
+convolutions and the first toRGB, all layers, no -l); genforce =
+genforce/sefa (the -l layers, the last index being the output toRGB, rows
+normalised). --edit-order: truncate-edit (default, mmlatent: truncate the
+sampled w, then add degree * direction) or edit-truncate (rosinality's
+apply_factor.py: add, then truncate; gives rosinality's images for the
+same -d and --truncation).
 
 degrees: -d D edits over [-D, D], -d D0 D1 over [D0, D1], in steps of
 --degree-step; 0 is always included (the unedited column).
@@ -72,6 +84,13 @@ def parse_args(argv):
     p.add_argument('--eigen-vector', metavar='FILE',
                    help='directions cache to read / write (default: next '
                    'to the checkpoint)')
+    p.add_argument('--variant', default='mmgen', choices=list(VARIANTS),
+                   help='which reference SeFa to reproduce (default: '
+                   'mmgen; see below)')
+    p.add_argument('--edit-order', default='truncate-edit',
+                   choices=list(EDIT_ORDERS),
+                   help='with --truncation: truncate then edit (default) '
+                   "or edit then truncate (rosinality's apply_factor.py)")
     p.add_argument('--normalize', action='store_true',
                    help='normalise the rows of A first (original SeFa code '
                    'for StyleGAN)')
@@ -99,18 +118,16 @@ def start_codes(G, args, gen):
         return to_space(codes, G, 'w+')
     n = args.num_samples or 4
     c = condition(G, n, args, gen)
-    kwargs = None if args.truncation is None else \
-        {'truncation_psi': args.truncation}
-    return sample_codes(G, n, space='w+', c=c, generator=gen,
-                        mapping_kwargs=kwargs)
+    return sample_codes(G, n, space='w+', c=c, generator=gen)
 
 
 def directions(G, args, which):
     path = args.eigen_vector or default_cache_path(
         args.checkpoint, which=which, layers=args.layer,
-        normalize=args.normalize)
+        normalize=args.normalize, variant=args.variant)
     V, values, status = cached_directions(G, args.layer, path,
-                                          normalize=args.normalize)
+                                          normalize=args.normalize,
+                                          variant=args.variant)
     where = {'read': f'read from {path}', 'cached': f'cached at {path}'}
     print(f'{V.shape[0]} SeFa directions of A {tuple(V.shape)}: '
           f'{where.get(status, status)}', file=sys.stderr)
@@ -120,7 +137,9 @@ def directions(G, args, which):
 def edit_grid(G, codes, direction, degrees, args):
     """Images [N, D, C, H, W] of the edited codes."""
     n, d = len(codes), len(degrees)
-    ws = edit_ws(codes.latent, direction, degrees, layers=args.layer)
+    psi = None if args.latent else args.truncation
+    ws = apply_edit(G, codes.latent, direction, degrees, layers=args.layer,
+                    truncation_psi=psi, order=args.edit_order)
     noise = None if codes.noise is None else \
         [v.repeat_interleave(d, 0) for v in codes.noise]
     edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
@@ -128,13 +147,19 @@ def edit_grid(G, codes, direction, degrees, args):
     return images.view(n, d, *images.shape[1:])
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('sefa_i*.png',)
+
+
 def main(argv=None):
     args = parse_args(argv)
     degrees = degree_range(args.degree, args.degree_step)
-    folder = out_dir(args.out_dir)
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
+    if args.truncation is not None:  # before the directions cache is written
+        require_w_space(G, '--truncation')
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     V, values = directions(G, args, loaded.which)
     chosen = select_directions(V, list(args.index))
     codes = start_codes(G, args, gen)

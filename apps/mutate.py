@@ -187,15 +187,19 @@ def write_grids(images, missing, region, args, folder):
     return names
 
 
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('mutate_d*.png', 'directions.pt', 'points.pt', 'report.json')
+
+
 def main(argv=None):
     args = parse_args(argv)
-    folder = out_dir(args.out_dir)
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
     region = None if args.region is None else \
         parse_region(args.region, G.resolution)
     codes = points(G, args, gen)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     ds = jacobian_directions(G, codes, region=region, mode=args.mode,
                              relax=args.relax, num=args.num_directions,
                              chunk_size=args.chunk_size,

@@ -134,8 +134,9 @@ def perceptual_distance(args):
         return build_perceptual(args.perceptual, device=args.device)
     except MissingWeightsError as e:
         raise MissingWeightsError(str(e).replace(
-            "perceptual='random' / 'none'",
-            '--perceptual random (or none with --mse 1)')) from e
+            "or use perceptual='random' / 'none' for offline smoke runs",
+            'or use --perceptual random for a smoke run, or project with '
+            'the pixel loss alone: --perceptual none --mse 1')) from e
 
 
 def check_args(args):
@@ -144,9 +145,10 @@ def check_args(args):
                           'give --mse > 0 (e.g. --mse 1)')
 
 
-def project_all(G, target, c, perceptual, args, gen):
-    """Project in batches; returns the codes and the final losses."""
-    parts, losses = [], []
+def project_all(G, target, c, perceptual, args, gen, folder, which):
+    """Project in batches of --batch-size, writing each batch's files as
+    soon as it is done (a Ctrl-C keeps the finished ones)."""
+    stems = unique_stems(args.images)
     for part in batch_ranges(target.shape[0], args.batch_size):
         result = project(
             G, target[part], steps=args.total_iters,
@@ -159,21 +161,17 @@ def project_all(G, target, c, perceptual, args, gen):
             regularize_noise_weight=args.noise_regularize,
             w_avg_samples=args.w_avg_samples, generator=gen,
             progress=show_progress())
-        parts.append(Codes(result.latent, result.space, result.c,
-                           result.noise))
-        losses.append(result.losses)
-    codes = Codes(torch.cat([p.latent for p in parts]), parts[0].space,
-                  None if c is None else c,
-                  None if parts[0].noise is None else
-                  [torch.cat(v) for v in zip(*[p.noise for p in parts])])
-    return codes, {k: torch.cat([lo[k] for lo in losses])
-                   for k in losses[0]}
+        codes = Codes(result.latent, result.space, result.c, result.noise)
+        write_results(G, codes, result.losses, target[part].cpu(),
+                      args.images[part], stems[part], args, folder, which)
+    return result.space
 
 
-def write_results(G, codes, losses, target, args, folder, which):
+def write_results(G, codes, losses, target, paths, stems, args, folder,
+                  which):
+    """``<stem>-project.png`` and ``.pt`` of one batch of projections."""
     images = render_codes(G, codes, batch_size=max(args.batch_size, 8))
-    for i, (path, stem) in enumerate(zip(args.images,
-                                         unique_stems(args.images))):
+    for i, (path, stem) in enumerate(zip(paths, stems)):
         write_image(osp.join(folder, f'{stem}-project.png'),
                     side_by_side(target[i], images[i]))
         mine = {k: v[i:i + 1] for k, v in losses.items()}
@@ -184,7 +182,12 @@ def write_results(G, codes, losses, target, args, folder, which):
                          'generator': which, 'steps': args.total_iters,
                          'perceptual': args.perceptual, 'mse': args.mse})
         terms = ' '.join(f'{k} {float(v):.4g}' for k, v in mine.items())
-        print(f'{path}: {terms} -> {stem}-project.png, {stem}-project.pt')
+        print(f'{path}: {terms} -> {stem}-project.png, {stem}-project.pt',
+              flush=True)
+
+
+#: Files this app writes in --out-dir (--overwrite deletes them first).
+OUTPUTS = ('*-project.png', '*-project.pt')
 
 
 def main(argv=None):
@@ -192,7 +195,7 @@ def main(argv=None):
     check_args(args)
     images = [read_image(path, channels=3) for path in args.images]
     perceptual = perceptual_distance(args)
-    folder = out_dir(args.out_dir)
+    folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
@@ -206,10 +209,9 @@ def main(argv=None):
               'runs only)', file=sys.stderr)
     target = targets(images, G).to(args.device)
     c = condition(G, target.shape[0], args, gen)
-    codes, losses = project_all(G, target, c, perceptual, args, gen)
-    write_results(G, codes, losses, target.cpu(), args, folder,
-                  loaded.which)
-    print(f'projected {len(images)} image(s) in {codes.space} space with '
+    space = project_all(G, target, c, perceptual, args, gen, folder,
+                        loaded.which)
+    print(f'projected {len(images)} image(s) in {space} space with '
           f'{args.total_iters} steps into {folder}')
 
 

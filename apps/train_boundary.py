@@ -14,13 +14,15 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from mmlatent.control import (condition_boundary, load_boundary,  # noqa
+from mmlatent.control import (SOLVERS, accuracy_warning,  # noqa: E402
+                              condition_boundary, load_boundary,
                               save_boundary, train_boundary)
 from mmlatent.control.cli import safe_name  # noqa: E402
 from mmlatent.latent import load_latents  # noqa: E402
 from mmlatent.utils.build import suggest  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
+from mmlatent.utils.outputs import check_out_file  # noqa: E402
 
 EPILOG = """output:
   --output (default: boundary_<attribute>_<space>.pt next to LATENTS, with
@@ -33,9 +35,16 @@ EPILOG = """output:
     accuracy    {'validation', 'remaining'}; meta: provenance
 
 The samples are sorted by score; the top and bottom --ratio are the two
-classes, each split --split : 1 - split into training and validation for a
-linear SVM (scikit-learn). 'remaining' is the accuracy on the samples in
-between, labelled by whether their score lies above (max + min) / 2.
+classes, each shuffled (--seed) and split --split : 1 - split into training
+and validation for a linear SVM (scikit-learn; --solver linear-svc =
+LinearSVC, the default, or svc = SVC(kernel='linear') as genforce's
+InterFaceGAN). The hyperplane keeps the SVM's fitted offset (default) or,
+with --through-origin, passes through the origin (genforce saves only the
+normal). 'remaining' is the accuracy on the samples in between, labelled by
+whether their score lies above (max + min) / 2. A warning is printed when
+fewer than 10 validation samples per class make the accuracy moot.
+--invalid-value V drops samples whose score equals V (genforce's meaning);
+--nan-value V gives NaN scores the value V (default: NaN scores dropped).
 --condition projects the normals of other boundaries out of the new one
 (least squares, any number), so that moving along it leaves those
 attributes' signed distances unchanged; the result is renormalised.
@@ -60,8 +69,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='training share of each class; the rest validates '
                    '(default: 0.7)')
     p.add_argument('--invalid-value', type=float, metavar='V',
+                   help='drop samples whose score equals V (as genforce)')
+    p.add_argument('--nan-value', type=float, metavar='V',
                    help='score given to samples whose score is NaN (images '
                    'the scorer could not judge); default: drop them')
+    p.add_argument('--solver', default='linear-svc', choices=SOLVERS,
+                   help="linear-svc (default) or svc (SVC(kernel='linear'),"
+                   ' genforce)')
+    p.add_argument('--through-origin', action='store_true',
+                   help='boundary through the origin (offset 0, genforce) '
+                   'instead of the fitted offset')
     p.add_argument('--condition', nargs='+', metavar='BOUNDARY',
                    help='boundary files whose normals are projected out '
                    '(conditional manipulation)')
@@ -69,6 +86,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='inverse regularisation strength C of the SVM '
                    '(default: 1.0)')
     p.add_argument('--output', '-o', help='boundary file to write')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace an existing boundary file (refused '
+                   'without it)')
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the training/validation shuffle')
     return p.parse_args(argv)
@@ -102,16 +122,24 @@ def main(argv: Optional[List[str]] = None) -> None:
                           "train boundaries on 'z' or 'w' codes "
                           '(latents_z.pt / latents_w.pt)')
     scores = _scores(lf, args.latents, args.attribute)
+    out = check_out_file(args.output or default_output(args, lf.space),
+                         overwrite=args.overwrite)
     conditions = [load_boundary(c) for c in args.condition or []]
     b = train_boundary(lf.latent, scores, ratio=args.ratio, split=args.split,
-                       invalid_value=args.invalid_value, C=args.svm_c,
-                       space=lf.space, attribute=args.attribute,
+                       invalid_value=args.invalid_value,
+                       nan_value=args.nan_value, C=args.svm_c,
+                       solver=args.solver,
+                       through_origin=args.through_origin, space=lf.space,
+                       attribute=args.attribute,
                        generator=torch.Generator().manual_seed(args.seed))
-    dropped = len(lf) - b.meta['num_samples']
     print(f"boundary of '{args.attribute}' in {lf.space} space from "
-          f"{b.meta['num_samples']} samples ({dropped} with NaN scores "
-          f"dropped), {b.meta['num_per_class']} per class")
+          f"{b.meta['num_samples']} samples ({b.meta['dropped_nan']} with "
+          f"NaN scores and {b.meta['dropped_invalid']} with the invalid "
+          f"value dropped), {b.meta['num_per_class']} per class")
     print(f"validation accuracy: {b.accuracy['validation']:.2%}")
+    warning = accuracy_warning(b)
+    if warning:
+        print(warning)
     rem = b.accuracy['remaining']
     print('accuracy on the remaining samples: ' +
           ('n/a (none left)' if math.isnan(rem) else f'{rem:.2%}'))
@@ -126,7 +154,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"conditioned on {', '.join(c.attribute for c in conditions)}"
               f': cosine to the unconditioned normal '
               f'{float(b.normal @ primal):.4f}; to the conditions {cos}')
-    path = save_boundary(args.output or default_output(args, lf.space), b)
+    path = save_boundary(out, b)
     print(f'wrote {path}')
 
 

@@ -74,6 +74,9 @@ LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS,
 #: Attribute scorers (image -> named scores) for controllable generation.
 SCORERS = Registry('scorer', build_func=build_checked,
                    locations=['mmlatent.control'])
+#: Text encoders (list of strings -> embeddings [N, dim]).
+TEXT_ENCODERS = Registry('text encoder', build_func=build_checked,
+                         locations=['mmlatent.text'])
 #: Feature extractors (image -> feature vectors) for distribution metrics.
 FEATURE_EXTRACTORS = Registry('feature extractor', build_func=build_checked,
                               locations=['mmlatent.evaluation'])

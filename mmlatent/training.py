@@ -11,8 +11,14 @@ from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 
 from mmengine.utils import import_modules_from_strings
 
-from .registry import DATASETS, HOOKS, MODELS, RUNNERS
+from .registry import (DATASETS, HOOKS, LOOPS, MODELS, OPTIMIZERS, RUNNERS,
+                       VISBACKENDS)
+from .utils.cfg_options import check_option_types
+from .engine.runner import HOOK_SUBSTITUTES
+from .engine.work_dir import kept_checkpoint_note, prepare_work_dir
+from .utils.cli import on_interrupt
 from .utils.errors import ConfigError
+from .utils.threads import choose_threads, load_average, usable_cores
 from .utils.image import first_line
 
 
@@ -24,10 +30,14 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
                           'dcgan_continuity_shapes-32x32.py')
     try:
         cfg = Config.fromfile(path)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
     except (KeyError, SyntaxError, TypeError, ValueError) as e:
         raise ConfigError(f"bad config '{path}': {first_line(e)}") from e
+    if cfg_options:
+        check_option_types(cfg, cfg_options)
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ConfigError(f'bad --cfg-options: {first_line(e)}') from e
     return cfg
 
 
@@ -58,18 +68,45 @@ def prepare_config(cfg: Config, *, config_path: str,
     return cfg
 
 
-def set_cpu_threads() -> int:
-    """Share the CPU cores among the processes of this machine, unless
-    ``OMP_NUM_THREADS`` sets the number of threads per process."""
-    if os.environ.get('OMP_NUM_THREADS', '').isdigit():
-        threads = max(1, int(os.environ['OMP_NUM_THREADS']))
-        torch.set_num_threads(threads)
-        return threads
-    local = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
-    cores = len(os.sched_getaffinity(0)) if hasattr(
-        os, 'sched_getaffinity') else os.cpu_count() or 1
-    threads = max(1, cores // local)
+#: ``--vis-backend`` choices: (mmengine backend, module it needs, extra).
+VIS_BACKENDS = {
+    'local': ('LocalVisBackend', None, None),
+    'tensorboard': ('TensorboardVisBackend', 'tensorboard', 'tensorboard'),
+    'wandb': ('WandbVisBackend', 'wandb', 'wandb'),
+}
+
+
+def set_vis_backends(cfg: Config, names: Optional[List[str]]) -> None:
+    """``visualizer.vis_backends`` from ``--vis-backend`` names; the local
+    backend (vis_data/scalars.json) always stays. One line when a
+    backend's package is missing."""
+    if not names:
+        return
+    import importlib.util
+    backends = [dict(type='LocalVisBackend')]
+    for name in dict.fromkeys(names):
+        backend, module, extra = VIS_BACKENDS[name]
+        if module and importlib.util.find_spec(module) is None:
+            raise ConfigError(
+                f"--vis-backend {name} needs the '{module}' package; install "
+                f"it with pip install '{module}' (or pip install -e "
+                f"'.[{extra}]')")
+        if backend != 'LocalVisBackend':
+            backends.append(dict(type=backend))
+    cfg.visualizer = dict(cfg.get('visualizer') or dict(type='Visualizer'),
+                          vis_backends=backends)
+
+
+def set_cpu_threads(verbose: bool = False) -> int:
+    """Set torch's threads by the policy of :mod:`mmlatent.utils.threads`
+    (``OMP_NUM_THREADS`` wins; one thread on a busy machine); with
+    ``verbose``, say so when the machine is busy."""
+    threads, reason = choose_threads(
+        usable_cores(), int(os.environ.get('LOCAL_WORLD_SIZE', '1')),
+        load_average(), os.environ.get('OMP_NUM_THREADS'))
     torch.set_num_threads(threads)
+    if verbose and 'busy' in reason:
+        print(f'note: {threads} torch thread: {reason}', file=sys.stderr)
     return threads
 
 
@@ -87,11 +124,12 @@ def init_cpu_distributed(cfg: Config) -> None:
 
 
 def validate_config(cfg: Config) -> None:
-    """Reject unknown types and misspelled keys of the model, the dataset
-    and the custom hooks with one-line errors before anything is built.
+    """Reject unknown types and misspelled keys of the model, the dataset,
+    the hooks, the train loop, the optimizers and the visualizer's
+    backends with one-line errors before anything is built or printed.
 
     (mmengine's Runner builds these through its root registries, whose
-    errors are multi-line tracebacks.)"""
+    errors are multi-line tracebacks after the environment dump.)"""
     from .utils.build import check_cfg_keys
     check_cfg_keys(cfg.model, MODELS)
     dataset = cfg.get('train_dataloader', {}).get('dataset')
@@ -103,16 +141,36 @@ def validate_config(cfg: Config) -> None:
         raise ConfigError(
             f'custom_hooks must be a list of dicts, got {hooks!r}; in '
             '--cfg-options set one key, e.g. custom_hooks.1.interval=100')
-    for hook in hooks:
+    defaults = [dict(h, type=HOOK_SUBSTITUTES.get(h.get('type'),
+                                                  h.get('type')))
+                for h in _dicts((cfg.get('default_hooks') or {}).values())]
+    for hook in list(hooks) + defaults:
         check_cfg_keys(hook, HOOKS)
+    if isinstance(cfg.get('train_cfg'), dict):
+        check_cfg_keys(cfg.train_cfg, LOOPS)
+    for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
+        if isinstance(wrapper.get('optimizer'), dict):
+            check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
+    for backend in _dicts((cfg.get('visualizer') or {}).get(
+            'vis_backends') or []):
+        check_cfg_keys(backend, VISBACKENDS)
+
+
+def _dicts(items) -> list:
+    return [item for item in items if isinstance(item, dict)]
+
+
+def import_custom_modules(cfg: Config) -> None:
+    """Import the config's ``custom_imports`` (registers user modules;
+    mmlatent's runner and hooks are registered by importing .engine)."""
+    imports = cfg.get('custom_imports')
+    if imports:
+        import_modules_from_strings(**imports)
 
 
 def build_runner(cfg: Config):
     """The runner named by ``runner_type`` (LatentRunner by default)."""
-    import mmlatent.engine  # noqa: F401 (registers the runner)
-    imports = cfg.get('custom_imports')
-    if imports:
-        import_modules_from_strings(**imports)
+    import_custom_modules(cfg)
     validate_config(cfg)
     cfg.setdefault('runner_type', 'LatentRunner')
     return RUNNERS.build(cfg)
@@ -145,19 +203,67 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
                    help='pytorch: torch.distributed via torchrun')
     p.add_argument('--seed', type=int, help='random seed (default: config)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the checkpoints, sample grids and logs of an '
+                   'earlier run in the work dir (a new run refuses to mix '
+                   'with them otherwise; --resume continues them)')
+    p.add_argument('--vis-backend', nargs='+', choices=sorted(VIS_BACKENDS),
+                   metavar='NAME', help='send scalars and sample grids to '
+                   'these visualizer backends too: tensorboard, wandb '
+                   '(local vis_data/ is always written)')
+    p.add_argument('--progress', action='store_true',
+                   help='show a progress bar with the time left on stderr')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0,
                    help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
+def is_rank_zero() -> bool:
+    """Whether this is the first process of a (torchrun) job, or the only
+    one; decided from the environment, before any process group."""
+    return os.environ.get('RANK', '0') == '0'
+
+
+def check_config(cfg: Config) -> None:
+    """Everything that can be checked before the runner prints or creates
+    anything: user modules, types and keys, the keys of nested parts."""
+    import_custom_modules(cfg)
+    validate_config(cfg)
+    check_model_builds(cfg)
+
+
+def check_model_builds(cfg: Config) -> None:
+    """Build the model on the meta device (no memory, no weights), so that
+    a misspelled key of a nested part (``model.generator.z_dimm``) is named
+    now rather than after the runner's environment dump. Errors that are
+    not config errors are left to the real build."""
+    try:
+        with torch.device('meta'):
+            MODELS.build(cfg.model)
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001 - reported by the runner's build
+        pass
+
+
 def main(argv: Optional[List[str]] = None) -> None:
-    """``tools/train.py``: parse, configure, train."""
+    """``tools/train.py``: parse, check, prepare the work dir, train."""
     args = parse_args(argv)
     add_import_paths(args.config)
     cfg = load_config(args.config, args.cfg_options)
     cfg = prepare_config(cfg, config_path=args.config,
                          work_dir=args.work_dir, resume=args.resume,
                          launcher=args.launcher, seed=args.seed)
-    set_cpu_threads()
+    set_vis_backends(cfg, args.vis_backend)
+    if args.progress:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='ProgressBarHook')]
+    check_config(cfg)
+    if is_rank_zero():
+        prepare_work_dir(cfg.work_dir, resume=bool(cfg.get('resume')),
+                         overwrite=args.overwrite,
+                         config_name=osp.basename(args.config))
+    on_interrupt(lambda: kept_checkpoint_note(cfg.work_dir))
+    set_cpu_threads(verbose=is_rank_zero())
     init_cpu_distributed(cfg)
     build_runner(cfg).train()

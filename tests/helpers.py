@@ -61,3 +61,28 @@ def tiny_checkpoint(family: str, work_dir: str, iters: int = 2) -> str:
                    custom_hooks=[dict(type='IterationSeedHook')])
     train(cfg)
     return osp.join(str(work_dir), f'iter_{iters}.pth')
+
+
+def tiny_text_image(path: str):
+    """Train a small text-image encoder on 16 px Shapes for ~5 s on one
+    thread and save it to ``path``; returns (model, held-out pool)."""
+    import torch
+
+    from mmlatent.registry import MODELS
+    from mmlatent.text.dual_encoder import save_text_image
+    from mmlatent.text.training import (shapes_pool, text_image_config,
+                                        train_text_image)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        cfg = text_image_config('bow', text_dim=16, resolution=16,
+                                embed_dim=16, base_channels=8,
+                                max_channels=16, hidden=64)
+        model = MODELS.build(cfg['model'])
+        losses = train_text_image(model, shapes_pool(1000, resolution=16),
+                                  iters=200, batch_size=64, lr=5e-3)
+        save_text_image(path, model, cfg, losses)
+    finally:
+        torch.set_num_threads(threads)
+    return model, shapes_pool(200, resolution=16, offset=1000)

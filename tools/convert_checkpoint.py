@@ -1,12 +1,16 @@
 """Convert a StyleGAN2 checkpoint of another toolbox into mmlatent's format.
 
-    python tools/convert_checkpoint.py SRC DST --format rosinality|mmgen
+    python tools/convert_checkpoint.py SRC DST --format rosinality|mmgen|nvidia
         [--resolution R] [--lr-multiplier 0.01] [--w-avg-samples 10000]
 
 rosinality: stylegan2-pytorch ``.pt`` files (``g_ema``, and ``g`` / ``d``
 when present, ``latent_avg``). mmgen: MMGeneration 0.x StyleGAN2 ``.pth``
 files (``state_dict`` with ``generator.`` / ``generator_ema.`` /
-``discriminator.`` entries). The architecture is read from the weights.
+``discriminator.`` entries). nvidia: stylegan2-ada-pytorch / stylegan3
+network pickles (``network-snapshot-*.pkl``, ``ffhq.pkl``; StyleGAN2 only),
+read without running code from the file. The architecture is read from the
+weights (and, for nvidia, from the pickled modules' attributes). The way
+back to rosinality: tools/export_checkpoint.py. See docs/formats.md.
 """
 import argparse
 import os.path as osp
@@ -15,7 +19,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.convert import FORMATS, convert_checkpoint  # noqa: E402
+from mmlatent.converters import FORMATS, convert_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -29,7 +33,8 @@ def parse_args(argv=None):
                    'are for another one')
     p.add_argument('--lr-multiplier', type=float, default=0.01,
                    help='learning-rate multiplier the source mapping '
-                   'network was trained with (not stored in the weights)')
+                   'network was trained with (not stored in rosinality / '
+                   'mmgen weights; nvidia pickles store it)')
     p.add_argument('--w-avg-samples', type=int, default=10000,
                    help='z samples to estimate w_avg when the source has '
                    'no latent_avg')

@@ -1,5 +1,6 @@
 # The main job: DCGAN with the continuity regulariser on Shapes at 32 px.
-# About 5 minutes on 2 CPU cores; prints the validity of 1000 samples.
+# 2 min 09 s on 2 quiet CPU cores (README); several times longer on a busy
+# machine. Prints the validity of 1000 samples.
 _base_ = [
     '../_base_/models/dcgan-32x32.py', '../_base_/datasets/shapes-32x32.py',
     '../_base_/schedules/iter_2k.py', '../_base_/default_runtime.py'

@@ -4,10 +4,11 @@ traversals and class-conditioned sampling.
 
 Everything reaches generators through the latent interface (DESIGN.md §3).
 """
-from .boundary import (BOUNDARY_SPACES, EDIT_MODES, Boundary,
-                       BoundaryFileError, check_boundary, condition_boundary,
-                       edit_latents, load_boundary, project_normal,
-                       save_boundary, train_boundary)
+from .boundary import (BOUNDARY_SPACES, EDIT_MODES, SOLVERS, Boundary,
+                       BoundaryFileError, accuracy_warning, check_boundary,
+                       condition_boundary, edit_latents, load_boundary,
+                       project_normal, save_boundary, split_classes,
+                       train_boundary)
 from .classifier import (AttributeCNN, LoadedClassifier, evaluate_classifier,
                          load_classifier, save_classifier, train_classifier)
 from .digits import digit_classifier, digit_features
@@ -19,12 +20,14 @@ from .scorers import (BINARY, CONTINUOUS, ClassifierScorer, ModuleScorer,
                       Scorer, ShapesScorer, attribute_kinds, build_scorer,
                       build_scorers, output_names, parse_scorer,
                       score_images)
+from .text import TextScorer, prompt_candidates
 from .traversal import (categorical_code_accuracy, class_interpolation,
                         code_sweep, hungarian_accuracy, infogan_traversals,
                         measured_class)
 
 __all__ = [
-    'BOUNDARY_SPACES', 'EDIT_MODES', 'Boundary', 'BoundaryFileError',
+    'BOUNDARY_SPACES', 'EDIT_MODES', 'SOLVERS', 'Boundary',
+    'BoundaryFileError', 'accuracy_warning', 'split_classes',
     'check_boundary', 'condition_boundary', 'edit_latents', 'load_boundary',
     'project_normal', 'save_boundary', 'train_boundary', 'AttributeCNN',
     'LoadedClassifier', 'evaluate_classifier', 'load_classifier',
@@ -34,7 +37,8 @@ __all__ = [
     'path_summary', 'sample_scored', 'BINARY', 'CONTINUOUS',
     'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
     'attribute_kinds', 'build_scorer', 'build_scorers', 'output_names',
-    'parse_scorer', 'score_images', 'categorical_code_accuracy',
+    'parse_scorer', 'score_images', 'TextScorer', 'prompt_candidates',
+    'categorical_code_accuracy',
     'class_interpolation', 'code_sweep', 'hungarian_accuracy',
     'infogan_traversals', 'measured_class'
 ]

@@ -119,8 +119,19 @@ def check_boundary(b: Boundary, G: nn.Module) -> Boundary:
 
 
 # -- training -----------------------------------------------------------------
-def _clean(codes: Tensor, scores: Tensor,
-           invalid_value: Optional[float]) -> Tuple[np.ndarray, np.ndarray]:
+#: SVM solvers: scikit-learn LinearSVC (default) or SVC(kernel='linear')
+#: (genforce's InterFaceGAN).
+SOLVERS = ('linear-svc', 'svc')
+#: fewer validation samples per class than this make the accuracy moot.
+MIN_VALIDATION_PER_CLASS = 10
+
+
+def _clean(codes: Tensor, scores: Tensor, invalid_value: Optional[float],
+           nan_value: Optional[float]
+           ) -> Tuple[np.ndarray, np.ndarray, Dict[str, int]]:
+    """Codes and scores as float64 arrays: NaN scores replaced by
+    ``nan_value`` (dropped when None), then samples scoring exactly
+    ``invalid_value`` dropped (genforce's ``invalid_value``)."""
     if codes.dim() != 2 or scores.shape != (codes.shape[0], ):
         raise ConfigError(f'codes {tuple(codes.shape)} and scores '
                           f'{tuple(scores.shape)} do not fit; expected '
@@ -128,11 +139,14 @@ def _clean(codes: Tensor, scores: Tensor,
     x = codes.detach().double().cpu().numpy()
     s = scores.detach().double().cpu().numpy()
     bad = ~np.isfinite(s)
-    if invalid_value is not None:
-        s = np.where(bad, float(invalid_value), s)
-    else:
-        x, s = x[~bad], s[~bad]
-    return x, s
+    if nan_value is not None:
+        s = np.where(bad, float(nan_value), s)
+        bad = np.zeros_like(bad)
+    keep = ~bad if invalid_value is None else \
+        ~bad & (s != float(invalid_value))
+    dropped = dict(dropped_nan=int(bad.sum()),
+                   dropped_invalid=int((~keep).sum() - bad.sum()))
+    return x[keep], s[keep], dropped
 
 
 def _split(n_class: int, split: float) -> int:
@@ -140,65 +154,107 @@ def _split(n_class: int, split: float) -> int:
     return min(max(n_train, 1), n_class - 1)
 
 
+def split_classes(scores: np.ndarray, n_class: int, split: float,
+                  generator: torch.Generator
+                  ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices ``(train, validation, rest)``: the top and bottom
+    ``n_class`` scores are the classes (positives first in ``train`` and
+    ``validation``); each class is shuffled with ``generator`` *after* it is
+    selected, then split ``split`` : ``1 - split`` alike."""
+    order = np.argsort(-scores, kind='stable')
+    k = _split(n_class, split)
+    pos = order[:n_class][torch.randperm(n_class, generator=generator)
+                          .numpy()]
+    neg = order[len(scores) - n_class:][torch.randperm(
+        n_class, generator=generator).numpy()]
+    return (np.concatenate([pos[:k], neg[:k]]),
+            np.concatenate([pos[k:], neg[k:]]),
+            order[n_class:len(scores) - n_class])
+
+
+def _fit(x: np.ndarray, label: np.ndarray, solver: str,
+         C: float) -> Tuple[np.ndarray, float]:
+    from sklearn.svm import SVC, LinearSVC
+    if solver not in SOLVERS:
+        raise ConfigError(f"--solver '{solver}' is not one of {SOLVERS}")
+    svm = LinearSVC(C=C, dual='auto', max_iter=20000, random_state=0) \
+        if solver == 'linear-svc' else SVC(kernel='linear', C=C)
+    svm.fit(x, label)
+    return svm.coef_.reshape(-1), float(svm.intercept_[0])
+
+
 def train_boundary(codes: Tensor, scores: Tensor, *, ratio: float = 0.02,
                    split: float = 0.7, invalid_value: Optional[float] = None,
-                   C: float = 1.0, space: str = 'z', attribute: str = '',
+                   nan_value: Optional[float] = None, C: float = 1.0,
+                   solver: str = 'linear-svc', through_origin: bool = False,
+                   space: str = 'z', attribute: str = '',
                    generator: Optional[torch.Generator] = None) -> Boundary:
     """Fit a linear SVM on the top and bottom ``ratio`` of ``codes`` [N, dim]
     by ``scores`` [N] (InterFaceGAN).
 
-    Each class is shuffled and split ``split`` : ``1 - split`` into training
-    and validation. NaN scores are replaced by ``invalid_value`` or, when
-    it is None, their codes are dropped. Returns a Boundary with the unit
-    normal, the offset, and ``accuracy['validation']`` (held-out extremes)
-    and ``accuracy['remaining']`` (the middle samples, labelled by whether
-    their score lies above ``(max + min) / 2`` of the scores; NaN if none).
+    Each class is shuffled (``generator``) and split ``split`` : ``1 -
+    split`` into training and validation (:func:`split_classes`). NaN
+    scores are replaced by ``nan_value`` or, when it is None, dropped;
+    samples scoring exactly ``invalid_value`` are dropped (genforce).
+    ``solver``: ``linear-svc`` (LinearSVC) or ``svc`` (genforce's
+    ``SVC(kernel='linear')``). ``through_origin``: offset 0 (genforce keeps
+    only the normal) instead of the fitted one. Returns a Boundary with the
+    unit normal, the offset, and ``accuracy['validation']`` (held-out
+    extremes) and ``accuracy['remaining']`` (the middle samples, labelled by
+    whether their score lies above ``(max + min) / 2``; NaN if none), both
+    judged by that hyperplane.
     """
-    from sklearn.svm import LinearSVC
     if not 0 < ratio <= 0.5 or not 0 < split < 1:
         raise ConfigError(f'ratio={ratio} and split={split} must satisfy '
                           '0 < ratio <= 0.5 and 0 < split < 1')
-    x, s = _clean(codes, scores, invalid_value)
+    x, s, dropped = _clean(codes, scores, invalid_value, nan_value)
     n_class = int(len(s) * ratio)
     if n_class < 2:
         raise ConfigError(
             f'ratio={ratio} of {len(s)} usable samples leaves {n_class} per '
             'class; need at least 2: generate more latents or raise --ratio')
     generator = generator or torch.Generator().manual_seed(0)
-    perm = torch.randperm(len(s), generator=generator).numpy()
-    x, s = x[perm], s[perm]                  # random order among ties
-    order = np.argsort(-s, kind='stable')
-    pos, neg = order[:n_class], order[len(s) - n_class:]
-    rest = order[n_class:len(s) - n_class]
-    if s[pos].min() <= s[neg].max():
+    ranked = np.sort(s)
+    if ranked[-n_class] <= ranked[n_class - 1]:
         raise ConfigError(
             f"the scores of '{attribute or 'the attribute'}' do not separate"
             f' the top and bottom {ratio:g} of the samples (all equal?); '
             'check the attribute or lower --ratio')
-    k = _split(n_class, split)
-    train = np.concatenate([pos[:k], neg[:k]])
-    val = np.concatenate([pos[k:], neg[k:]])
+    train, val, rest = split_classes(s, n_class, split, generator)
+    k = len(train) // 2
     label = np.zeros(len(s), np.int64)
-    label[pos] = 1
-    svm = LinearSVC(C=C, dual='auto', max_iter=20000, random_state=0)
-    svm.fit(x[train], label[train])
-    coef, bias = svm.coef_.reshape(-1), float(svm.intercept_[0])
+    label[np.concatenate([train[:k], val[:n_class - k]])] = 1
+    coef, bias = _fit(x[train], label[train], solver, C)
     norm = float(np.linalg.norm(coef))
     if norm == 0:
         raise ConfigError('the SVM found no direction (zero normal); '
                           'generate more latents or raise --ratio')
-    accuracy = dict(validation=float((svm.predict(x[val]) == label[val])
-                                     .mean()))
-    if len(rest):
-        mid = (s.max() + s.min()) / 2
-        accuracy['remaining'] = float((svm.predict(x[rest]) ==
-                                       (s[rest] > mid)).mean())
-    else:
-        accuracy['remaining'] = float('nan')
+    offset = 0.0 if through_origin else bias / norm
+    above = (x @ (coef / norm) + offset) > 0
+    accuracy = dict(validation=float((above[val] == label[val]).mean()))
+    mid = (s.max() + s.min()) / 2
+    accuracy['remaining'] = float((above[rest] == (s[rest] > mid)).mean()) \
+        if len(rest) else float('nan')
     meta = dict(num_samples=int(len(s)), num_per_class=n_class,
-                ratio=float(ratio), split=float(split))
-    return Boundary(torch.from_numpy(coef / norm).float(), bias / norm,
+                num_train_per_class=k, num_validation_per_class=n_class - k,
+                ratio=float(ratio), split=float(split), solver=solver,
+                offset='origin' if through_origin else 'fitted', **dropped)
+    return Boundary(torch.from_numpy(coef / norm).float(), offset,
                     space, attribute, [], accuracy, meta)
+
+
+def accuracy_warning(b: Boundary) -> str:
+    """A warning when the validation accuracy of ``b`` rests on too few
+    samples to mean anything ('' otherwise)."""
+    n_val = int(b.meta.get('num_validation_per_class', 0))
+    if n_val >= MIN_VALIDATION_PER_CLASS:
+        return ''
+    return (f'warning: only {n_val} validation sample(s) per class '
+            f"({b.meta.get('num_per_class')} selected per class): one error "
+            f'moves the validation accuracy by {50 / max(n_val, 1):.0f} '
+            'points, so it says little; generate more latents or raise '
+            f'--ratio (>= {MIN_VALIDATION_PER_CLASS} validation samples '
+            'per class)')
 
 
 # -- conditional boundaries ---------------------------------------------------

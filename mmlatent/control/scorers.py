@@ -18,6 +18,8 @@ a config dict or from a command-line spec (:func:`parse_scorer`):
 =========================  ================================================
 ``shapes``                 the analytic Shapes measurer (:class:`ShapesScorer`)
 ``classifier:PATH``        a classifier checkpoint (:class:`ClassifierScorer`)
+``text:PATH``              a text-image encoder file, scoring prompts
+                           (:class:`~mmlatent.control.text.TextScorer`)
 ``PATH`` (a file)          the same as ``classifier:PATH``
 ``NAME:key=value,...``     keyword arguments of the scorer
 =========================  ================================================
@@ -29,12 +31,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..datasets.captions import (attribute_values, parse_prompt,
+                                 split_prompts, to_indices)
 from ..datasets.shapes import SHAPES
 from ..registry import SCORERS
 from ..utils.build import suggest
 from ..utils.errors import ConfigError
 
 CONTINUOUS, BINARY = 'continuous', 'binary'
+FACTOR_KEYS = ('x', 'y', 'scale', 'rotation', 'hue')
 KINDS = (CONTINUOUS, BINARY)
 ScorerSpec = Union[str, dict, 'Scorer']
 
@@ -77,6 +82,10 @@ class ShapesScorer(Scorer):
     ``x_binary`` (x > ``x_threshold``), ``y_binary``, ``scale_binary``
     (scale > ``scale_threshold``, default the middle of ``scale_range``),
     ``is_<class>`` per class, and ``valid`` (exactly one plausible shape).
+    A prompt (``prompt='a;b'``, or any attribute name that
+    :func:`~mmlatent.datasets.captions.parse_prompt` understands) is a
+    binary attribute: 1 when the measured image has every attribute the
+    prompt names (caption bins, sizes split at ``scale_threshold``).
     Every score but ``valid`` is NaN for invalid images. Not
     differentiable: use it to label samples and to verify edits, not to
     guide them.
@@ -86,7 +95,8 @@ class ShapesScorer(Scorer):
                  scale_range: Tuple[float, float] = (0.25, 0.5),
                  x_threshold: float = 0.5, y_threshold: float = 0.5,
                  scale_threshold: Optional[float] = None,
-                 fg_threshold: float = 0.3) -> None:
+                 fg_threshold: float = 0.3,
+                 prompt: Optional[str] = None) -> None:
         super().__init__()
         self.classes = tuple(classes)
         self.measure_options = dict(classes=self.classes,
@@ -102,10 +112,55 @@ class ShapesScorer(Scorer):
                                 self.thresholds})
         self.attributes.update({f'is_{c}': BINARY for c in self.classes})
         self.attributes['valid'] = BINARY
+        self.prompts: Dict[str, Tensor] = {}
+        for text in split_prompts(prompt):
+            self.add_prompt(text)
 
     @property
     def name(self) -> str:
         return 'shapes'
+
+    def add_prompt(self, text: str) -> str:
+        """Score whether images have what ``text`` names."""
+        if text not in self.prompts:
+            self.prompts[text] = torch.from_numpy(to_indices(
+                parse_prompt(text)))
+            self.attributes[text] = BINARY
+        return text
+
+    def check_attribute(self, attribute: str) -> str:
+        """A measured attribute, or a prompt (added on the fly)."""
+        if attribute in self.attributes:
+            return attribute
+        try:
+            return self.add_prompt(attribute)
+        except ConfigError:
+            if any(ch in attribute for ch in ' ,'):   # meant as a prompt
+                raise
+            return super().check_attribute(attribute)
+
+    def _values(self, m: Dict[str, Tensor]) -> Tensor:
+        """int64 [N, 5] caption values of measured factors ``m``."""
+        factors = torch.stack([m[k] for k in FACTOR_KEYS], 1).nan_to_num()
+        return torch.from_numpy(attribute_values(
+            m['label'].clamp_min(0).numpy(), factors.numpy(),
+            classes=self.classes, scale_threshold=self.thresholds['scale']))
+
+    @torch.no_grad()
+    def measured_values(self, img: Tensor) -> Tensor:
+        """int64 [N, 5] caption values (shape, colour, size, x, y; see
+        :mod:`mmlatent.datasets.captions`) of ``img``; -1 for invalid
+        images."""
+        from ..datasets.measure import measure_factors
+        m = measure_factors(img.detach().float().cpu(),
+                            **self.measure_options)
+        return torch.where(m['valid'][:, None], self._values(m), -1)
+
+    def _prompt_scores(self, m: Dict[str, Tensor], nan: Tensor
+                       ) -> Dict[str, Tensor]:
+        values = self._values(m)
+        return {text: ((named < 0) | (values == named)).all(1).float() * nan
+                for text, named in self.prompts.items()}
 
     @torch.no_grad()
     def forward(self, img: Tensor) -> Dict[str, Tensor]:
@@ -120,6 +175,7 @@ class ShapesScorer(Scorer):
         for i, c in enumerate(self.classes):
             out[f'is_{c}'] = (m['label'] == i).float() * nan
         out['valid'] = valid.float()
+        out.update(self._prompt_scores(m, nan))
         return {k: v.to(img.device) for k, v in out.items()}
 
 

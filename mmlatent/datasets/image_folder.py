@@ -9,6 +9,7 @@ from ..registry import DATASETS
 from ..utils.errors import ConfigError, DataError
 from ..utils.image import (IMAGE_EXTENSIONS, list_images, read_image,
                            resize_center_crop, to_tensor)
+from .caption_file import folder_captions
 
 LABEL_MODES = ('auto', 'subfolder', 'none')
 
@@ -26,6 +27,11 @@ class ImageFolderDataset(Dataset):
             ``none``, or ``auto`` (subfolder when every image lies in a
             subfolder and there are at least two of them).
         xflip: also serve each image mirrored (doubles the length).
+        captions: read each folder's ``captions.txt`` (format in
+            :mod:`mmlatent.datasets.caption_file`); the dataset then serves
+            one item per (image, caption) pair, with ``caption`` (str).
+            Cannot be combined with ``xflip`` (mirroring swaps left and
+            right).
 
     Items: ``dict(img=[C, H, W] float in [-1, 1], label=int)`` (label -1
     without classes).
@@ -33,7 +39,8 @@ class ImageFolderDataset(Dataset):
 
     def __init__(self, root: str, resolution: int = 64, channels: int = 3,
                  labels: str = 'auto', xflip: bool = False,
-                 extensions: Sequence[str] = IMAGE_EXTENSIONS):
+                 extensions: Sequence[str] = IMAGE_EXTENSIONS,
+                 captions: bool = False):
         if labels not in LABEL_MODES:
             raise ConfigError(f"labels='{labels}' is not one of "
                               f'{LABEL_MODES}')
@@ -48,6 +55,16 @@ class ImageFolderDataset(Dataset):
             raise DataError(f"image folder '{root}' holds no images with "
                             f"extensions {', '.join(extensions)}")
         self.classes, self.labels = self._find_classes(labels)
+        if captions and xflip:
+            raise ConfigError('captions=True with xflip=True: mirroring '
+                              "swaps 'left' and 'right' of the captions; "
+                              'set xflip=False')
+        self.pairs = self._caption_pairs() if captions else None
+
+    def _caption_pairs(self):
+        """[(image index, caption)] of every caption of every image."""
+        return [(i, c) for i, caps in
+                enumerate(folder_captions(self.files)) for c in caps]
 
     def _find_classes(self, mode: str):
         rel = [osp.relpath(f, self.root).split(osp.sep) for f in self.files]
@@ -69,12 +86,20 @@ class ImageFolderDataset(Dataset):
         return dict(classes=self.classes, resolution=self.resolution)
 
     def __len__(self) -> int:
+        if self.pairs is not None:
+            return len(self.pairs)
         return len(self.files) * (2 if self.xflip else 1)
 
     def __getitem__(self, index: int) -> dict:
         if not 0 <= index < len(self):
             raise IndexError(f'index {index} out of range for {len(self)}')
+        if self.pairs is not None:
+            i, caption = self.pairs[index]
+            return dict(self._item(i, False), caption=caption)
         flip, i = divmod(index, len(self.files))
+        return self._item(i, flip)
+
+    def _item(self, i: int, flip: bool) -> dict:
         img = resize_center_crop(read_image(self.files[i], self.channels),
                                  self.resolution)
         img = to_tensor(img)

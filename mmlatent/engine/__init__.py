@@ -1,7 +1,11 @@
+from .checkpoint_hook import AtomicCheckpointHook
 from .hooks import IterationSeedHook, iteration_seed
+from .logger_hook import EarlyLoggerHook
 from .loops import LatentTrainLoop
 from .optim import GANOptimWrapperConstructor
+from .progress import ProgressBarHook
 from .runner import LatentRunner
 
-__all__ = ['IterationSeedHook', 'iteration_seed',
-           'GANOptimWrapperConstructor', 'LatentRunner', 'LatentTrainLoop']
+__all__ = ['AtomicCheckpointHook', 'EarlyLoggerHook', 'IterationSeedHook',
+           'iteration_seed', 'GANOptimWrapperConstructor', 'LatentRunner',
+           'LatentTrainLoop', 'ProgressBarHook']

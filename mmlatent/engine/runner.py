@@ -1,5 +1,6 @@
-"""The mmlatent Runner: mmengine's Runner with atomic checkpoints."""
-from mmengine.dist import master_only
+"""The mmlatent Runner: mmengine's Runner with atomic checkpoints and a
+plain ``--resume`` that survives a kill at any instant."""
+from mmengine.dist import is_main_process, master_only
 from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 from mmengine.fileio.io import backends
@@ -8,11 +9,15 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from ..registry import RUNNERS
+from .resume import choose_resume_checkpoint, remove_partials
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
                                 message_hub_to_plain)
 from ..utils.model import unwrap
 
 ATOMIC_BACKEND = 'mmlatent_atomic_local'
+#: Default hooks replaced by their mmlatent subclasses (same options).
+HOOK_SUBSTITUTES = {'CheckpointHook': 'AtomicCheckpointHook',
+                    'LoggerHook': 'EarlyLoggerHook'}
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -78,6 +83,45 @@ class LatentRunner(Runner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_hook(CheckpointFormatHook())
+
+    def register_default_hooks(self, hooks=None) -> None:
+        """mmengine's default hooks, with ``CheckpointHook`` and
+        ``LoggerHook`` (also when a config names them) replaced by
+        :class:`AtomicCheckpointHook` and :class:`EarlyLoggerHook`."""
+        hooks = dict(hooks or {})
+        hooks.setdefault('checkpoint', dict(type='CheckpointHook',
+                                            interval=1))
+        hooks.setdefault('logger', dict(type='LoggerHook'))
+        for name, hook in hooks.items():
+            if isinstance(hook, dict) and hook.get('type') in \
+                    HOOK_SUBSTITUTES:
+                hooks[name] = dict(hook, type=HOOK_SUBSTITUTES[hook['type']])
+        super().register_default_hooks(hooks)
+
+    def load_or_resume(self) -> None:
+        """Plain resume (no checkpoint path) continues from
+        :func:`choose_resume_checkpoint`'s pick and says which it chose,
+        or starts afresh when the work dir holds none. The temp files of
+        killed saves are removed first."""
+        if self._has_loaded:
+            return None
+        if is_main_process():
+            removed = remove_partials(self.work_dir)
+            if removed:
+                self.logger.info(f'Removed {len(removed)} unfinished '
+                                 f'checkpoint file(s) of a killed save: '
+                                 f'{", ".join(removed)}')
+        if self._resume and self._load_from is None:
+            path, why = choose_resume_checkpoint(self.work_dir)
+            if path is None:
+                self.logger.warning(f'--resume: {why}; starting at '
+                                    'iteration 0')
+                self._resume = False
+            else:
+                self.logger.info(f'Auto resumed from the latest checkpoint '
+                                 f'{path}: {why}')
+                self._load_from = path
+        return super().load_or_resume()
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str,

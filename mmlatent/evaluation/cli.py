@@ -95,7 +95,7 @@ def real_dataset(spec: Optional[str], cfg, resolution: int):
 
 def run(args: argparse.Namespace) -> dict:
     """Evaluate and return the JSON record."""
-    from ..utils.app import load_app_generator
+    from ..utils.app import load_app_generator, show_progress
     from .evaluator import build_metric, evaluate_generator, jsonable, \
         real_images
     from .presets import metric_configs
@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> dict:
     start = time.time()
     results = evaluate_generator(
         loaded.G, metrics, real=real, num_samples=args.num_samples,
-        batch_size=args.batch_size, seed=args.seed, dataset_meta=meta)
+        batch_size=args.batch_size, seed=args.seed, dataset_meta=meta,
+        progress=show_progress())
     return dict(checkpoint=args.checkpoint, generator=loaded.which,
                 iter=loaded.meta.get('iter'), num_samples=args.num_samples,
                 seed=args.seed, seconds=round(time.time() - start, 1),

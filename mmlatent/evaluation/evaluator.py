@@ -10,12 +10,14 @@ same generated images, and metrics that share a feature extractor compute
 each batch's features once.
 """
 import math
+import sys
 import zlib
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+from tqdm import tqdm
 
 from ..latent.spaces import default_synthesis_kwargs, frozen, model_device
 from ..registry import METRICS
@@ -71,53 +73,71 @@ def _head(img: Tensor, want: int, parts: dict) -> Tensor:
     return parts.setdefault(want, img[:want])
 
 
+def _bar(show: bool, total: int, desc: str) -> tqdm:
+    """A progress bar on stderr over ``total`` images (hidden unless
+    ``show``)."""
+    return tqdm(total=total, desc=desc, unit='img', disable=not show,
+                file=sys.stderr, dynamic_ncols=True)
+
+
 def _feed_real(metrics: List[GenerativeMetric], real: Iterable,
-               num: int, device) -> None:
+               num: int, device, progress: bool = False) -> None:
     if not any(m.wants_real(num) for m in metrics):
         return
     if real is None:
         names = [m.name for m in metrics if m.wants_real(num)]
         raise ConfigError(f'metrics {names} need real images; give real '
                           'data (--real-data, or a dataset in the config)')
-    for batch in real:
-        img = batch['img'] if isinstance(batch, dict) else batch
-        img, parts = img.to(device), {}
-        for m in metrics:
-            want = m.wants_real(num)
-            if want:
-                m.feed_real(_head(img, want, parts))
-        if not any(m.wants_real(num) for m in metrics):
-            return
+    total = max(m.wants_real(num) for m in metrics)
+    with _bar(progress, total, 'real images') as bar:
+        for batch in real:
+            img = batch['img'] if isinstance(batch, dict) else batch
+            img, parts = img.to(device), {}
+            for m in metrics:
+                want = m.wants_real(num)
+                if want:
+                    m.feed_real(_head(img, want, parts))
+            bar.update(img.shape[0])
+            if not any(m.wants_real(num) for m in metrics):
+                return
 
 
 def _feed_fake(G: nn.Module, metrics: List[GenerativeMetric], num: int,
-               batch_size: int, seed: int, device) -> None:
+               batch_size: int, seed: int, device,
+               progress: bool = False) -> None:
     image_metrics = [m for m in metrics if m.needs_fake]
     gen_metrics = [m for m in metrics if m.needs_generator]
     img_rng = torch.Generator(device=device).manual_seed(seed)
     rngs = {id(m): _metric_generator(seed, m, device) for m in gen_metrics}
     kwargs = default_synthesis_kwargs(G)
-    while any(m.wants_fake(num) for m in image_metrics):
-        n = min(batch_size, max(m.wants_fake(num) for m in image_metrics))
-        with torch.no_grad():
-            z, c = G.sample_z(n, img_rng), G.sample_c(n, img_rng)
-            img = G.synthesis(G.mapping(z, c), **kwargs)
-        parts = {}
-        for m in image_metrics:
-            want = m.wants_fake(num)
-            if want:
-                m.feed_fake(_head(img, want, parts))
+    total = max([m.wants_fake(num) for m in image_metrics] + [0])
+    with _bar(progress and total > 0, total, 'generated images') as bar:
+        while any(m.wants_fake(num) for m in image_metrics):
+            n = min(batch_size, max(m.wants_fake(num)
+                                    for m in image_metrics))
+            with torch.no_grad():
+                z, c = G.sample_z(n, img_rng), G.sample_c(n, img_rng)
+                img = G.synthesis(G.mapping(z, c), **kwargs)
+            parts = {}
+            for m in image_metrics:
+                want = m.wants_fake(num)
+                if want:
+                    m.feed_fake(_head(img, want, parts))
+            bar.update(n)
     for m in gen_metrics:
-        while m.wants_fake(num):
-            m.feed_generator(G, min(batch_size, m.wants_fake(num)),
-                             rngs[id(m)])
+        with _bar(progress, m.wants_fake(num), m.name) as bar:
+            while m.wants_fake(num):
+                n = min(batch_size, m.wants_fake(num))
+                m.feed_generator(G, n, rngs[id(m)])
+                bar.update(n)
 
 
 def evaluate_generator(G: nn.Module, metrics: Sequence, *,
                        real: Optional[Iterable] = None,
                        num_samples: int = 1000, batch_size: int = 100,
                        seed: int = 0, dataset_meta: Optional[dict] = None,
-                       keep_real: bool = False) -> Dict[str, float]:
+                       keep_real: bool = False,
+                       progress: bool = False) -> Dict[str, float]:
     """Evaluate ``G`` (run in eval mode, no gradients) with ``metrics``.
 
     Args:
@@ -134,6 +154,8 @@ def evaluate_generator(G: nn.Module, metrics: Sequence, *,
             classes and scale range from it).
         keep_real: reuse real statistics the metrics already hold (a hook
             evaluating repeatedly against the same real images).
+        progress: show progress bars (real images, generated images,
+            generator metrics) on stderr.
 
     Returns:
         ``{output name: value}`` of all metrics, in their order.
@@ -149,8 +171,9 @@ def evaluate_generator(G: nn.Module, metrics: Sequence, *,
                 m.reset()
             m.prepare(G, dataset_meta)
             m.to(device)
-        _feed_real(metrics, real, num_samples, device)
-        _feed_fake(G, metrics, num_samples, batch_size, seed, device)
+        _feed_real(metrics, real, num_samples, device, progress)
+        _feed_fake(G, metrics, num_samples, batch_size, seed, device,
+                   progress)
         results = {}
         for m in metrics:
             results.update(m.summary())

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..registry import FEATURE_EXTRACTORS
+from ..utils.checkpoint import describe_load_error
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.perceptual import MissingWeightsError
 
@@ -119,7 +120,7 @@ def _load_inception_state(net: nn.Module, path: str) -> None:
         state = torch.load(path, map_location='cpu', weights_only=True)
         net.load_state_dict(state, strict=True)
     except Exception as e:  # noqa: BLE001 - reported as one line
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        reason = describe_load_error(e)
         raise CheckpointError(
             f"'{path}' is not the FID Inception state dict ({reason[:120]});"
             f' replace it with {INCEPTION_URL}') from e

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils.checkpoint import atomic_save
+from ..utils.checkpoint import atomic_save, describe_load_error
 from ..utils.errors import CheckpointError
 
 FORMAT = 'mmlatent.shapes_feature_net/1'
@@ -190,7 +190,7 @@ def load_shapes_net(path: str) -> ShapesNet:
         net.register_buffer('pos_std', state['pos_std'])
         net.load_state_dict(state)
     except Exception as e:  # noqa: BLE001 - reported as one line
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        reason = describe_load_error(e)
         raise CheckpointError(
             f"'{path}' is not a Shapes feature network checkpoint "
             f'({reason[:100]}); write one with tools/train_feature_net.py'

@@ -9,7 +9,7 @@ from mmengine.hooks import Hook
 
 from ..registry import HOOKS
 from ..utils.errors import ConfigError
-from ..utils.image import save_grid
+from ..utils.image import make_grid, write_image
 from ..utils.model import unwrap
 
 SAMPLE_MODELS = ('auto', 'ema', 'orig')
@@ -62,7 +62,10 @@ class SampleGridHook(Hook):
     ``<work_dir>/samples/iter_<k>.png`` from fixed latents (seeded by
     ``seed``), and for conditional / InfoGAN generators one grid per code
     (``iter_<k>_cat<i>.png``: one row per class; ``iter_<k>_con<j>.png``:
-    each row sweeps code j from -1 to 1 with the rest fixed).
+    each row sweeps code j from -1 to 1 with the rest fixed). The same
+    grids go to the runner's visualizer as images ``samples``,
+    ``samples_cat<i>``, ``samples_con<j>`` at the current iteration, so
+    they reach every backend (TensorBoard, W&B, ...).
 
     Args:
         interval: iterations between grids.
@@ -87,7 +90,7 @@ class SampleGridHook(Hook):
             self._c = G.sample_c(self.num_samples, gen)
         return self._z, self._c
 
-    def write(self, runner, tag: str) -> None:
+    def write(self, runner, tag: str, step: int) -> None:
         if not is_main_process():
             return
         G, _ = pick_generator(unwrap(runner.model), self.sample_model)
@@ -99,14 +102,17 @@ class SampleGridHook(Hook):
         finally:
             G.train(was_training)
         for suffix, (imgs, cols) in grids.items():
-            path = osp.join(runner.work_dir, self.out_dir,
-                            f'{tag}{suffix}.png')
-            save_grid(path, imgs, cols)
+            grid = make_grid(imgs, cols)
+            write_image(osp.join(runner.work_dir, self.out_dir,
+                                 f'{tag}{suffix}.png'), grid)
+            # every visualizer backend (TensorBoard, W&B, local) gets it
+            runner.visualizer.add_image(f'samples{suffix}', grid,
+                                        step=step)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         if self.every_n_train_iters(runner, self.interval):
-            self.write(runner, f'iter_{runner.iter + 1}')
+            self.write(runner, f'iter_{runner.iter + 1}', runner.iter + 1)
 
     def after_train(self, runner) -> None:
-        self.write(runner, 'final')
+        self.write(runner, 'final', runner.iter)

@@ -27,6 +27,8 @@ from .spaces import check_space, default_synthesis_kwargs, frozen, \
     model_device, noise_shapes, ws_of
 
 Distance = Callable[[Tensor, Tensor], Tensor]
+#: ``callback(step, steps, mean_total_loss)`` after every projection step.
+StepCallback = Callable[[int, int, float], None]
 
 
 @dataclass
@@ -214,7 +216,8 @@ def _steps(steps: int, progress: bool):
 def _optimise(objective: _Objective, latent: Tensor, noise: List[Tensor],
               schedule: _Schedule, std: float, *, steps: int,
               generator: torch.Generator, progress: bool,
-              keep_history: bool) -> Tuple[Tensor, Optional[Tensor]]:
+              keep_history: bool, callback: Optional[StepCallback] = None
+              ) -> Tuple[Tensor, Optional[Tensor]]:
     """Adam on the code and noise maps, in place; returns the total loss
     per step [steps, N] and, if asked, the codes [steps, N, ...]."""
     opt = torch.optim.Adam([latent] + noise, lr=schedule.initial_lr,
@@ -237,6 +240,8 @@ def _optimise(objective: _Objective, latent: Tensor, noise: List[Tensor],
             bar.set_postfix(loss=f'{float(history[-1].mean()):.4g}')
         if keep_history:
             codes.append(latent.detach().clone())
+        if callback is not None:
+            callback(step + 1, steps, float(history[-1].mean()))
     return torch.stack(history), torch.stack(codes) if codes else None
 
 
@@ -248,8 +253,8 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
             noise_ramp_length: float = 0.75,
             regularize_noise_weight: float = 1e5,
             w_avg_samples: int = 10000, generator: torch.Generator,
-            progress: bool = False,
-            keep_history: bool = False) -> ProjectionResult:
+            progress: bool = False, keep_history: bool = False,
+            callback: Optional[StepCallback] = None) -> ProjectionResult:
     """Project target images [N, C, H, W] in [-1, 1] (G's size) to codes.
 
     Args:
@@ -262,6 +267,9 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
         generator: draws the mean estimate, initial noise maps and latent
             noise; on G's device.
         keep_history: also return the code after every step.
+        callback: called after every step as ``callback(step, steps,
+            mean_total_loss)`` (e.g. a progress display); step counts
+            from 1.
 
     G runs frozen in eval mode; only the codes and noise maps get
     gradients. Noise maps are optimised when G has noise inputs (see
@@ -284,7 +292,8 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
         history, codes = _optimise(objective, latent, noise, schedule,
                                    float(std), steps=steps,
                                    generator=generator, progress=progress,
-                                   keep_history=keep_history)
+                                   keep_history=keep_history,
+                                   callback=callback)
         with torch.no_grad():
             losses = {k: v.detach() for k, v in objective(latent,
                                                           noise).items()}

@@ -6,6 +6,22 @@ DCGAN, the style modulations of the chosen layers of a style generator).
 The unit directions ``n`` that change ``y`` most maximise ``|A n|^2``:
 the eigenvectors of ``A^T A``, i.e. the right singular vectors of ``A``,
 with eigenvalues the squared singular values.
+
+Which weights form ``A`` differs between the reference tools
+(:data:`VARIANTS`; ``mmgen`` is the default):
+
+* ``mmgen`` (MMGeneration ``apps/modified_sefa.py``): the style
+  modulations of all (chosen) convolutions, no toRGB, not normalised;
+* ``rosinality`` (``closed_form_factorization.py``): the convolutions and
+  the first (4x4) toRGB, not the other toRGBs, not normalised; all layers;
+* ``genforce`` (genforce/sefa ``factorize_weight``): the chosen layers,
+  where the last ws index is the output toRGB, rows normalised to unit
+  norm.
+
+Edit order (:data:`EDIT_ORDERS`): mmlatent truncates the sampled code and
+then adds ``d * v`` (``truncate-edit``); rosinality's ``apply_factor.py``
+adds ``d * v`` to w and then truncates (``edit-truncate``), which equals
+``truncate-edit`` with ``psi * d``.
 """
 import hashlib
 import os.path as osp
@@ -18,6 +34,27 @@ from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
 
 CACHE_FORMAT = 'mmlatent.sefa/1'
+#: variant -> (toRGB affines stacked, rows normalised, layers selectable)
+VARIANTS = {'mmgen': ('none', False, True),
+            'rosinality': ('first', False, False),
+            'genforce': ('last', True, True)}
+EDIT_ORDERS = ('truncate-edit', 'edit-truncate')
+
+
+def variant_weights(G: nn.Module, layers: Optional[Sequence[int]] = None,
+                    variant: str = 'mmgen') -> Tuple[Tensor, bool]:
+    """``(A, normalize)`` of SeFa ``variant`` (see :data:`VARIANTS`)."""
+    if variant not in VARIANTS:
+        raise ConfigError(f"--variant '{variant}' is not one of "
+                          f'{tuple(VARIANTS)}')
+    torgb, normalize, selectable = VARIANTS[variant]
+    if layers is not None and not selectable:
+        raise ConfigError(f'--variant {variant} factorises every layer (as '
+                          "rosinality's closed_form_factorization.py); drop "
+                          '-l or use --variant mmgen / genforce')
+    if torgb != 'none' and G.num_ws > 1:  # a style generator's toRGBs
+        return G.direction_weights(layers, torgb=torgb), normalize
+    return G.direction_weights(layers), normalize
 
 
 def sefa_directions(A: Tensor, *, normalize: bool = False
@@ -78,7 +115,8 @@ def _write_cache(path: str, key: dict, directions: Tensor,
 
 def load_or_compute(G: nn.Module, layers: Optional[Sequence[int]] = None,
                     cache_path: Optional[str] = None, *,
-                    normalize: bool = False) -> Tuple[Tensor, Tensor]:
+                    normalize: bool = False,
+                    variant: str = 'mmgen') -> Tuple[Tensor, Tensor]:
     """SeFa directions and eigenvalues of ``G.direction_weights(layers)``.
 
     With ``cache_path`` the result is read from / written to a
@@ -87,22 +125,23 @@ def load_or_compute(G: nn.Module, layers: Optional[Sequence[int]] = None,
     recomputed when any of these differ (other layers, other checkpoint).
     """
     directions, eigenvalues, _ = cached_directions(
-        G, layers, cache_path, normalize=normalize)
+        G, layers, cache_path, normalize=normalize, variant=variant)
     return directions, eigenvalues
 
 
 def cached_directions(G: nn.Module, layers: Optional[Sequence[int]] = None,
                       cache_path: Optional[str] = None, *,
-                      normalize: bool = False
+                      normalize: bool = False, variant: str = 'mmgen'
                       ) -> Tuple[Tensor, Tensor, str]:
     """:func:`load_or_compute` that also says where the result came from:
     ``'read'`` (a matching cache), ``'computed'`` (no cache path),
     ``'cached'`` (computed and written) or ``'not cached: <why>'`` (the
     cache could not be written, e.g. a read-only folder)."""
     with torch.no_grad():
-        A = G.direction_weights(layers)
+        A, implied = variant_weights(G, layers, variant)
+    normalize = bool(normalize or implied)
     key = {'layers': _layer_list(layers), 'shape': list(A.shape),
-           'normalize': bool(normalize), 'weights_sha1': _fingerprint(A)}
+           'normalize': normalize, 'weights_sha1': _fingerprint(A)}
     cached = _read_cache(cache_path, key) if cache_path else None
     if cached is not None:
         return cached[0].to(A.device), cached[1].to(A.device), 'read'
@@ -119,13 +158,17 @@ def cached_directions(G: nn.Module, layers: Optional[Sequence[int]] = None,
 
 def default_cache_path(checkpoint: str, *, which: str,
                        layers: Optional[Sequence[int]] = None,
-                       normalize: bool = False) -> str:
-    """``<checkpoint stem>_sefa-<ema|orig>-<layers>[-norm].pt`` next to the
-    checkpoint, e.g. ``iter_2_sefa-ema-all.pt``."""
+                       normalize: bool = False,
+                       variant: str = 'mmgen') -> str:
+    """``<checkpoint stem>_sefa-<ema|orig>-<layers>[-norm][-<variant>].pt``
+    next to the checkpoint, e.g. ``iter_2_sefa-ema-all.pt`` (the variant
+    is named unless it is the default ``mmgen``)."""
     stem = osp.splitext(checkpoint)[0]
     part = 'all' if layers is None else '_'.join(str(int(i))
                                                  for i in layers)
-    return f"{stem}_sefa-{which}-{part}{'-norm' if normalize else ''}.pt"
+    tail = '' if variant == 'mmgen' else f'-{variant}'
+    return f"{stem}_sefa-{which}-{part}{'-norm' if normalize else ''}" \
+        f'{tail}.pt'
 
 
 def degree_range(degrees: Sequence[float], step: float) -> Tensor:
@@ -207,3 +250,27 @@ def edit_ws(ws: Tensor, direction: Tensor, degrees: Union[Sequence[float],
     step = degrees.view(1, -1, 1, 1) * mask.view(1, 1, -1, 1) * \
         direction.to(ws).view(1, 1, 1, -1)
     return ws[:, None] + step
+
+
+def apply_edit(G: nn.Module, ws: Tensor, direction: Tensor,
+               degrees: Union[Sequence[float], Tensor], *,
+               layers: Optional[Sequence[int]] = None,
+               truncation_psi: Optional[float] = None,
+               order: str = 'truncate-edit') -> Tensor:
+    """Edited codes [N, D, num_ws, w_dim] from untruncated ``ws``.
+
+    ``order='truncate-edit'`` (mmlatent): ``trunc(w) + d * v``;
+    ``'edit-truncate'`` (rosinality's apply_factor.py): ``trunc(w + d *
+    v)`` = ``trunc(w) + psi * d * v``. Without ``truncation_psi`` both are
+    :func:`edit_ws`."""
+    if order not in EDIT_ORDERS:
+        raise ConfigError(f"--edit-order '{order}' is not one of "
+                          f'{EDIT_ORDERS}')
+    if truncation_psi is None:
+        return edit_ws(ws, direction, degrees, layers=layers)
+    if order == 'truncate-edit':
+        return edit_ws(G.truncate(ws, truncation_psi), direction, degrees,
+                       layers=layers)
+    edited = edit_ws(ws, direction, degrees, layers=layers)
+    return G.truncate(edited.flatten(0, 1), truncation_psi).view(
+        edited.shape)

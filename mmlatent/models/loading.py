@@ -28,6 +28,40 @@ class LoadedGenerator:
     meta: dict
 
 
+#: Other mmlatent files (their ``format`` tag) and the tool that takes them.
+OTHER_FILES = {
+    'mmlatent.classifier/1': ('an attribute classifier file of '
+                              'tools/train_classifier.py', '--scorer of '
+                              'apps/classifier_guidance.py, '
+                              'apps/generate_latents.py or '
+                              'apps/edit_with_boundary.py'),
+    'mmlatent.shapes_feature_net/1': (
+        'the Shapes feature network of tools/train_feature_net.py',
+        "tools/evaluate.py's Shapes metrics (extractor checkpoint=...)"),
+    'mmlatent.latent/1': ('a latent file', '--latent / --proj-latent of the '
+                          'apps, or apps/train_boundary.py'),
+    'mmlatent.boundary/1': ('a boundary file of apps/train_boundary.py',
+                            'apps/edit_with_boundary.py'),
+    'mmlatent.directions/1': ('a directions file of apps/mutate.py',
+                              "tools/evaluate.py's direction metrics"),
+    'mmlatent.sefa/1': ('a SeFa directions cache of apps/modified_sefa.py',
+                        'apps/modified_sefa.py --eigen-vector'),
+}
+
+
+def check_generator_checkpoint(ckpt: dict, path: str) -> None:
+    """One line when ``ckpt`` is another kind of mmlatent file."""
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"'{path}' holds a {type(ckpt).__name__}, not "
+                              'a checkpoint of tools/train.py')
+    fmt = ckpt.get('format') or (ckpt.get('meta') or {}).get('format')
+    if fmt in OTHER_FILES:
+        what, tool = OTHER_FILES[fmt]
+        raise CheckpointError(
+            f"'{path}' is {what}, not a generator checkpoint; it goes to "
+            f'{tool}. Give here a checkpoint of tools/train.py')
+
+
 def checkpoint_config(ckpt: dict, path: str,
                       config: Optional[str] = None) -> Config:
     """The config of a checkpoint: ``config`` if given, else the one
@@ -55,6 +89,7 @@ def load_model(path: str, *, config: Optional[str] = None,
     with gradients disabled.
     """
     ckpt = load_checkpoint_file(path)
+    check_generator_checkpoint(ckpt, path)
     cfg = checkpoint_config(ckpt, path, config)
     model = MODELS.build(cfg.model)
     state = ckpt.get('state_dict', ckpt)
@@ -87,6 +122,17 @@ def load_generator(path: str, *, config: Optional[str] = None,
         raise ConfigError(f"--sample-model '{sample_model}' is not one of "
                           f'{SAMPLE_MODELS}')
     model, cfg, meta = load_model(path, config=config, device=device)
+    return pick_generator(model, cfg, meta, sample_model)
+
+
+def pick_generator(model: torch.nn.Module, cfg: Config, meta: dict,
+                   sample_model: str = 'ema') -> LoadedGenerator:
+    """The EMA generator of ``model`` when ``sample_model='ema'`` and it
+    holds averaged weights, else the original one (the message says
+    which and why)."""
+    if sample_model not in SAMPLE_MODELS:
+        raise ConfigError(f"--sample-model '{sample_model}' is not one of "
+                          f'{SAMPLE_MODELS}')
     ema = getattr(model, 'generator_ema', None)
     has_ema = ema is not None and ema.is_averaged
     it = meta.get('iter', '?')

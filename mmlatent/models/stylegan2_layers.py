@@ -44,6 +44,12 @@ def bias_lrelu(x: Tensor, bias: Optional[Tensor] = None,
     return F.leaky_relu(x, slope) * gain
 
 
+def clamp(x: Tensor, limit: Optional[float]) -> Tensor:
+    """``x`` clamped to [-limit, limit] (NVIDIA's ``conv_clamp``; None:
+    unchanged)."""
+    return x if limit is None else x.clamp(-limit, limit)
+
+
 def upfirdn2d(x: Tensor, fir: Tensor, up: int = 1, down: int = 1,
               pad: Tuple[int, int] = (0, 0), gain: float = 1.0) -> Tensor:
     """Zero-insert ``up``x, pad ``pad`` on every side, filter with ``fir``
@@ -162,8 +168,10 @@ class EqualConv2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int,
                  kernel_size: int, bias: bool = True, down: bool = False,
                  activation: str = 'linear',
-                 fir_taps: Sequence[float] = FIR_TAPS):
+                 fir_taps: Sequence[float] = FIR_TAPS,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
+        self.conv_clamp = conv_clamp
         self.weight = nn.Parameter(torch.randn(
             out_channels, in_channels, kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
@@ -182,8 +190,9 @@ class EqualConv2d(nn.Module):
         else:
             x = F.conv2d(x, w, padding=k // 2)
         if self.activation == 'lrelu':
-            return bias_lrelu(x, self.bias)
-        return x if self.bias is None else x + self.bias.view(1, -1, 1, 1)
+            return clamp(bias_lrelu(x, self.bias), self.conv_clamp)
+        x = x if self.bias is None else x + self.bias.view(1, -1, 1, 1)
+        return clamp(x, self.conv_clamp)
 
 
 # -- synthesis layers ------------------------------------------------------
@@ -198,8 +207,10 @@ class ModulatedConv(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, w_dim: int,
                  resolution: int, kernel_size: int = 3, up: bool = False,
-                 fused: bool = False, fir_taps: Sequence[float] = FIR_TAPS):
+                 fused: bool = False, fir_taps: Sequence[float] = FIR_TAPS,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
+        self.conv_clamp = conv_clamp
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(
             out_channels, in_channels, kernel_size, kernel_size))
@@ -225,7 +236,7 @@ class ModulatedConv(nn.Module):
             noise = self.noise_const
         if noise is not None:
             x = x + noise * self.noise_strength
-        return bias_lrelu(x, self.bias)
+        return clamp(bias_lrelu(x, self.bias), self.conv_clamp)
 
 
 class ToRGB(nn.Module):
@@ -233,8 +244,9 @@ class ToRGB(nn.Module):
     image [N, img_channels, r, r]."""
 
     def __init__(self, in_channels: int, img_channels: int, w_dim: int,
-                 fused: bool = False):
+                 fused: bool = False, conv_clamp: Optional[float] = None):
         super().__init__()
+        self.conv_clamp = conv_clamp
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(img_channels, in_channels,
                                                1, 1))
@@ -246,7 +258,7 @@ class ToRGB(nn.Module):
         styles = self.affine(w)
         x = modulated_conv2d(x, self.weight * self.weight_gain, styles,
                              demodulate=False, fused=self.fused)
-        return x + self.bias.view(1, -1, 1, 1)
+        return clamp(x + self.bias.view(1, -1, 1, 1), self.conv_clamp)
 
 
 class MinibatchStd(nn.Module):

@@ -6,13 +6,14 @@ import argparse
 import os
 import sys
 import textwrap
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 import torch
 from tqdm import tqdm
 
 from ..models.loading import LoadedGenerator, load_generator
 from .errors import ConfigError
+from .outputs import prepare_out_dir
 
 COMMON_EPILOG = """common options:
   CKPT                  an mmlatent checkpoint (tools/train.py or
@@ -21,6 +22,8 @@ COMMON_EPILOG = """common options:
   --sample-model        ema (default: the EMA generator when the checkpoint
                         holds averaged EMA weights, else the original) or
                         orig; the app prints which one it used
+  --overwrite           an --out-dir holding files of an earlier run of
+                        the app is refused; --overwrite deletes them first
   --label / --con       the condition of conditional GANs (class) and
                         InfoGAN (categorical codes, continuous codes in
                         [-1, 1]); drawn from --seed when not given
@@ -42,6 +45,9 @@ def add_common_args(p: argparse.ArgumentParser, *,
                    help='random seed; the same seed gives the same output')
     p.add_argument('--out-dir', '-o', default='outputs',
                    help='output folder (created; default: outputs)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='delete the files an earlier run of this app left '
+                   'in --out-dir (without it the app refuses to mix runs)')
     p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
                    help='ema (if averaged weights exist) or orig')
     p.add_argument('--label', type=int, nargs='+', metavar='K',
@@ -123,14 +129,15 @@ def progress(iterable: Iterable, *, total: Optional[int] = None,
                 file=sys.stderr)
 
 
-def out_dir(path: str) -> str:
-    """Create the output folder; one-line error when ``path`` is an
-    existing file (nothing is written then)."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ConfigError(f"--out-dir '{path}' is an existing file, not a "
-                          'folder; give a folder path')
-    os.makedirs(path, exist_ok=True)
-    return path
+def out_dir(path: str, *, outputs: Sequence[str] = (),
+            overwrite: bool = False) -> str:
+    """Create the output folder of an app that writes ``outputs`` (glob
+    patterns of its file names); call it before any long work. One-line
+    errors when ``path`` is an existing file, cannot be created or
+    written, or already holds files of an earlier run (``--overwrite``
+    deletes them instead); see :func:`~mmlatent.utils.outputs.
+    prepare_out_dir`."""
+    return prepare_out_dir(path, outputs=outputs, overwrite=overwrite)
 
 
 def show_progress() -> bool:

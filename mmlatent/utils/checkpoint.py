@@ -79,16 +79,20 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     if not osp.isfile(path):
         raise CheckpointError(f"checkpoint '{path}' does not exist; pass the "
                               'path of a .pth file written by tools/train.py')
+    if not looks_like_torch_file(path):
+        raise CheckpointError(
+            f"cannot read checkpoint '{path}': not a torch file (an image, "
+            'text or other file); pass a .pth written by tools/train.py or '
+            'tools/convert_checkpoint.py')
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location=map_location,
                               weights_only=True)
     except Exception as e:  # noqa: BLE001 - reported as one line
         raise CheckpointError(
-            f"cannot read checkpoint '{path}': {_reason(e)}. "
-            'It is truncated, not a torch checkpoint, or holds objects '
-            'outside the allow-list (mmlatent never loads with '
-            'weights_only=False)') from e
+            f"cannot read checkpoint '{path}': {describe_load_error(e)}; "
+            'pass a .pth written by tools/train.py or '
+            'tools/convert_checkpoint.py') from e
 
 
 def load_format_file(path: str, fmt: str, *, kind: str, saver: str,
@@ -113,13 +117,33 @@ def load_format_file(path: str, fmt: str, *, kind: str, saver: str,
     return data
 
 
-def _reason(e: BaseException) -> str:
-    """The informative line of a torch.load error."""
-    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    for ln in lines:
-        if 'Unsupported global' in ln:
-            return ln.split('. Please use')[0]
-    return f'{type(e).__name__}: {lines[0]}' if lines else type(e).__name__
+def describe_load_error(e: BaseException) -> str:
+    """What went wrong in a ``torch.load(weights_only=True)``, in words
+    that fit one line. torch's advice to re-run with ``weights_only=False``
+    is never repeated: it would unpickle arbitrary code."""
+    text = str(e)
+    if 'Unsupported global' in text:
+        glob = text[text.index('Unsupported global'):].splitlines()[0]
+        return glob.split(' was not an allowed global')[0] + \
+            ', an object outside the allow-list of tensors and plain data'
+    if 'WeightsUnpickler error' in text:
+        detail = text.split('WeightsUnpickler error:', 1)[1]
+        detail = ' '.join(detail.split('Check the documentation')[0].split())
+        return f'not a torch file ({detail or "unpickling failed"})'
+    if 'central directory' in text or 'PytorchStreamReader' in text:
+        return 'the file is truncated or corrupted (incomplete archive)'
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()
+             and 'weights_only' not in ln]
+    return f'{type(e).__name__}: {lines[0][:160]}' if lines else \
+        type(e).__name__
+
+
+def looks_like_torch_file(path: str) -> bool:
+    """A torch file starts as a zip archive (torch.save's format) or a
+    pickle (the legacy format)."""
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    return head.startswith(b'PK\x03\x04') or head[:1] == b'\x80'
 
 
 def atomic_save(obj: Any, path: str) -> None:

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .checkpoint import describe_load_error
 from .errors import CheckpointError, ConfigError, MMLatentError
 
 #: net -> (file in the hub cache, torchvision builder)
@@ -98,11 +99,11 @@ def _load_backbone(model: nn.Module, net: str, path: str) -> None:
     try:
         state = torch.load(path, map_location='cpu', weights_only=True)
         model.net.load_state_dict(_trunk_state(model, state), strict=True)
-    except (RuntimeError, AttributeError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - reported as one line
         arch = BACKBONES[net][1]
         raise CheckpointError(
             f"'{path}' is not a torchvision {arch} state dict "
-            f'({str(e).splitlines()[0][:120]}); replace it with the file '
+            f'({describe_load_error(e)[:160]}); replace it with the file '
             f"torchvision.models.{arch}(weights='IMAGENET1K_V1') "
             'downloads') from e
 

@@ -54,7 +54,7 @@ def test_directions_cache_is_the_svd(tiny_ckpts, app, tmp_path, capsys):
     top = 5  # well separated singular values: equal up to sign
     assert torch.allclose((V[:top] * Vh[:top]).sum(1).abs(),
                           torch.ones(top, dtype=torch.float64), atol=1e-4)
-    sefa.main(args)
+    sefa.main(args + ['--overwrite'])  # the same folder: a re-run
     assert f'read from {path}' in capsys.readouterr().err
 
 
@@ -79,6 +79,22 @@ def test_layers_range_truncation_and_reproducible(tiny_ckpts, app, tmp_path,
     grid = helpers.read_rgb(a)
     assert tuple(grid[1, 2 + 34 + 10]) == (255, 196, 0)  # marked column
     assert tuple(grid[1, 2 + 10]) != (255, 196, 0)
+
+
+def test_variant_and_edit_order(tiny_ckpts, app, tmp_path, helpers):
+    """--edit-order edit-truncate with psi 0: the edit is truncated away
+    (rosinality's apply_factor.py), every cell is the w_avg image."""
+    ckpt, sefa = tiny_ckpts['stylegan2'], app('modified_sefa')
+    out = tmp_path / 'out'
+    sefa.main([ckpt, '-i', '0', '-d', '2', '--degree-step', '2',
+               '--num-samples', '2', '--truncation', '0', '--edit-order',
+               'edit-truncate', '--variant', 'rosinality', '-o', str(out),
+               '--eigen-vector', str(tmp_path / 'eigen.pt')])
+    cells = helpers.grid_cells(out / 'sefa_i0.png', rows=2, cols=3, size=32)
+    assert (cells == cells[0, 0]).all()
+    G = load_generator(ckpt).G
+    A = torch.load(str(tmp_path / 'eigen.pt'), weights_only=True)['shape']
+    assert A == list(G.direction_weights(torgb='first').shape)
 
 
 def test_edit_projected_code(tiny_ckpts, projected, app, tmp_path,

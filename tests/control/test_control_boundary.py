@@ -48,7 +48,7 @@ def test_nan_scores_dropped_or_replaced():
     scores[:100] = float('nan')
     b = train_boundary(z, scores, ratio=0.05)
     assert b.meta['num_samples'] == 1900
-    b = train_boundary(z, scores, ratio=0.05, invalid_value=-100.0)
+    b = train_boundary(z, scores, ratio=0.05, nan_value=-100.0)
     assert b.meta['num_samples'] == 2000
     # the invalid samples are now the bottom class
     assert b.meta['num_per_class'] == 100

@@ -76,3 +76,13 @@ def test_one_line_errors(tiny_ckpts, tmp_path):
     path = osp.join(str(tmp_path), 'hub', 'checkpoints', INCEPTION_FILE)
     assert last.startswith('error: FID needs the Inception weights') and \
         path in last
+
+
+def test_evaluate_tool_shows_progress(tiny_ckpts, capsys, monkeypatch):
+    monkeypatch.setenv('MMLATENT_PROGRESS', '1')  # as on a terminal
+    main([tiny_ckpts['dcgan'], '--metrics', 'validity', 'ppl',
+          '--ppl-distance', 'pixel', '--num-samples', '8', '--batch-size',
+          '4'])
+    err = capsys.readouterr().err
+    assert 'generated images: 100%' in err and '8/8' in err
+    assert err.count('100%') >= 2  # and one bar for PPL's generator calls

@@ -92,3 +92,15 @@ def test_schedule_and_noise_helpers():
     assert torch.allclose(smooth[0].square().mean((1, 2, 3)), torch.ones(2))
     assert (noise_regularization(smooth) > 10 * noise_regularization(
         white)).all()
+
+
+def test_projection_callback_sees_every_step(dcgan_G):
+    g = torch.Generator().manual_seed(0)
+    target = torch.rand(2, *dcgan_G(dcgan_G.sample_z(1, g)).shape[1:]) * 2 - 1
+    seen = []
+    result = project(dcgan_G, target, steps=5, mse_weight=1.0,
+                     w_avg_samples=50, generator=g,
+                     callback=lambda *a: seen.append(a))
+    assert [(s, n) for s, n, _ in seen] == [(k, 5) for k in range(1, 6)]
+    assert [loss for *_, loss in seen] == pytest.approx(
+        result.history.mean(1).tolist())

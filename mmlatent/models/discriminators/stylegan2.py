@@ -17,12 +17,13 @@ class DiscriminatorBlock(nn.Module):
     conv1 3x3 in -> out with FIR 2x down-sampling, skip 1x1 down, no bias.
     """
 
-    def __init__(self, in_channels: int, out_channels: int):
+    def __init__(self, in_channels: int, out_channels: int,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
         self.conv0 = EqualConv2d(in_channels, in_channels, 3,
-                                 activation='lrelu')
+                                 activation='lrelu', conv_clamp=conv_clamp)
         self.conv1 = EqualConv2d(in_channels, out_channels, 3, down=True,
-                                 activation='lrelu')
+                                 activation='lrelu', conv_clamp=conv_clamp)
         self.skip = EqualConv2d(in_channels, out_channels, 1, bias=False,
                                 down=True)
 
@@ -44,11 +45,15 @@ class StyleGAN2Discriminator(nn.Module):
             channel_max)`` at feature size ``res`` (as the generator).
         mbstd_group_size: samples per minibatch-std group (0 disables).
         mbstd_num_channels: std feature maps appended (channel groups).
+        conv_clamp: clamp the outputs of the fromRGB and 3x3 convolutions
+            to +-conv_clamp (NVIDIA's stylegan2-ada configs: 256); None: no
+            clamping.
     """
 
     def __init__(self, resolution: int = 256, in_channels: int = 3,
                  channel_base: int = 32768, channel_max: int = 512,
-                 mbstd_group_size: int = 4, mbstd_num_channels: int = 1):
+                 mbstd_group_size: int = 4, mbstd_num_channels: int = 1,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
         num_down = check_resolution(resolution)
         ch = [stylegan2_channels(resolution >> i, channel_base, channel_max)
@@ -59,15 +64,15 @@ class StyleGAN2Discriminator(nn.Module):
                 f'{ch[-1]} channels at 4x4')
         self.resolution = resolution
         self.from_rgb = EqualConv2d(in_channels, ch[0], 1,
-                                    activation='lrelu')
+                                    activation='lrelu', conv_clamp=conv_clamp)
         self.blocks = nn.ModuleList(
-            DiscriminatorBlock(c_in, c_out)
+            DiscriminatorBlock(c_in, c_out, conv_clamp)
             for c_in, c_out in zip(ch[:-1], ch[1:]))
         extra = mbstd_num_channels if mbstd_group_size else 0
         self.mbstd = MinibatchStd(mbstd_group_size, mbstd_num_channels) \
             if mbstd_group_size else nn.Identity()
         self.conv = EqualConv2d(ch[-1] + extra, ch[-1], 3,
-                                activation='lrelu')
+                                activation='lrelu', conv_clamp=conv_clamp)
         self.fc = EqualLinear(ch[-1] * 16, ch[-1], activation='lrelu')
         self.out = EqualLinear(ch[-1], 1)
 

@@ -26,26 +26,40 @@ from ..stylegan2_layers import (NOISE_MODES, EqualLinear, ModulatedConv,
 from .base import BaseGenerator
 
 NoiseList = Optional[Sequence[Optional[Tensor]]]
+TORGB_CHOICES = ('none', 'first', 'last', 'all')
 
 
 class MappingNetwork(nn.Module):
-    """``w = MLP(normalize_2nd_moment(z))``: ``num_layers`` EqualLinear
-    layers with ``bias_lrelu`` and learning-rate multiplier."""
+    """``w = MLP([normalize_2nd_moment(z) | normalize_2nd_moment(embed(c))])``:
+    ``num_layers`` EqualLinear layers with ``bias_lrelu`` and learning-rate
+    multiplier; the condition ``c`` (when ``c_dim > 0``) is embedded by a
+    linear layer to ``embed_features`` (NVIDIA's conditional mapping)."""
 
     def __init__(self, z_dim: int, w_dim: int, num_layers: int = 8,
-                 lr_multiplier: float = 0.01):
+                 lr_multiplier: float = 0.01, c_dim: int = 0,
+                 embed_features: Optional[int] = None):
         super().__init__()
-        dims = [z_dim] + [w_dim] * num_layers
+        embed = (embed_features or w_dim) if c_dim else 0
+        self.embed = EqualLinear(c_dim, embed) if c_dim else None
+        dims = [z_dim + embed] + [w_dim] * num_layers
         self.fcs = nn.ModuleList(
             EqualLinear(i, o, lr_multiplier=lr_multiplier,
                         activation='lrelu') for i, o in zip(dims, dims[1:]))
 
-    def forward(self, z: Tensor) -> Tensor:
-        """``z`` [N, z_dim] -> ``w`` [N, w_dim]."""
-        x = z * (z.square().mean(1, keepdim=True) + 1e-8).rsqrt()
+    def forward(self, z: Tensor, c: Optional[Tensor] = None) -> Tensor:
+        """``z`` [N, z_dim] (and ``c`` [N, c_dim]) -> ``w`` [N, w_dim]."""
+        x = normalize_2nd_moment(z)
+        if self.embed is not None:
+            y = normalize_2nd_moment(self.embed(c.to(z)))
+            x = torch.cat([x, y], 1)
         for fc in self.fcs:
             x = fc(x)
         return x
+
+
+def normalize_2nd_moment(x: Tensor) -> Tensor:
+    """``x`` [N, D] scaled to unit mean square per row."""
+    return x * (x.square().mean(1, keepdim=True) + 1e-8).rsqrt()
 
 
 class SynthesisBlock(nn.Module):
@@ -53,15 +67,18 @@ class SynthesisBlock(nn.Module):
     is FIR-up-sampled and summed with this block's toRGB output."""
 
     def __init__(self, in_channels: int, out_channels: int, w_dim: int,
-                 resolution: int, img_channels: int, fused: bool = False):
+                 resolution: int, img_channels: int, fused: bool = False,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
         self.resolution = resolution
         self.conv0 = None if resolution == 4 else ModulatedConv(
             in_channels, out_channels, w_dim, resolution, up=True,
-            fused=fused)
+            fused=fused, conv_clamp=conv_clamp)
         self.conv1 = ModulatedConv(out_channels, out_channels, w_dim,
-                                   resolution, fused=fused)
-        self.torgb = ToRGB(out_channels, img_channels, w_dim, fused=fused)
+                                   resolution, fused=fused,
+                                   conv_clamp=conv_clamp)
+        self.torgb = ToRGB(out_channels, img_channels, w_dim, fused=fused,
+                           conv_clamp=conv_clamp)
         self.register_buffer('fir', make_fir(), persistent=False)
 
     @property
@@ -83,13 +100,15 @@ class SynthesisNetwork(nn.Module):
     """Learned constant [C4, 4, 4] and one SynthesisBlock per resolution."""
 
     def __init__(self, w_dim: int, resolution: int, img_channels: int,
-                 channel_base: int, channel_max: int, fused: bool = False):
+                 channel_base: int, channel_max: int, fused: bool = False,
+                 conv_clamp: Optional[float] = None):
         super().__init__()
         res = [4 << i for i in range(check_resolution(resolution) + 1)]
         ch = [stylegan2_channels(r, channel_base, channel_max) for r in res]
         self.const = nn.Parameter(torch.randn(ch[0], 4, 4))
         self.blocks = nn.ModuleList(
-            SynthesisBlock(c_in, c_out, w_dim, r, img_channels, fused)
+            SynthesisBlock(c_in, c_out, w_dim, r, img_channels, fused,
+                           conv_clamp)
             for r, c_in, c_out in zip(res, ch[:1] + ch[:-1], ch))
 
     @property
@@ -128,6 +147,12 @@ class StyleGAN2Generator(BaseGenerator):
         prior: ``normal`` (or ``uniform``) prior of ``z``.
         fused_modconv: one grouped convolution per layer instead of
             input/output scaling (same result; speed differs by device).
+        c_dim: size of the condition ``c`` (one-hot class labels, NVIDIA's
+            conditional StyleGAN2); 0: unconditional.
+        embed_features: size of the embedded ``c`` fed to the mapping
+            network with ``z`` (None: ``w_dim``).
+        conv_clamp: clamp every synthesis layer's output to +-conv_clamp
+            (NVIDIA's stylegan2-ada configs use 256); None: no clamping.
     """
     has_w_space = True
 
@@ -136,10 +161,14 @@ class StyleGAN2Generator(BaseGenerator):
                  channel_base: int = 32768, channel_max: int = 512,
                  out_channels: int = 3, lr_multiplier: float = 0.01,
                  w_avg_beta: float = 0.995, prior: str = 'normal',
-                 fused_modconv: bool = False):
+                 fused_modconv: bool = False, c_dim: int = 0,
+                 embed_features: Optional[int] = None,
+                 conv_clamp: Optional[float] = None):
         num_ws = 2 * (check_resolution(resolution) + 2) - 2
         super().__init__(z_dim, w_dim, num_ws, resolution=resolution,
-                         out_channels=out_channels, prior=prior)
+                         out_channels=out_channels, prior=prior,
+                         cat_dims=(c_dim, ) if c_dim > 1 else (),
+                         con_dim=1 if c_dim == 1 else 0)
         if mapping_layers < 1 or min(channel_base, channel_max) < 1:
             raise ConfigError(
                 f'mapping_layers={mapping_layers}, channel_base='
@@ -147,10 +176,11 @@ class StyleGAN2Generator(BaseGenerator):
         self.channel_base, self.channel_max = channel_base, channel_max
         self.w_avg_beta = w_avg_beta
         self.mapping_net = MappingNetwork(z_dim, w_dim, mapping_layers,
-                                          lr_multiplier)
-        self.synthesis_net = SynthesisNetwork(w_dim, resolution,
-                                              out_channels, channel_base,
-                                              channel_max, fused_modconv)
+                                          lr_multiplier, c_dim,
+                                          embed_features)
+        self.synthesis_net = SynthesisNetwork(
+            w_dim, resolution, out_channels, channel_base, channel_max,
+            fused_modconv, conv_clamp)
         self.register_buffer('w_avg', torch.zeros(w_dim))
         self.train_mixing_prob = 0.0
 
@@ -166,8 +196,8 @@ class StyleGAN2Generator(BaseGenerator):
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ConfigError(f'z has shape {tuple(z.shape)}, expected '
                               f'(N, {self.z_dim})')
-        self.check_c(c, z.shape[0])
-        w = self.mapping_net(z)
+        c = self.check_c(c, z.shape[0])
+        w = self.mapping_net(z, c)
         if self.training and update_w_avg:
             self.w_avg.copy_(w.detach().mean(0).lerp(self.w_avg,
                                                      self.w_avg_beta))
@@ -307,21 +337,32 @@ class StyleGAN2Generator(BaseGenerator):
         return out
 
     def direction_weights(self, layers: Optional[Sequence[int]] = None, *,
-                          include_torgb: bool = False) -> Tensor:
+                          include_torgb: bool = False,
+                          torgb: str = 'none') -> Tensor:
         """The style-modulation weights (gain included) of the layers that
         consume ``ws[:, i]`` for ``i`` in ``layers`` (None: all), stacked
         [sum of their in-channels, w_dim]: the matrix SeFa factorises.
-        toRGB affines only with ``include_torgb`` (SeFa uses convs only)."""
+
+        toRGB affines: ``torgb='none'`` (convs only, MMGeneration),
+        ``'first'`` (the 4x4 toRGB, rosinality's
+        closed_form_factorization.py), ``'last'`` (the output toRGB,
+        genforce's SeFa) or ``'all'`` (``include_torgb=True``)."""
+        torgb = 'all' if include_torgb else torgb
+        if torgb not in TORGB_CHOICES:
+            raise ConfigError(f"torgb='{torgb}' is not one of "
+                              f'{TORGB_CHOICES}')
         chosen = range(self.num_ws) if layers is None else list(layers)
         bad = [i for i in chosen if not 0 <= int(i) < self.num_ws]
         if bad:
             raise ConfigError(f'layers {bad} out of range: this generator '
                               f'has ws indices 0..{self.num_ws - 1}')
+        rgb = {'none': set(), 'first': {1}, 'last': {self.num_ws - 1},
+               'all': set(range(self.num_ws))}[torgb]
+        chosen = set(map(int, chosen))
         mats = [a.effective_weight() for i, kind, a in self.layer_affines()
-                if i in set(map(int, chosen))
-                and (include_torgb or kind == 'conv')]
+                if i in chosen and (kind == 'conv' or i in rgb)]
         if not mats:
-            raise ConfigError(f'layers={list(chosen)} select no conv layer '
+            raise ConfigError(f'layers={sorted(chosen)} select no conv layer '
                               '(the last index feeds toRGB only); pass '
                               'include_torgb=True or other layers')
         return torch.cat(mats, 0)

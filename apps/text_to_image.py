@@ -1,0 +1,167 @@
+"""Images for a text prompt from a trained generator.
+
+    python apps/text_to_image.py CKPT --prompt 'a red triangle on the left' \\
+        --scorer text:work_dirs/text_image.pth [--method guide|rerank]
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmlatent.control import build_scorer  # noqa: E402
+from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
+from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
+                                     rerank_for_prompt, verify_prompt)
+from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                condition, load_app_generator, out_dir,
+                                progress, rng)
+from mmlatent.utils.cli import run_cli  # noqa: E402
+from mmlatent.utils.errors import ConfigError  # noqa: E402
+
+METHODS = ('conditional', 'guide', 'rerank')
+EPILOG = """methods:
+  guide        (any generator) Adam steps on z lowering -log s + --pull *
+               0.5 |z - z0|^2, s the guiding scorer's probability of the
+               prompt; --steps steps, --lr
+  rerank       (any generator) --factor * --num prior samples, the --num
+               with the highest prompt score kept
+  conditional  sampling of a text-conditioned GAN (not yet available)
+
+verification: --verify (default shapes, the analytic measurer) judges the
+final images: reached = the verifier finds every attribute the prompt
+names; fooled = the guide's score >= 0.5 but the verifier disagrees;
+unnamed = share of the attributes the prompt leaves out that changed
+(guide). Generator passes are counted for both methods.
+
+outputs (in --out-dir), <name> = text_<prompt>_<method>:
+  <name>.png         guide: one row per code, columns every --save-every
+                     steps and the last; rerank: the kept samples
+  <name>_latents.pt  latent file of the final z codes with the scores
+                     (guide, verify); apps/interpolate_sample.py
+                     --proj-latent A.pt B.pt morphs between two prompts
+
+""" + COMMON_EPILOG
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog='apps/text_to_image.py', epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Generate images for a prompt: guide the latent codes '
+        'of any generator toward it, or sample and rerank.')
+    add_common_args(p)
+    p.add_argument('--prompt', '-p', required=True,
+                   help="what to draw, e.g. 'a red triangle on the left'")
+    p.add_argument('--method', choices=METHODS, default='guide',
+                   help='guide (default), rerank or conditional')
+    p.add_argument('--scorer', required=True, metavar='SPEC',
+                   help='the guiding / ranking scorer, e.g. text:PATH '
+                   '(tools/train_text_image.py)')
+    p.add_argument('--verify', default='shapes', metavar='SPEC',
+                   help="second scorer that judges the result (default: "
+                   "shapes; 'none' to skip)")
+    p.add_argument('--num', '-n', type=int, default=8,
+                   help='number of images (default: 8)')
+    p.add_argument('--steps', type=int, default=100,
+                   help='guide: optimisation steps (default: 100)')
+    p.add_argument('--lr', type=float, default=0.05,
+                   help='guide: Adam learning rate (default: 0.05)')
+    p.add_argument('--pull', type=float, default=0.05,
+                   help='guide: weight of the pull toward the start code '
+                   '(default: 0.05)')
+    p.add_argument('--factor', type=int, default=64,
+                   help='rerank: samples drawn per kept one (default: 64)')
+    p.add_argument('--save-every', type=int, default=20,
+                   help='guide: steps between grid columns (default: 20)')
+    return p.parse_args(argv)
+
+
+def _run(args, G, scorer):
+    gen = rng(args)
+    c = condition(G, args.num, args, gen)
+    if args.method == 'rerank':
+        return rerank_for_prompt(G, scorer, args.prompt, args.num,
+                                 factor=args.factor, c=c, generator=gen)
+    z = G.sample_z(args.num, gen)
+    return guide_to_prompt(G, scorer, args.prompt, z, c=c,
+                           steps=args.steps, lr=args.lr, pull=args.pull,
+                           progress=lambda it: progress(it, desc='guide'))
+
+
+def _grid(args, G, res):
+    """[rows, cols, C, H, W] images of the result."""
+    if args.method == 'rerank':
+        img = render(G, res.z, c=res.c)
+        return img[None]
+    steps = sorted(set(range(0, args.steps + 1, args.save_every))
+                   | {args.steps})
+    codes = res.path[steps].transpose(0, 1).flatten(0, 1)
+    c = None if res.c is None else res.c.repeat_interleave(len(steps), 0)
+    img = render(G, codes, c=c)
+    return img.view(args.num, len(steps), *img.shape[1:])
+
+
+def _report(args, res, check) -> None:
+    n = len(res.z)
+    print(f"prompt '{args.prompt}', {args.method}: {res.passes} generator "
+          f'passes; guiding score {float(res.scores[0].mean()):.3f} -> '
+          f'{float(res.scores[-1].mean()):.3f}')
+    if check is None:
+        return
+    line = (f"verifier {args.verify}: {int(check['reached'].sum())}/{n} "
+            f"have every named attribute; {int(check['fooled'].sum())}/{n} "
+            'fooled the guide only')
+    if 'unnamed' in check:
+        line += (f"; attributes not named changed in "
+                 f"{float(check['unnamed'].mean()):.0%} of cases")
+    print(line)
+
+
+def outputs(name: str) -> tuple:
+    """The files a run named ``name`` (prompt and method) writes in
+    --out-dir; an earlier run's are refused, or deleted by --overwrite."""
+    return (f'{name}.png', f'{name}_latents.pt')
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    if args.num < 1 or args.save_every < 1:
+        raise ConfigError(f'--num {args.num} and --save-every '
+                          f'{args.save_every} must be positive')
+    if args.method == 'conditional':
+        raise ConfigError('--method conditional needs a text-conditioned '
+                          'GAN, which mmlatent does not train yet; use '
+                          '--method guide or rerank')
+    scorer = build_scorer(args.scorer, args.device)
+    verifier = None if args.verify == 'none' else build_scorer(
+        args.verify, args.device)
+    if not args.prompt.strip():
+        raise ConfigError("--prompt is empty; give one, e.g. --prompt "
+                          "'a red triangle on the left'")
+    scorer.check_attribute(args.prompt)
+    if verifier is not None:
+        verifier.check_attribute(args.prompt)
+    G = load_app_generator(args).G
+    name = f'text_{safe_name(args.prompt)}_{args.method}'
+    folder = out_dir(args.out_dir, outputs=outputs(name),
+                     overwrite=args.overwrite)
+    res = _run(args, G, scorer)
+    check = None if verifier is None else verify_prompt(
+        G, res, args.prompt, verifier)
+    save_rows(osp.join(folder, f'{name}.png'), _grid(args, G, res))
+    scores = {'guide': res.scores[-1]}
+    if check is not None:
+        scores['verify'] = check['verify']
+    save_latents(osp.join(folder, f'{name}_latents.pt'), res.z, space='z',
+                 c=res.c, scores=scores,
+                 meta=dict(prompt=args.prompt, method=args.method,
+                           scorer=args.scorer, passes=res.passes))
+    _report(args, res, check)
+    print(f'wrote {folder}/{name}.png, {name}_latents.pt')
+
+
+if __name__ == '__main__':
+    run_cli(main)

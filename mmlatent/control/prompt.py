@@ -1,0 +1,157 @@
+"""Images for a prompt from any generator: text-guided latent optimisation
+and sampling with reranking, both verified by a second scorer.
+
+* :func:`guide_to_prompt`: Adam steps on z that lower
+  ``-log s(G(z)) + pull * 0.5 |z - z_0|^2`` where ``s`` is the guiding
+  scorer's probability of the prompt (e.g. ``text:PATH``); the pull keeps
+  each code near where it started, so the image changes no more than the
+  prompt needs.
+* :func:`rerank_for_prompt`: ``factor * num`` prior samples, the ``num``
+  with the highest prompt score kept.
+
+:func:`verify_prompt` judges the final images with a second scorer (the
+analytic Shapes measurer understands prompts): codes the guide accepts but
+the verifier rejects fooled the guide without changing the image enough.
+"""
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+import torch
+from torch import Tensor, nn
+
+from ..datasets.captions import ATTRIBUTES, parse_prompt
+from ..latent.spaces import default_synthesis_kwargs, frozen
+from ..utils.errors import ConfigError
+from .scorers import Scorer
+
+PROMPT_METHODS = ('guide', 'rerank')
+
+
+@dataclass
+class PromptResult:
+    """``z`` [N, z_dim] final codes, ``c`` their condition (or None),
+    ``path`` [S, N, z_dim] recorded codes (start first; rerank: one
+    step), ``scores`` [S, N] the guide's prompt score along it, and
+    ``passes``: generator forward passes used. CPU tensors."""
+    z: Tensor
+    c: Optional[Tensor]
+    path: Tensor
+    scores: Tensor
+    passes: int
+
+
+def _images(G: nn.Module, z: Tensor, c: Optional[Tensor]) -> Tensor:
+    return G.synthesis(G.mapping(z, c), **default_synthesis_kwargs(G))
+
+
+def _prompt_attribute(scorer: Scorer, prompt: str) -> str:
+    if not prompt or not prompt.strip():
+        raise ConfigError("the prompt is empty; give one, e.g. --prompt "
+                          "'a red triangle on the left'")
+    return scorer.check_attribute(prompt)
+
+
+def guide_to_prompt(G: nn.Module, scorer: Scorer, prompt: str, z: Tensor,
+                    *, c: Optional[Tensor] = None, steps: int = 100,
+                    lr: float = 0.05, pull: float = 0.05,
+                    progress=None) -> PromptResult:
+    """Optimise codes ``z`` [N, z_dim] toward ``prompt`` (module
+    docstring); G and the scorer are frozen."""
+    if not scorer.differentiable:
+        raise ConfigError(f"scorer '{scorer.name}' is not differentiable; "
+                          'guide with text:PATH and verify with shapes')
+    attr = _prompt_attribute(scorer, prompt)
+    if steps < 0 or lr <= 0 or pull < 0:
+        raise ConfigError(f'steps={steps}, lr={lr} and pull={pull} must be '
+                          '>= 0, > 0 and >= 0')
+    z0 = z.detach().clone()
+    v = z0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([v], lr=lr)
+    path, scores = [], []
+    loop = range(steps + 1) if progress is None else progress(
+        range(steps + 1))
+    with frozen(G), frozen(scorer):
+        for i in loop:
+            s = scorer(_images(G, v, c))[attr].reshape(-1)
+            path.append(v.detach().cpu().clone())
+            scores.append(s.detach().float().cpu())
+            if i == steps:
+                break
+            loss = -s.clamp_min(1e-12).log() \
+                + pull * 0.5 * (v - z0).pow(2).sum(1)
+            opt.zero_grad(set_to_none=True)
+            loss.sum().backward()
+            opt.step()
+    return PromptResult(path[-1], None if c is None else c.cpu(),
+                        torch.stack(path), torch.stack(scores),
+                        (steps + 1) * len(z))
+
+
+@torch.no_grad()
+def rerank_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
+                      *, factor: int = 64, c: Optional[Tensor] = None,
+                      batch_size: int = 256,
+                      generator: Optional[torch.Generator] = None
+                      ) -> PromptResult:
+    """The ``num`` best of ``factor * num`` prior samples by the prompt
+    score (``c`` [1, c_dim] for every sample of a conditional G)."""
+    attr = _prompt_attribute(scorer, prompt)
+    if num < 1 or factor < 1:
+        raise ConfigError(f'num={num} and factor={factor} must be positive')
+    total = num * factor
+    z = G.sample_z(total, generator)
+    cs = None if c is None else c[:1].expand(total, -1)
+    parts = []
+    with frozen(G), frozen(scorer):
+        for s in range(0, total, batch_size):
+            cb = None if cs is None else cs[s:s + batch_size]
+            parts.append(scorer(_images(G, z[s:s + batch_size], cb))[attr]
+                         .reshape(-1).float().cpu())
+    score = torch.cat(parts)
+    best = score.argsort(descending=True)[:num]
+    zb = z[best].cpu()
+    return PromptResult(zb, None if cs is None else cs[best].cpu(),
+                        zb[None], score[best][None], total)
+
+
+@torch.no_grad()
+def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
+                  verifier: Scorer, *, threshold: float = 0.5
+                  ) -> Dict[str, Tensor]:
+    """The verifier's view of the start and final codes: ``reached`` bool
+    [N] (verifier's prompt score >= threshold at the end), ``fooled`` (the
+    guide says yes, the verifier no), ``guide`` / ``verify`` final scores
+    [N] and, when the verifier measures Shapes attributes, ``unnamed``:
+    the share of attributes the prompt leaves out whose caption value
+    changed from start to end [N] (and ``named``: the same for the
+    attributes it names)."""
+    attr = verifier.check_attribute(prompt)
+    start, end = result.path[0], result.path[-1]
+    c = result.c
+    img = torch.cat([_images(G, x.to(G.device), None if c is None
+                             else c.to(G.device)) for x in (start, end)])
+    out = verifier(img)
+    n = len(end)
+    verify = out[attr].float().cpu()
+    guide = result.scores[-1]
+    res = dict(guide=guide, verify=verify[n:],
+               reached=verify[n:].nan_to_num(0.0) >= threshold,
+               fooled=(guide >= threshold)
+               & ~(verify[n:].nan_to_num(0.0) >= threshold))
+    if hasattr(verifier, 'measured_values'):
+        res.update(_changes(verifier.measured_values(img), n, prompt))
+    return res
+
+
+def _changes(values: Tensor, n: int, prompt: str) -> Dict[str, Tensor]:
+    """Share [N] of the named / unnamed attributes whose caption value
+    differs between the start (rows :n) and the end (rows n:)."""
+    named = parse_prompt(prompt)
+    out = {}
+    for key, cols in (('named', [i for i, a in enumerate(ATTRIBUTES)
+                                 if a in named]),
+                      ('unnamed', [i for i, a in enumerate(ATTRIBUTES)
+                                   if a not in named])):
+        if cols:
+            out[key] = (values[:n, cols] != values[n:, cols]).float().mean(1)
+    return out

@@ -1,0 +1,62 @@
+"""Reading the networks of a source checkpoint (rosinality ``.pt``,
+MMGeneration ``.pth``, NVIDIA ``.pkl``) into plain state dicts."""
+import argparse
+import re
+from typing import Dict, Optional
+
+import torch
+
+from ..utils.checkpoint import load_checkpoint_file
+from ..utils.errors import CheckpointError
+from .layout import StateDict
+from .nvidia import read_nvidia
+
+FORMATS = ('rosinality', 'mmgen', 'nvidia')
+
+
+def read_source(path: str, fmt: str) -> Dict[str, Optional[StateDict]]:
+    """``{'g', 'g_ema', 'd': state dict or None, 'latent_avg': tensor or
+    None}`` from a checkpoint in format ``fmt``."""
+    if fmt not in FORMATS:
+        raise CheckpointError(f"--format '{fmt}' is not one of {FORMATS}")
+    if fmt == 'nvidia':
+        return read_nvidia(path)
+    with torch.serialization.safe_globals([argparse.Namespace]):
+        ckpt = load_checkpoint_file(path)
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"'{path}' holds a {type(ckpt).__name__}, "
+                              'not a checkpoint dict')
+    parts = _rosinality_parts(ckpt) if fmt == 'rosinality' \
+        else _mmgen_parts(ckpt)
+    if parts['g'] is None and parts['g_ema'] is None:
+        raise CheckpointError(
+            f"'{path}' holds no {fmt} generator (keys: "
+            f'{sorted(ckpt)[:10]}); check --format')
+    return parts
+
+
+def _rosinality_parts(ckpt: dict) -> Dict[str, Optional[StateDict]]:
+    avg = ckpt.get('latent_avg')
+    return dict(g=ckpt.get('g'), g_ema=ckpt.get('g_ema'), d=ckpt.get('d'),
+                latent_avg=avg if torch.is_tensor(avg) else None)
+
+
+def _mmgen_parts(ckpt: dict) -> Dict[str, Optional[StateDict]]:
+    sd = ckpt.get('state_dict', ckpt)
+    prefixes = dict(g='generator.', g_ema='generator_ema.',
+                    d='discriminator.')
+    parts = {}
+    for name, prefix in prefixes.items():
+        sub = {k[len(prefix):]: v for k, v in sd.items()
+               if k.startswith(prefix)}
+        parts[name] = sub or None
+    parts['latent_avg'] = None
+    return parts
+
+
+def alias_noise_keys(sd: StateDict, fmt: str) -> StateDict:
+    """Accept MMGeneration noise buffers named ``noises.noise_{i}``."""
+    if fmt != 'mmgen':
+        return sd
+    return {re.sub(r'^noises\.noise_(\d+)$', r'injected_noise_\1', k): v
+            for k, v in sd.items()}

@@ -1,0 +1,60 @@
+"""Shapes images with captions made from their factors."""
+from typing import Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ..registry import DATASETS
+from ..utils.errors import ConfigError
+from .captions import TRAIN_TEMPLATES, attribute_values, random_caption
+from .shapes import SHAPES, ShapesDataset
+
+
+@DATASETS.register_module()
+class CaptionedShapesDataset(ShapesDataset):
+    """:class:`ShapesDataset` whose items also carry a caption.
+
+    The caption of item ``i`` is drawn by
+    :func:`~mmlatent.datasets.captions.random_caption` from
+    ``np.random.default_rng([seed, i, 1])`` (deterministic), with
+    ``drop_prob``, ``keyword_prob`` and ``synonym_prob``; sizes are binned
+    at the middle of ``scale_range``.
+
+    Items: those of ShapesDataset plus ``caption`` (str), ``values``
+    int64 [5] (every attribute's value index, see
+    :data:`~mmlatent.datasets.captions.ATTRIBUTES`) and ``named`` int64 [5]
+    (the values the caption names, -1 for the others).
+    """
+
+    def __init__(self, resolution: int = 32, num_samples: int = 50000,
+                 seed: int = 0, shapes: Sequence[str] = SHAPES,
+                 scale_range: Tuple[float, float] = (0.25, 0.5),
+                 hue_range: Tuple[float, float] = (0.0, 1.0),
+                 drop_prob: float = 0.3, keyword_prob: float = 0.3,
+                 synonym_prob: float = 0.5) -> None:
+        super().__init__(resolution=resolution, num_samples=num_samples,
+                         seed=seed, shapes=shapes, scale_range=scale_range,
+                         hue_range=hue_range)
+        for name, p in (('drop_prob', drop_prob),
+                        ('keyword_prob', keyword_prob),
+                        ('synonym_prob', synonym_prob)):
+            if not 0.0 <= p <= 1.0:
+                raise ConfigError(f'{name}={p!r} must be a probability in '
+                                  '[0, 1]')
+        self.caption_options = dict(
+            drop_prob=drop_prob, keyword_prob=keyword_prob,
+            synonym_prob=synonym_prob, templates=TRAIN_TEMPLATES)
+
+    def values_of(self, index: int) -> np.ndarray:
+        """int64 [5] attribute value indices of item ``index``."""
+        label, factors = self.factors_of(index)
+        return attribute_values([label], factors[None], classes=self.shapes,
+                                scale_threshold=sum(self.scale_range) / 2)[0]
+
+    def __getitem__(self, index: int) -> dict:
+        item = super().__getitem__(index)
+        values = self.values_of(index)
+        rng = np.random.default_rng([self.seed, index % len(self), 1])
+        caption, named = random_caption(values, rng, **self.caption_options)
+        return dict(item, caption=caption, values=torch.from_numpy(values),
+                    named=torch.from_numpy(named))

@@ -1,0 +1,194 @@
+"""The text-image encoder as a scorer: prompts, gradients, the apps."""
+import pytest
+import torch
+
+from mmlatent.control import build_scorer, check_guidance_scorer
+from mmlatent.control.text import prompt_candidates
+from mmlatent.datasets.captions import VALUES
+from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.utils.errors import ConfigError
+
+GUIDE = 'apps/classifier_guidance.py'
+GEN = 'apps/generate_latents.py'
+
+
+@pytest.fixture(scope='module')
+def text_image_file(tmp_path_factory):
+    """A small text-image file trained for a few seconds on 16 px."""
+    from helpers import tiny_text_image
+    path = str(tmp_path_factory.mktemp('ti') / 'ti.pth')
+    tiny_text_image(path)
+    return path
+
+
+def squares(hues, resolution=32):
+    """Centred squares of the given hues, [N, 3, H, W] in [-1, 1]."""
+    factors = [[0.5, 0.5, 0.35, 0.0, h] for h in hues]
+    return to_tensor(render_shapes([0] * len(hues), factors, resolution))
+
+
+def test_prompt_candidates_cover_the_named_attributes():
+    combos, target = prompt_candidates('a red triangle on the left')
+    assert len(combos) == len(VALUES['shape']) * 6 * 3
+    assert combos[target] == dict(shape='triangle', colour='red', x='left')
+    assert len({tuple(c.values()) for c in combos}) == len(combos)
+
+
+def test_text_scorer_gives_heads_and_prompts(text_image_file):
+    s = build_scorer(f'text:checkpoint={text_image_file},prompt=red;'
+                     'blue square')
+    assert s.differentiable and s.name == 'text:ti.pth'
+    assert {'is_red', 'is_triangle', 'is_left', 'is_middle', 'red',
+            'blue square'} <= set(s.attributes)
+    assert s.check_attribute('a big green oval') == 'a big green oval'
+    out = s(squares([0.0, 2 / 3]))          # 32 px images, resized
+    assert all(v.shape == (2, ) for v in out.values())
+    total = sum(out[f'is_{c}'] for c in VALUES['colour'])
+    assert torch.allclose(total, torch.ones(2), atol=1e-5)
+    assert float(out['red'][0]) > float(out['red'][1])
+    assert float(out['blue square'][1]) > float(out['blue square'][0])
+    check_guidance_scorer(s, 'red')
+    with pytest.raises(ConfigError, match="unknown word 'purple'") as e:
+        s.check_attribute('a purple square')
+    assert '\n' not in str(e.value)
+
+
+def test_gradient_of_the_prompt_score_raises_it(text_image_file):
+    """Signed gradient steps on the pixels of a blue square toward the
+    prompt 'red' raise its score past 0.5 (the tiny model knows colour,
+    not yet shape)."""
+    s = build_scorer(f'text:{text_image_file}')
+    prompt = s.check_attribute('red')
+    img = squares([2 / 3])
+    scores = []
+    for _ in range(20):
+        img.requires_grad_(True)
+        score = s(img)[prompt]
+        grad, = torch.autograd.grad(score.sum(), img)
+        scores.append(float(score.detach()))
+        img = (img + 0.05 * grad.sign()).clamp(-1, 1).detach()
+    scores.append(float(s(img)[prompt]))
+    assert scores[0] < 0.1 and scores[-1] > 0.5
+    assert scores[10] > scores[0]
+
+
+def test_shapes_scorer_judges_prompts():
+    s = build_scorer('shapes:prompt=red square;blue')
+    out = s(squares([0.0, 2 / 3]))
+    assert out['red square'].tolist() == [1.0, 0.0]
+    assert out['blue'].tolist() == [0.0, 1.0]
+    assert s.check_attribute('a large square in the middle centre')
+    with pytest.raises(ConfigError, match="unknown word 'sqare'"):
+        s.check_attribute('red sqare')
+    with pytest.raises(ConfigError, match="unknown attribute 'hues'"):
+        s.check_attribute('hues')
+
+
+def test_guidance_toward_a_prompt_end_to_end(tiny_ckpts, text_image_file,
+                                             tmp_path, run_script, capsys):
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', 'a red square', '--target', 1, '--verify', 'shapes',
+        '--steps', 3, '--num', 2, '-o', tmp_path])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    assert 'guiding scorer text:ti.pth' in out
+    assert 'verifying scorer shapes' in out
+    assert (tmp_path / 'guidance_a_red_square.png').exists()
+    code, err = run_script(GEN, [
+        tiny_ckpts['dcgan'], '--num', 4, '--scorer',
+        f'text:checkpoint={text_image_file},prompt=red square', '-o',
+        tmp_path / 'gen'])
+    assert code == 0, err
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', 'a mauve square', '--target', 1, '-o', tmp_path])
+    assert code == 2 and "unknown word 'mauve'" in err
+    code, err = run_script(GUIDE, [
+        tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+        '--attribute', ' ', '--target', 1, '-o', tmp_path])
+    assert code == 2 and 'names no attribute' in err
+
+
+class ColourSquareG(torch.nn.Module):
+    """A toy generator: a centred square whose RGB is tanh(z) (z_dim 3)."""
+    z_dim, c_dim, num_ws, has_w_space = 3, 0, 1, False
+
+    def __init__(self, resolution=32):
+        super().__init__()
+        mask = to_tensor(render_shapes([0], [[0.5, 0.5, 0.35, 0.0, 0.0]],
+                                       resolution))[0, :1]
+        self.register_buffer('mask', (mask + 1) / 2)
+
+    @property
+    def device(self):
+        return self.mask.device
+
+    def sample_z(self, n, generator=None):
+        return torch.randn(n, 3, generator=generator)
+
+    def mapping(self, z, c=None):
+        return z[:, None]
+
+    def synthesis(self, ws):
+        rgb = torch.tanh(ws[:, 0])[:, :, None, None]
+        return -1 + (1 + rgb) * self.mask
+
+
+def test_guide_to_prompt_reaches_a_known_target(text_image_file):
+    from mmlatent.control.prompt import guide_to_prompt, verify_prompt
+    G = ColourSquareG()
+    s = build_scorer(f'text:{text_image_file}')
+    z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0],
+                      [-2.0, 2.0, 2.0], [2.0, -2.0, 2.0]])  # b, g, c, m
+    res = guide_to_prompt(G, s, 'red', z, steps=60, lr=0.2, pull=0.0)
+    assert res.path.shape == (61, 4, 3) and res.passes == 61 * 4
+    assert (res.scores[-1] > res.scores[0]).all()
+    check = verify_prompt(G, res, 'red', build_scorer('shapes'))
+    assert int(check['reached'].sum()) >= 3
+    assert not check['fooled'].any()
+    assert torch.equal(check['unnamed'], torch.zeros(4))  # shape, place
+    with pytest.raises(ConfigError, match='the prompt is empty'):
+        guide_to_prompt(G, s, '  ', z)
+
+
+def test_rerank_keeps_the_best_samples(text_image_file):
+    from mmlatent.control.prompt import rerank_for_prompt
+    G = ColourSquareG()
+    s = build_scorer(f'text:{text_image_file}')
+    res = rerank_for_prompt(G, s, 'red', 4, factor=16,
+                            generator=torch.Generator().manual_seed(0))
+    assert res.z.shape == (4, 3) and res.passes == 64
+    all_scores = s(G.synthesis(G.mapping(G.sample_z(
+        64, torch.Generator().manual_seed(0)))))['red']
+    top = all_scores.sort(descending=True).values[:4]
+    assert torch.allclose(res.scores[0], top, atol=1e-5)
+
+
+def test_text_to_image_app(tiny_ckpts, text_image_file, tmp_path,
+                           run_script, capsys):
+    from mmlatent.latent import load_latents
+    app = 'apps/text_to_image.py'
+    base = [tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+            '--num', 2, '-o', tmp_path]
+    code, err = run_script(app, base + ['--prompt', 'a red square',
+                                        '--steps', 4, '--save-every', 2])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    assert "prompt 'a red square', guide: 10 generator passes" in out
+    assert 'verifier shapes:' in out
+    lf = load_latents(str(tmp_path / 'text_a_red_square_guide_latents.pt'))
+    assert lf.latent.shape == (2, 64) and set(lf.scores) == {'guide',
+                                                             'verify'}
+    assert lf.meta['prompt'] == 'a red square'
+    code, err = run_script(app, base + ['--prompt', 'blue', '--method',
+                                        'rerank', '--factor', 3])
+    assert code == 0, err
+    assert (tmp_path / 'text_blue_rerank.png').exists()
+    for prompt, msg in (('  ', '--prompt is empty'),
+                        ('a mauve square', "unknown word 'mauve'")):
+        code, err = run_script(app, base + ['--prompt', prompt])
+        assert code == 2 and msg in err, err
+    code, err = run_script(app, base + ['--prompt', 'red', '--method',
+                                        'conditional'])
+    assert code == 2 and 'text-conditioned GAN' in err
