@@ -1,4 +1,5 @@
-# Conditional DCGAN on the bundled digits: one row per digit in the grids.
+# Conditional DCGAN on the bundled digits, AC-GAN style (see the Shapes
+# config): one row per digit in the grids.
 _base_ = [
     '../_base_/models/dcgan-32x32.py', '../_base_/datasets/digits-32x32.py',
     '../_base_/schedules/iter_2k.py', '../_base_/default_runtime.py'
@@ -7,4 +8,6 @@ model = dict(
     type='ConditionalGAN',
     generator=dict(z_dim=64, base_channels=32, out_channels=1,
                    cat_dims=[10]),
-    discriminator=dict(base_channels=32, in_channels=1, c_dim=10))
+    discriminator=dict(type='ACGANDiscriminator', num_classes=10,
+                       base_channels=32, in_channels=1),
+    classifier_weight=1.0)

@@ -1,6 +1,7 @@
 # The main job: DCGAN with the continuity regulariser on Shapes at 32 px.
 # 2 min 09 s on 2 quiet CPU cores (README); several times longer on a busy
-# machine. Prints the validity of 1000 samples.
+# machine. Prints the validity and fidelity (class distance, shape fit) of
+# 1000 samples.
 _base_ = [
     '../_base_/models/dcgan-32x32.py', '../_base_/datasets/shapes-32x32.py',
     '../_base_/schedules/iter_2k.py', '../_base_/default_runtime.py'
@@ -12,5 +13,5 @@ model = dict(
 custom_hooks = [
     dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=500),
-    dict(type='ShapesValidityHook', num_samples=1000),
+    dict(type='ShapesValidityHook', num_samples=1000, fidelity=True),
 ]

@@ -22,6 +22,7 @@ from .scorers import (BINARY, CONTINUOUS, ClassifierScorer, ModuleScorer,
                       score_images)
 from .text import TextScorer, prompt_candidates
 from .traversal import (categorical_code_accuracy, class_interpolation,
+                        conditional_accuracy,
                         code_sweep, hungarian_accuracy, infogan_traversals,
                         measured_class)
 
@@ -38,7 +39,7 @@ __all__ = [
     'ClassifierScorer', 'ModuleScorer', 'Scorer', 'ShapesScorer',
     'attribute_kinds', 'build_scorer', 'build_scorers', 'output_names',
     'parse_scorer', 'score_images', 'TextScorer', 'prompt_candidates',
-    'categorical_code_accuracy',
+    'categorical_code_accuracy', 'conditional_accuracy',
     'class_interpolation', 'code_sweep', 'hungarian_accuracy',
     'infogan_traversals', 'measured_class'
 ]

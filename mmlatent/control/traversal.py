@@ -121,14 +121,11 @@ def measured_class(img: Tensor) -> Tensor:
                                                                -1))
 
 
-def categorical_code_accuracy(
-        G: nn.Module, *, num_samples: int = 1000, index: int = 0,
-        batch_size: int = 250, generator: Optional[torch.Generator] = None,
-        classify: Callable[[Tensor], Tensor] = measured_class) -> dict:
-    """How well categorical code ``index`` of ``G`` predicts the class
-    ``classify(img)`` (>= 0; -1 skips the image), after Hungarian
-    matching. Returns dict(accuracy, assignment, confusion, num_valid);
-    the accuracy is NaN when no image is valid."""
+def _codes_and_classes(G: nn.Module, num_samples: int, index: int,
+                       batch_size: int, generator, classify
+                       ) -> Tuple[Tensor, Tensor]:
+    """(code ``index`` of each sample, ``classify`` of its image), for the
+    samples that ``classify`` does not skip (-1)."""
     check_codes(G, need_cat=True)
     codes, found, labels = G.codes, [], []
     with torch.no_grad(), frozen(G):
@@ -139,7 +136,19 @@ def categorical_code_accuracy(
             keep = cls >= 0
             found.append(codes.labels(c)[:, index].cpu()[keep])
             labels.append(cls[keep])
-    found, labels = torch.cat(found), torch.cat(labels)
+    return torch.cat(found), torch.cat(labels)
+
+
+def categorical_code_accuracy(
+        G: nn.Module, *, num_samples: int = 1000, index: int = 0,
+        batch_size: int = 250, generator: Optional[torch.Generator] = None,
+        classify: Callable[[Tensor], Tensor] = measured_class) -> dict:
+    """How well categorical code ``index`` of ``G`` predicts the class
+    ``classify(img)`` (>= 0; -1 skips the image), after Hungarian
+    matching. Returns dict(accuracy, assignment, confusion, num_valid);
+    the accuracy is NaN when no image is valid."""
+    found, labels = _codes_and_classes(G, num_samples, index, batch_size,
+                                       generator, classify)
     if len(found) == 0:
         return dict(accuracy=float('nan'), assignment={},
                     confusion=np.zeros((0, 0), np.int64), num_valid=0)
@@ -147,3 +156,25 @@ def categorical_code_accuracy(
                                                labels.numpy())
     return dict(accuracy=acc, assignment=assignment, confusion=conf,
                 num_valid=int(len(found)))
+
+
+def conditional_accuracy(
+        G: nn.Module, *, num_samples: int = 1000, batch_size: int = 250,
+        generator: Optional[torch.Generator] = None,
+        classify: Callable[[Tensor], Tensor] = measured_class) -> dict:
+    """How often a conditional generator draws the class it is asked for:
+    the share of samples whose ``classify(img)`` (>= 0; -1 skips the
+    image) equals the requested class (no matching: class ``k`` of ``c``
+    must be class ``k`` of ``classify``). Returns dict(accuracy,
+    confusion [requested, found], num_valid); NaN when none is valid."""
+    found, labels = _codes_and_classes(G, num_samples, 0, batch_size,
+                                       generator, classify)
+    k = G.codes.cat_dims[0]
+    if len(found) == 0:
+        return dict(accuracy=float('nan'),
+                    confusion=np.zeros((k, k), np.int64), num_valid=0)
+    size = max(k, int(labels.max()) + 1)
+    conf = np.zeros((k, size), np.int64)
+    np.add.at(conf, (found.numpy(), labels.numpy()), 1)
+    return dict(accuracy=float((found == labels).double().mean()),
+                confusion=conf, num_valid=int(len(found)))

@@ -4,9 +4,11 @@ from .continuity import ContinuityMetric, continuity_of
 from .directions import (DirectionOrthogonality, OutsideEnergy,
                          load_directions, orthogonality, shape_box_masks)
 from .disentanglement import DCI, MIG, dci, mig
-from .evaluator import (build_metric, evaluate_generator, format_table,
-                        jsonable, real_images)
+from .evaluator import (build_metric, evaluate_generator, evaluate_images,
+                        format_table, jsonable, real_images)
 from .factors import FactorMetric
+from .fidelity import (ShapesFidelity, class_distance, ks_distance,
+                       shape_fit)
 from .features import (FeatureExtractor, InceptionV3, PixelFeatures,
                        ShapesFeatureNet, build_extractor, inception_path)
 from .frechet import (FrechetDistance, KernelDistance, frechet_distance,
@@ -26,7 +28,8 @@ __all__ = [
     'ContinuityMetric', 'continuity_of', 'DirectionOrthogonality',
     'OutsideEnergy', 'load_directions', 'orthogonality', 'shape_box_masks',
     'DCI', 'MIG', 'dci', 'mig', 'build_metric', 'evaluate_generator',
-    'format_table', 'jsonable', 'real_images', 'FactorMetric',
+    'evaluate_images', 'ShapesFidelity', 'class_distance', 'ks_distance',
+    'shape_fit', 'format_table', 'jsonable', 'real_images', 'FactorMetric',
     'FeatureExtractor', 'InceptionV3', 'PixelFeatures', 'ShapesFeatureNet',
     'build_extractor', 'inception_path', 'FrechetDistance', 'KernelDistance',
     'frechet_distance', 'kernel_distance', 'GenerativeMetric',

@@ -42,6 +42,7 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
         'dci': lambda: dict(type='DCI', **factors),
         'continuity': lambda: dict(type='ContinuityMetric'),
         'validity': lambda: dict(type='ShapesValidity'),
+        'fidelity': lambda: dict(type='ShapesFidelity'),
         'orthogonality': lambda: dict(
             type='DirectionOrthogonality',
             directions=needs('directions', 'orthogonality')),
@@ -59,8 +60,8 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
 
 METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
                 'continuity', 'validity', 'orthogonality', 'outside_energy',
-                'continuity_norm', 'chord', 'pieces', 'trajectories',
-                'ghosting')
+                'fidelity', 'continuity_norm', 'chord', 'pieces',
+                'trajectories', 'ghosting')
 
 
 def metric_configs(names: Sequence[str], *, features: str = 'inception',

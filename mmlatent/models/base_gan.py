@@ -54,6 +54,9 @@ class UnconditionalGAN(BaseModel):
         channels_last: keep G, D and the real batches in the channels-last
             memory format (faster convolutions on CPUs; see the README's
             Speed section for what it measured).
+        r1: R1Regularizer options (``gamma``, ``interval``): the lazy
+            gradient penalty on real images (Mescheder et al. 2018); None
+            to disable.
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -62,7 +65,7 @@ class UnconditionalGAN(BaseModel):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False):
+                 channels_last: bool = False, r1: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.generator = MODELS.build(generator)
@@ -85,6 +88,8 @@ class UnconditionalGAN(BaseModel):
         self.generator_ema = MODELS.build(
             {'type': 'GeneratorEMA', **ema, 'model': self.generator}) \
             if ema else None
+        self.r1 = MODELS.build({'type': 'R1Regularizer', **r1}) \
+            if r1 else None
 
     # -- networks -------------------------------------------------------
     @property
@@ -136,7 +141,11 @@ class UnconditionalGAN(BaseModel):
     def d_regularizers(self, real: Tensor, fake: Tensor,
                        c_real: Optional[Tensor], c_fake: Optional[Tensor],
                        aux: Optional[dict], it: int) -> Losses:
-        return {}
+        """``r1`` on the real batch when the R1 option is set and due."""
+        if self.r1 is None or not self.r1.active(it):
+            return {}
+        D = lambda x: self.d_forward(x, c_real)[0]  # noqa: E731
+        return dict(r1=self.r1(D, real))
 
     def d_real_terms(self, real_aux: Optional[dict],
                      c_real: Optional[Tensor]) -> Losses:

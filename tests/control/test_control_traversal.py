@@ -6,6 +6,7 @@ import torch
 
 from mmlatent.control import (categorical_code_accuracy,
                               class_interpolation, code_sweep,
+                              conditional_accuracy,
                               hungarian_accuracy, infogan_traversals)
 from mmlatent.models.generators import DCGANGenerator
 from mmlatent.models.generators.base import VectorInputGenerator
@@ -94,6 +95,30 @@ def test_categorical_code_accuracy_with_a_known_classifier():
                                     generator=torch.Generator())
     assert out['accuracy'] == 1.0 and out['num_valid'] == 50
     assert out['assignment'] == {0: 2, 1: 0, 2: 1}
+
+
+def test_conditional_accuracy_needs_the_requested_class_itself():
+    G = CodeImage()
+    gen = torch.Generator().manual_seed(0)
+
+    def same(img):
+        return img.mean((2, 3)).argmax(1)
+
+    out = conditional_accuracy(G, num_samples=60, batch_size=25,
+                               classify=same, generator=gen)
+    assert out['accuracy'] == 1.0 and out['num_valid'] == 60
+    assert np.trace(out['confusion']) == 60
+    # a permutation of the classes is 0% (no Hungarian matching) ...
+    perm = torch.tensor([2, 0, 1])
+    out = conditional_accuracy(G, num_samples=60, classify=lambda img: perm[
+        same(img)], generator=gen)
+    assert out['accuracy'] == 0.0 and np.trace(out['confusion']) == 0
+    # ... a classifier right on class 0 only gives its share; -1 skips
+    out = conditional_accuracy(
+        G, num_samples=90, generator=torch.Generator().manual_seed(1),
+        classify=lambda img: torch.where(same(img) == 0, 0, -1))
+    assert out['accuracy'] == 1.0 and 0 < out['num_valid'] < 90
+    assert out['confusion'][1:].sum() == 0
 
 
 class DigitImage(VectorInputGenerator):

@@ -124,6 +124,54 @@ def test_conditional_gan_checks_networks():
                           discriminator=disc()))
 
 
+def ac_disc(**kw):
+    return dict(type='ACGANDiscriminator', num_classes=3, resolution=RES,
+                base_channels=4, **kw)
+
+
+def test_acgan_classifier_learns_real_labels_only_and_steers_g():
+    model = MODELS.build(dict(type='ConditionalGAN',
+                              generator=gen(cat_dims=[3]),
+                              discriminator=ac_disc(),
+                              classifier_weight=2.0))
+    score, logits = model.discriminator(batch()['img'])
+    assert score.shape == (4, ) and logits.shape == (4, 3)
+    seen = []
+    orig = model.discriminator.forward
+
+    def spy(img, c=None):
+        out = orig(img, c)
+        seen.append((img, out[1]))
+        return out
+
+    model.discriminator.forward = spy
+    data = batch()
+    log = step(model, optims(model), 0, data)
+    assert {'d_loss_cls', 'g_loss_cls'} <= set(log)
+    # D's term: the cross entropy of the real batch (the first D call)
+    real_img, real_logits = seen[0]
+    assert torch.equal(real_img, data['img'])
+    want = 2.0 * torch.nn.functional.cross_entropy(real_logits,
+                                                   data['label'])
+    assert log['d_loss_cls'].item() == pytest.approx(want.item(), rel=1e-6)
+    assert log['d_loss'].item() == pytest.approx(
+        (log['d_loss_adv'] + log['d_loss_cls']).item(), rel=1e-6)
+    assert log['g_loss'].item() == pytest.approx(
+        (log['g_loss_adv'] + log['g_loss_cls']).item(), rel=1e-6)
+
+
+def test_acgan_options_are_checked():
+    with pytest.raises(ConfigError, match='needs a discriminator with a '
+                       'classifier'):
+        MODELS.build(dict(type='ConditionalGAN', generator=gen(cat_dims=[3]),
+                          discriminator=disc(c_dim=3), classifier_weight=1))
+    with pytest.raises(ConfigError, match='num_classes=3, the generator 4'):
+        MODELS.build(dict(type='ConditionalGAN', generator=gen(cat_dims=[4]),
+                          discriminator=ac_disc(), classifier_weight=1))
+    with pytest.raises(ConfigError, match='num_classes=1 must be'):
+        MODELS.build(ac_disc() | dict(num_classes=1))
+
+
 def test_infogan_trains_g_and_q_with_the_info_loss():
     model = MODELS.build(dict(
         type='InfoGAN', generator=gen(cat_dims=[3], con_dim=2),
@@ -304,3 +352,24 @@ def test_channels_last_steps_match_contiguous_ones():
                                                   rel=1e-4, abs=1e-5)
     for a, b in zip(plain.parameters(), fast.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_unconditional_gan_r1_option_adds_the_lazy_penalty():
+    model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                              discriminator=disc(norm='none'),
+                              r1=dict(gamma=2.0, interval=2)))
+    optim = optims(model)
+    data = batch()
+    log = step(model, optim, 0, data)
+    assert set(log) == {'d_loss_adv', 'd_loss_r1', 'd_loss', 'g_loss_adv',
+                        'g_loss'}
+    # before the step's update D was the same: recompute with the new D
+    real = data['img'].clone().requires_grad_(True)
+    grad, = torch.autograd.grad(model.discriminator(real).sum(), real)
+    want = 2.0 / 2 * 2 * grad.square().sum((1, 2, 3)).mean()
+    assert model.r1(model.discriminator, data['img']).item() == \
+        pytest.approx(want.item(), rel=1e-5)
+    assert 'd_loss_r1' not in step(model, optim, 1)   # lazy: every 2nd
+    with pytest.raises(ConfigError, match='r1_interval'):
+        MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
+                          discriminator=disc(), r1=dict(interval=0)))

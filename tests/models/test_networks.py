@@ -246,3 +246,25 @@ def test_infogan_harmonics_view_reads_the_outline_only():
               cat_view='harmonics')
     with pytest.raises(ConfigError, match="cat_view='edges' is not one of"):
         build(type='InfoGANDiscriminator', cat_view='edges')
+
+
+def test_mbstd_discriminator_scores_samples_by_themselves_and_their_group():
+    torch.manual_seed(0)
+    D = MODELS.build(dict(type='DCGANMbstdDiscriminator', resolution=16,
+                          base_channels=4, mbstd_group_size=4)).eval()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    img = torch.randn(8, 3, 16, 16)
+    score = D(img)
+    assert score.shape == (8, )
+    # the std channel: identical samples give a zero-std group, which
+    # changes the score of the same image
+    same = img[:1].repeat(4, 1, 1, 1)
+    varied = torch.cat([img[:1], img[1:4]])
+    assert not torch.allclose(D(same)[0], D(varied)[0])
+    # groups do not mix: samples 0, 2 (group 0 of size 2) do not see 1, 3
+    g2 = MODELS.build(dict(type='DCGANMbstdDiscriminator', resolution=16,
+                           base_channels=4, mbstd_group_size=2)).eval()
+    a = g2(img[:4])
+    b = img[:4].clone()
+    b[1] = 0
+    assert torch.allclose(g2(b)[[0, 2]], a[[0, 2]])

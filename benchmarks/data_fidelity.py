@@ -1,0 +1,230 @@
+"""Do the Shapes recipes learn the data? Fidelity of trained generators.
+
+    python benchmarks/data_fidelity.py [CONFIG ...] [--ckpt PATH ...]
+        [--iters N] [--num-samples 2000] [--sample-model ema|orig]
+        [--feature-net PATH] [--work-dir work_dirs/data_fidelity]
+        [--threads N] [--out benchmarks/results/data_fidelity.json]
+
+Trains each config (default: the main job,
+``configs/dcgan/dcgan_continuity_shapes-32x32.py``) or takes the given
+checkpoints (their own config), then evaluates the generator (EMA when it
+holds averaged weights) on ``--num-samples`` samples against as many
+held-out real images:
+
+* validity (one plausible shape);
+* ShapesFidelity: class histogram distance, median shape fit (and its
+  ratio to the real median), the largest factor-marginal KS;
+* precision, recall and Fréchet distance in the Shapes feature network's
+  space (the network is trained first unless ``--feature-net`` names one).
+
+The first row is the reference: a second held-out real set in place of the
+samples (what a perfect generator reaches with this many samples). The
+``targets`` column checks the main job's targets: class distance <= 0.05,
+shape fit >= 0.9 x real, precision and recall >= 0.8 x real, every factor
+KS <= 0.1. Wall times are those of this machine at the time (a shared
+machine inflates them; ``it/s`` is printed beside).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+import torch
+from mmengine.config import DictAction
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmlatent.evaluation import (FrechetDistance,  # noqa: E402
+                                 PrecisionRecall, ShapesFidelity,
+                                 ShapesValidity, evaluate_generator,
+                                 evaluate_images, real_images)
+from mmlatent.evaluation.shapes_net import (load_shapes_net,  # noqa: E402
+                                            save_shapes_net,
+                                            train_shapes_net)
+from mmlatent.models.loading import load_generator  # noqa: E402
+from mmlatent.registry import DATASETS  # noqa: E402
+from mmlatent.training import (build_runner, load_config,  # noqa: E402
+                               prepare_config)
+
+MAIN_JOB = 'configs/dcgan/dcgan_continuity_shapes-32x32.py'
+COLUMNS = ('validity', 'class_distance', 'shape_fit', 'fit_ratio', 'ks_max',
+           'precision', 'recall', 'fd')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('configs', nargs='*', help=f'configs to train (default '
+                   f'{MAIN_JOB} unless --ckpt is given)')
+    p.add_argument('--ckpt', nargs='+', default=[],
+                   help='evaluate these checkpoints instead of training')
+    p.add_argument('--iters', type=int, help='override max_iters')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   default={}, help='key=value overrides of every config')
+    p.add_argument('--name', help='name of the run (one config only; '
+                   'default: the config name)')
+    p.add_argument('--seed', type=int, default=0, help='training seed')
+    p.add_argument('--num-samples', type=int, default=2000)
+    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'])
+    p.add_argument('--feature-net', help='Shapes feature network '
+                   'checkpoint (default: train one into the work dir)')
+    p.add_argument('--work-dir', default='work_dirs/data_fidelity')
+    p.add_argument('--threads', type=int, default=1, help='torch threads')
+    p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
+                                             'data_fidelity.json'))
+    args = p.parse_args(argv)
+    if not args.configs and not args.ckpt:
+        args.configs = [MAIN_JOB]
+    return args
+
+
+def log(msg: str) -> None:
+    print(f'[{time.strftime("%H:%M:%S")}] {msg}', file=sys.stderr,
+          flush=True)
+
+
+def feature_net(args) -> str:
+    path = args.feature_net or osp.join(args.work_dir, 'shapes_net.pth')
+    if not osp.isfile(path):
+        log(f'training the Shapes feature network -> {path}')
+        os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+        save_shapes_net(train_shapes_net(log=log), path)
+    log(f'Shapes feature network {path}: {load_shapes_net(path).scores}')
+    return path
+
+
+def train(args, config: str) -> dict:
+    """Train one config; returns {ckpt, iters, wall_s, it_per_s}."""
+    name = args.name or osp.splitext(osp.basename(config))[0]
+    work_dir = osp.join(args.work_dir, name)
+    cfg = load_config(config, args.cfg_options)
+    iters = args.iters or cfg.train_cfg.max_iters
+    opts = {**args.cfg_options, 'train_cfg.max_iters': iters,
+            'default_hooks.checkpoint.interval': iters,
+            'default_hooks.logger.interval': max(1, iters // 10)}
+    cfg = prepare_config(load_config(config, opts), config_path=config,
+                         work_dir=work_dir, seed=args.seed)
+    cfg.experiment_name = f'data_fidelity_{name}_{os.getpid()}'
+    log(f'training {config} for {iters} iterations -> {work_dir}')
+    start = time.time()
+    build_runner(cfg).train()
+    wall = time.time() - start
+    log(f'trained {name} in {wall:.0f}s ({iters / wall:.2f} it/s)')
+    return dict(ckpt=osp.join(work_dir, f'iter_{iters}.pth'), iters=iters,
+                wall_s=wall, it_per_s=iters / wall)
+
+
+def metrics(net_path: str) -> list:
+    feats = dict(type='ShapesFeatureNet', checkpoint=net_path)
+    return [ShapesValidity(), ShapesFidelity(),
+            PrecisionRecall(extractor=feats, prefix='pr'),
+            FrechetDistance(extractor=feats, prefix='fd')]
+
+
+def held_out(cfg, args, offset: int):
+    """Real batches of the config's dataset with another seed."""
+    ds_cfg = dict(cfg.train_dataloader.dataset)
+    ds_cfg['seed'] = int(ds_cfg.get('seed', 0)) + offset
+    ds = DATASETS.build(ds_cfg)
+    return ds, real_images(ds, args.num_samples, seed=offset)
+
+
+def row(results: dict, real: dict = None) -> dict:
+    out = dict(validity=results.get('validity', float('nan')),
+               class_distance=results['class_distance'],
+               shape_fit=results['shape_fit'],
+               shape_fit_p10=results['shape_fit_p10'],
+               ks_max=results['ks_max'],
+               ks={k[3:]: v for k, v in results.items()
+                   if k.startswith('ks_') and k != 'ks_max'},
+               precision=results['pr_precision'],
+               recall=results['pr_recall'], fd=results['fd'])
+    out['fit_ratio'] = out['shape_fit'] / (real or out)['shape_fit']
+    if real is not None:
+        out['targets'] = targets(out, real)
+    return out
+
+
+def targets(r: dict, real: dict) -> dict:
+    """The main job's targets (issue 14), each True / False."""
+    return dict(class_distance=r['class_distance'] <= 0.05,
+                shape_fit=r['fit_ratio'] >= 0.9,
+                precision=r['precision'] >= 0.8 * real['precision'],
+                recall=r['recall'] >= 0.8 * real['recall'],
+                ks=r['ks_max'] <= 0.1)
+
+
+def evaluate(entry: dict, args, net_path: str) -> dict:
+    loaded = load_generator(entry['ckpt'], sample_model=args.sample_model)
+    log(f"{entry['ckpt']}: {loaded.message}")
+    cfg = loaded.cfg
+    ds, real = held_out(cfg, args, 100000)
+    _, other = held_out(cfg, args, 200000)
+    ms = metrics(net_path)
+    ref = evaluate_images(ms, real=real, fake=other,
+                          num_samples=args.num_samples,
+                          dataset_meta=ds.metainfo)
+    _, real = held_out(cfg, args, 100000)
+    start = time.time()
+    res = evaluate_generator(loaded.G, ms, real=real,
+                             num_samples=args.num_samples,
+                             dataset_meta=ds.metainfo, seed=args.seed)
+    log(f'evaluated in {time.time() - start:.0f}s')
+    real_row = row(ref)
+    return dict(entry, generator=loaded.which,
+                iter=loaded.meta.get('iter', entry.get('iters')),
+                real=real_row, fake=row(res, real_row))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return 'ok' if v else 'FAIL'
+    if v is None:
+        return '-'
+    return f'{v:.3f}' if isinstance(v, float) else str(v)
+
+
+def table(entries: list) -> str:
+    head = ('config', 'iters', 'wall s', 'it/s') + COLUMNS + ('targets', )
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '---|' * len(head)]
+    for e in entries:
+        name = e['name']
+        real, fake = e['real'], e['fake']
+        lines.append('| ' + ' | '.join(
+            [f'real vs real ({name})', '-', '-', '-'] +
+            [_fmt(real[c]) for c in COLUMNS] + ['-']) + ' |')
+        failed = [k for k, ok in fake['targets'].items() if not ok]
+        lines.append('| ' + ' | '.join(
+            [name, _fmt(e.get('iter')), _fmt(e.get('wall_s')),
+             _fmt(e.get('it_per_s'))] + [_fmt(fake[c]) for c in COLUMNS] +
+            ['all met' if not failed else 'missed: ' + ', '.join(failed)])
+            + ' |')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    net_path = feature_net(args)
+    if args.name and len(args.configs) > 1:
+        raise SystemExit('--name needs exactly one config')
+    runs = [dict(name=args.name or osp.splitext(osp.basename(c))[0],
+                 config=c, cfg_options=args.cfg_options, **train(args, c))
+            for c in args.configs]
+    runs += [dict(name=osp.basename(osp.dirname(osp.abspath(c))) + '/' +
+                  osp.basename(c), ckpt=c) for c in args.ckpt]
+    entries = [evaluate(r, args, net_path) for r in runs]
+    print(table(entries))
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(dict(num_samples=args.num_samples,
+                       threads=args.threads, sample_model=args.sample_model,
+                       runs=entries), f, indent=2)
+    log(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
