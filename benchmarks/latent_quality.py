@@ -217,7 +217,8 @@ def score(args, setting: str, G, dataset) -> dict:
 def scored(args, setting: str, ckpt: str, which: str, dataset) -> dict:
     """Cached scores of the ``which`` (orig / ema) generator of a run."""
     path = osp.join(osp.dirname(ckpt), f'scores_{which}_n{args.num_samples}'
-                    f'_s{args.segments}_{args.pieces_dtype}.json')
+                    f'_s{args.segments}_{args.pieces_dtype}'
+                    f"{''.join('_' + t for t in args.fidelity)}.json")
     if osp.isfile(path):
         with open(path) as f:
             return json.load(f)
