@@ -11,16 +11,13 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
 from mmlatent.control import (CONSTRAINTS, build_scorer,  # noqa: E402
                               check_guidance_scorer, guide)
 from mmlatent.control.cli import SCORER_HELP, safe_name, save_rows  # noqa
-from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.latent.spaces import repeat_c  # noqa: E402
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                condition, load_app_generator, out_dir,
-                                progress, rng)
+                                load_app_generator, out_dir, progress, rng)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -99,13 +96,9 @@ def _attribute(scorer, given: Optional[str]) -> str:
 
 
 def _start(args, G):
-    gen = rng(args)
-    z = G.sample_z(args.num, gen)
-    c = condition(G, args.num, args, gen)
-    if args.space == 'z':
-        return z, c
-    with torch.no_grad():
-        return G.eval().mapping(z, c)[:, 0], None
+    codes = start_codes(G.eval(), args.num, space=args.space,
+                        label=args.label, con=args.con, generator=rng(args))
+    return codes.latent, codes.c
 
 
 def _verify(args, G, res, steps, c):

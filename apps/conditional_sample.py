@@ -13,8 +13,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmlatent.control import class_interpolation, code_sweep  # noqa: E402
 from mmlatent.control.cli import save_rows  # noqa: E402
 from mmlatent.control.traversal import check_codes  # noqa: E402
+from mmlatent.latent.start import start_codes  # noqa: E402
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                condition, load_app_generator, out_dir, rng)
+                                load_app_generator, out_dir, rng)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -78,9 +79,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                           f'the generator has {len(cat_dims)} categorical '
                           f'code(s)')
     pairs = _pairs(args, cat_dims[args.code_index])
-    gen = rng(args)
-    z = G.sample_z(args.num_rows, gen)
-    c = condition(G, args.num_rows, args, gen)
+    codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
+                        generator=rng(args))
+    z, c = codes.latent, codes.c
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     save_rows(osp.join(folder, 'classes.png'),
               code_sweep(G, z, c, code='cat', index=args.code_index))

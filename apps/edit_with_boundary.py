@@ -16,13 +16,13 @@ import torch  # noqa: E402
 from mmlatent.control import (EDIT_MODES, check_boundary,  # noqa: E402
                               edit_latents, format_summary, load_boundary,
                               path_summary, score_images)
-from mmlatent.control.cli import (add_scorer_arg, check_layers,  # noqa
-                                  codes_from_file, safe_name, sampled_codes,
+from mmlatent.control.cli import (add_scorer_arg,  # noqa: E402
+                                  boundary_codes, check_layers, safe_name,
                                   save_rows, scorers_of)
-from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.latent import load_codes, render, save_latents  # noqa: E402
 from mmlatent.latent.spaces import repeat_c  # noqa: E402
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                condition, load_app_generator, out_dir, rng)
+                                load_app_generator, out_dir, rng)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -84,12 +84,12 @@ def _codes(args, G, b):
         if args.label or args.con:
             raise ConfigError('--label / --con apply to sampled codes; the '
                               "codes of --latent keep their own condition")
-        return codes_from_file(G, args.latent, b, w_plus)
+        return boundary_codes(G, b, w_plus=w_plus, path=args.latent,
+                              files=load_codes([args.latent], G))
     if args.num < 1:
         raise ConfigError(f'--num {args.num} must be positive')
-    gen = rng(args)
-    c = condition(G, args.num, args, gen)
-    return sampled_codes(G, args.num, b, w_plus, c, gen)
+    return boundary_codes(G, b, w_plus=w_plus, num=args.num,
+                          label=args.label, con=args.con, generator=rng(args))
 
 
 def _report(args, scorers, img, b, distances, folder, name):
@@ -123,21 +123,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     check_boundary(b, G)
     check_layers(G, b, args.layers)
     scorers = scorers_of(args.scorer, args.device)
-    codes, space, c, noise = _codes(args, G, b)
+    codes = _codes(args, G, b)
     distances = torch.linspace(args.start, args.end, args.steps).tolist()
-    edited = edit_latents(codes, b, distances, mode=args.mode,
+    edited = edit_latents(codes.latent, b, distances, mode=args.mode,
                           layers=args.layers).flatten(0, 1)
-    c = repeat_c(c, args.steps)
-    noise = None if noise is None else [repeat_c(v, args.steps)
-                                        for v in noise]
-    img = render(G, edited, space=space, c=c, batch_size=args.batch_size,
+    c = repeat_c(codes.c, args.steps)
+    noise = None if codes.noise is None else [repeat_c(v, args.steps)
+                                              for v in codes.noise]
+    img = render(G, edited, space=codes.space, c=c, batch_size=args.batch_size,
                  synthesis_kwargs=None if noise is None else dict(
                      noise=noise))
     save_rows(osp.join(folder, f'{name}.png'),
               img.view(-1, args.steps, *img.shape[1:]))
     scores = _report(args, scorers, img, b, distances, folder, name) \
         if scorers else None
-    save_latents(osp.join(folder, f'{name}_latents.pt'), edited, space=space,
+    save_latents(osp.join(folder, f'{name}_latents.pt'), edited,
+                 space=codes.space,
                  c=c, noise=noise, scores=scores, meta=dict(
                      boundary=osp.abspath(args.boundary), mode=args.mode,
                      start=args.start, end=args.end, steps=args.steps))

@@ -14,10 +14,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
 from mmlatent.control.cli import add_scorer_arg, scorers_of  # noqa: E402
-from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                condition, load_app_generator, out_dir,
-                                progress, rng)
+                                load_app_generator, out_dir, progress, rng)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 from mmlatent.utils.image import save_grid  # noqa: E402
@@ -63,10 +62,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     G, gen = loaded.G, rng(args)
     scorers = scorers_of(args.scorer, args.device)
     kinds = attribute_kinds(scorers)
-    c = condition(G, args.num, args, gen)
-    samples = sample_scored(G, scorers, args.num, c=c, generator=gen,
-                            batch_size=args.batch_size, progress=lambda it:
-                            progress(it, desc='sampling'))
+    codes = start_codes(G, args.num, label=args.label, con=args.con,
+                        generator=gen)
+    samples = sample_scored(G, scorers, codes, batch_size=args.batch_size,
+                            progress=lambda it: progress(it, desc='sampling'))
     meta = dict(checkpoint=osp.abspath(args.checkpoint), seed=args.seed,
                 generator=type(G).__name__, sample_model=loaded.which,
                 scorers=' '.join(args.scorer or []),

@@ -13,8 +13,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmlatent.control import infogan_traversals  # noqa: E402
 from mmlatent.control.cli import save_rows  # noqa: E402
 from mmlatent.control.traversal import check_codes  # noqa: E402
+from mmlatent.latent.start import start_codes  # noqa: E402
 from mmlatent.utils.app import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                condition, load_app_generator, out_dir, rng)
+                                load_app_generator, out_dir, rng)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -56,9 +57,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                           f'--num-values {args.num_values} >= 2')
     G = load_app_generator(args).G
     check_codes(G)
-    gen = rng(args)
-    z = G.sample_z(args.num_rows, gen)
-    c = condition(G, args.num_rows, args, gen)
+    codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
+                        generator=rng(args))
+    z, c = codes.latent, codes.c
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     grids = infogan_traversals(G, z, c, num_values=args.num_values)
     for name, img in grids.items():

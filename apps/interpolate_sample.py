@@ -16,17 +16,18 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (cat_codes, load_codes,  # noqa: E402
-                                   render_codes, require_w_space,
-                                   sample_codes, save_codes, to_space)
+from mmlatent.latent.codes import (render_codes,  # noqa: E402
+                                   require_w_space)
 from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
 from mmlatent.latent.paths import (SHOW_MODES, check_endpoints,  # noqa: E402
                                    default_mode, interpolation_path)
+from mmlatent.latent.start import start_codes  # noqa: E402
 from mmlatent.latent.video import write_video  # noqa: E402
 from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
-    files_epilog, load_app_generator, out_dir, parse_kv, positive, progress,
-    seed_all, set_out_dir_default)
+    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
+    load_app_generator, out_dir, parse_kv, positive, progress, seed_all,
+    set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
@@ -130,15 +131,10 @@ def endpoints(G, args, gen, mapping_kwargs):
     if num < have:
         print(f'note: using the first {num} of the {have} codes of '
               '--proj-latent (--endpoint)', file=sys.stderr)
-        files, have = files[:num], num
-    parts = [] if files is None else \
-        [to_space(files, G, inner, mapping_kwargs=mapping_kwargs)]
-    if num > have:
-        c = condition(G, num - have, args, gen)
-        parts.append(sample_codes(G, num - have, space=inner, c=c,
-                                  generator=gen,
-                                  mapping_kwargs=mapping_kwargs))
-    return cat_codes(parts, G, generator=gen), space
+    codes = start_codes(G, num, space=inner, files=files, fill=True,
+                        label=args.label, con=args.con, generator=gen,
+                        mapping_kwargs=mapping_kwargs)
+    return codes, space
 
 
 def render_frames(G, path, args, mapping_kwargs, synthesis_kwargs):

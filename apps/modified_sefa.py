@@ -14,16 +14,17 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (Codes, load_codes,  # noqa: E402
-                                   render_codes, require_w_space,
-                                   sample_codes, to_space)
+from mmlatent.latent.codes import (Codes, render_codes,  # noqa: E402
+                                   require_w_space)
+from mmlatent.latent.io import load_codes  # noqa: E402
 from mmlatent.latent.sefa import (EDIT_ORDERS, VARIANTS,  # noqa: E402
                                   apply_edit, cached_directions,
                                   default_cache_path, degree_range,
                                   select_directions)
+from mmlatent.latent.start import start_codes  # noqa: E402
 from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
-    files_epilog, load_app_generator, out_dir, positive, progress, seed_all,
+    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
+    load_app_generator, out_dir, positive, progress, seed_all,
     set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.image import write_image  # noqa: E402
@@ -106,7 +107,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def start_codes(G, args, gen):
+def codes_to_edit(G, args, gen):
     """The codes to edit as ws [N, num_ws, w_dim] (space 'w+')."""
     if args.truncation is not None:
         require_w_space(G, '--truncation')
@@ -114,11 +115,10 @@ def start_codes(G, args, gen):
         if args.truncation is not None:
             print('note: --truncation applies to sampled codes, not to '
                   '--latent files', file=sys.stderr)
-        codes = load_codes(args.latent, G)[:args.num_samples]
-        return to_space(codes, G, 'w+')
-    n = args.num_samples or 4
-    c = condition(G, n, args, gen)
-    return sample_codes(G, n, space='w+', c=c, generator=gen)
+        return start_codes(G, args.num_samples, space='w+',
+                           files=load_codes(args.latent, G))
+    return start_codes(G, args.num_samples or 4, space='w+',
+                       label=args.label, con=args.con, generator=gen)
 
 
 def directions(G, args, which):
@@ -162,7 +162,7 @@ def main(argv=None):
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     V, values = directions(G, args, loaded.which)
     chosen = select_directions(V, list(args.index))
-    codes = start_codes(G, args, gen)
+    codes = codes_to_edit(G, args, gen)
     zero = int((degrees == 0).nonzero()[0])
     for index, direction in progress(list(zip(args.index, chosen)),
                                      desc='directions'):

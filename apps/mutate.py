@@ -16,17 +16,17 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (load_codes, render_codes,  # noqa: E402
-                                   require_w_space, sample_codes,
-                                   save_codes, to_space)
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
 from mmlatent.latent.directions import (MODES,  # noqa: E402
                                         jacobian_directions,
                                         save_directions)
 from mmlatent.latent.independence import mutate, outside_energy  # noqa
+from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
 from mmlatent.latent.regions import PRESET_REGIONS, parse_region  # noqa
+from mmlatent.latent.start import start_codes  # noqa: E402
 from mmlatent.utils.app import (  # noqa: E402
-    COMMON_EPILOG, add_batch_size_arg, add_common_args, condition,
-    files_epilog, load_app_generator, out_dir, positive, progress, seed_all,
+    COMMON_EPILOG, add_batch_size_arg, add_common_args, files_epilog,
+    load_app_generator, out_dir, positive, progress, seed_all,
     set_out_dir_default, show_progress)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.image import write_image  # noqa: E402
@@ -113,11 +113,9 @@ def points(G, args, gen):
     if space == 'w' and not G.has_w_space:
         print(f'note: {type(G).__name__} has no learned W space; --space w '
               'is its input w = [z | c]', file=sys.stderr)
-    if files is None:
-        n = args.num_samples or 4
-        c = condition(G, n, args, gen)
-        return sample_codes(G, n, space=space, c=c, generator=gen)
-    return to_space(files[:args.num_samples], G, space)
+    num = args.num_samples or (None if files is not None else 4)
+    return start_codes(G, num, space=space, files=files, label=args.label,
+                       con=args.con, generator=gen)
 
 
 def mutations(G, codes, ds, args):

@@ -14,9 +14,9 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 
 from mmlatent.latent.annotate import side_by_side  # noqa: E402
-from mmlatent.latent.codes import (Codes, render_codes,  # noqa: E402
-                                   require_w_space, save_codes)
+from mmlatent.latent.codes import render_codes, require_w_space  # noqa
 from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.latent.io import save_codes  # noqa: E402
 from mmlatent.latent.projection import project  # noqa: E402
 from mmlatent.utils.app import (  # noqa: E402
     COMMON_EPILOG, add_common_args, condition, files_epilog,
@@ -161,7 +161,7 @@ def project_all(G, target, c, perceptual, args, gen, folder, which):
             regularize_noise_weight=args.noise_regularize,
             w_avg_samples=args.w_avg_samples, generator=gen,
             progress=show_progress())
-        codes = Codes(result.latent, result.space, result.c, result.noise)
+        codes = result.codes
         write_results(G, codes, result.losses, target[part].cpu(),
                       args.images[part], stems[part], args, folder, which)
     return result.space

@@ -101,8 +101,10 @@ def generator(ckpt: str):
 def boundaries(G, num: int, seed: int, attributes=('x', 'scale')) -> dict:
     """{attribute: Boundary} in z space from ``num`` scored samples."""
     from mmlatent.control import build_scorer, sample_scored, train_boundary
+    from mmlatent.latent import start_codes
     gen = torch.Generator().manual_seed(seed)
-    s = sample_scored(G, [build_scorer('shapes')], num, generator=gen)
+    s = sample_scored(G, [build_scorer('shapes')],
+                      start_codes(G, num, generator=gen))
     valid = float(s.scores['valid'].mean())
     print(f'{valid:.1%} of {num} samples are valid Shapes images',
           flush=True)

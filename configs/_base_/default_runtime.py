@@ -12,8 +12,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [
-    # Reseeds every iteration from (seed, rank, iteration): exact resume.
-    dict(type='IterationSeedHook'),
+    # (LatentRunner adds the IterationSeedHook itself: exact resume.)
     dict(type='SampleGridHook', interval=500),
 ]
 

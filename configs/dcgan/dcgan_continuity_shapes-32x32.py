@@ -11,7 +11,6 @@ model = dict(
     discriminator=dict(base_channels=32),
     continuity=dict(loss_weight=1.0, interval=4))
 custom_hooks = [
-    dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=500),
     dict(type='ShapesValidityHook', num_samples=1000, fidelity=True),
 ]

@@ -7,7 +7,6 @@ _base_ = ['../dcgan/dcgan_continuity_shapes-32x32.py']
 custom_imports = dict(imports=['mmlatent.hooks.evaluation'],
                       allow_failed_imports=False)
 custom_hooks = [
-    dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=500),
     dict(type='GenerativeEvalHook', interval=500, num_samples=1000,
          save_best='fd_shapes',

@@ -3,14 +3,13 @@
 #   --cfg-options train_dataloader.dataset.root=/data/ffhq
 _base_ = [
     '../_base_/models/stylegan2-256x256.py',
-    '../_base_/datasets/image_folder-64x64.py',
+    '../_base_/datasets/image_folder-256x256.py',
     '../_base_/schedules/iter_800k.py', '../_base_/default_runtime.py'
 ]
 train_dataloader = dict(
     batch_size=4, num_workers=4,
-    dataset=dict(root='data/ffhq', resolution=256, labels='none', xflip=True))
+    dataset=dict(root='data/ffhq', labels='none', xflip=True))
 default_hooks = dict(checkpoint=dict(interval=10000))
 custom_hooks = [
-    dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=5000, num_samples=16),
 ]

@@ -10,7 +10,6 @@ _base_ = [
 train_dataloader = dict(batch_size=32)
 train_cfg = dict(max_iters=3500)
 custom_hooks = [
-    dict(type='IterationSeedHook'),
     dict(type='SampleGridHook', interval=500),
     dict(type='ShapesValidityHook', num_samples=1000),
 ]

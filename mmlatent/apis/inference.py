@@ -13,7 +13,6 @@ network gives NVIDIA's image for the same seed, class, truncation and
 """
 from typing import List, Optional, Sequence, Union
 
-import numpy as np
 import torch
 from mmengine.config import Config
 from torch import Tensor, nn
@@ -21,6 +20,7 @@ from torch import Tensor, nn
 from ..converters import convert_to_model
 from ..latent.codes import require_w_space
 from ..latent.interpolation import render
+from ..latent.start import seed_z
 from ..models.loading import LoadedGenerator, load_generator, pick_generator
 from ..utils.errors import ConfigError
 
@@ -74,16 +74,6 @@ def parse_seeds(text: str) -> List[int]:
                               'of seeds 0 <= A <= B < 2**32')
         seeds += range(a, b + 1)
     return seeds
-
-
-def seed_z(G: nn.Module, seeds: Sequence[int]) -> Tensor:
-    """``z`` [len(seeds), z_dim]: row i from ``RandomState(seeds[i])``
-    (normal prior: ``randn``; uniform prior: ``uniform(-1, 1)``)."""
-    rows = [np.random.RandomState(int(s)).randn(1, G.z_dim)
-            if G.prior == 'normal' else
-            np.random.RandomState(int(s)).uniform(-1, 1, (1, G.z_dim))
-            for s in seeds]
-    return torch.from_numpy(np.concatenate(rows)).float()
 
 
 def _seed_noise(G: nn.Module, seeds: Sequence[int]) -> List[Tensor]:

@@ -1,13 +1,13 @@
 """What the control apps share beyond :mod:`mmlatent.utils.app`: scorer
 options, the codes to edit and grids of [rows, cols] images."""
 import argparse
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ..latent.io import check_compatible, load_latents
-from ..latent.spaces import frozen
+from ..latent.codes import Codes
+from ..latent.start import start_codes
 from ..utils.errors import ConfigError
 from ..utils.image import save_grid
 from .boundary import Boundary
@@ -55,41 +55,27 @@ def check_layers(G: nn.Module, boundary: Boundary,
             'on w codes (latents_w.pt of apps/generate_latents.py)')
 
 
-def codes_from_file(G: nn.Module, path: str, boundary: Boundary,
-                    w_plus: bool) -> Tuple[Tensor, str, Optional[Tensor],
-                                           Optional[List[Tensor]]]:
-    """(codes, space, c, noise maps) of a latent file in the boundary's
-    space: z codes map to w for a 'w' boundary; w codes cannot go back to
-    z. The file's noise maps (projections) travel along."""
-    lf = load_latents(path)
-    check_compatible(lf, G)
+def boundary_codes(G: nn.Module, boundary: Boundary, *, w_plus: bool,
+                   files: Optional[Codes] = None, path: str = '',
+                   num: int = 8, label: Optional[Sequence[int]] = None,
+                   con: Optional[Sequence[float]] = None,
+                   generator: Optional[torch.Generator] = None) -> Codes:
+    """The codes to edit along ``boundary``, on the CPU, in its space (W+
+    for per-layer edits, ``w_plus``, or W+ files): ``files`` (read from
+    ``path``; z codes map to w for a 'w' boundary, w codes cannot go back
+    to z; their noise maps travel along), else ``num`` prior samples (see
+    :func:`~mmlatent.latent.start.start_codes`)."""
     if boundary.space == 'z':
-        if lf.space != 'z':
+        if files is not None and files.space != 'z':
             raise ConfigError(
                 f"the boundary of '{boundary.attribute}' lives in 'z' but "
-                f"'{path}' holds '{lf.space}' codes; use z codes or a 'w' "
+                f"'{path}' holds '{files.space}' codes; use z codes or a 'w' "
                 'boundary')
-        return lf.latent, 'z', lf.c, lf.noise
-    if lf.space == 'z':
-        with torch.no_grad(), frozen(G):
-            c = None if lf.c is None else lf.c.to(G.device)
-            ws = G.mapping(lf.latent.to(G.device), c).cpu()
-        return (ws if w_plus else ws[:, 0]), ('w+' if w_plus else 'w'), \
-            None, lf.noise
-    if lf.space == 'w' and w_plus:
-        return lf.latent[:, None].repeat(1, G.num_ws, 1), 'w+', None, \
-            lf.noise
-    return lf.latent, lf.space, None, lf.noise
-
-
-def sampled_codes(G: nn.Module, n: int, boundary: Boundary, w_plus: bool,
-                  c: Optional[Tensor], generator: torch.Generator
-                  ) -> Tuple[Tensor, str, Optional[Tensor], None]:
-    """(codes, space, c, no noise maps) of ``n`` prior samples in the
-    boundary's space."""
-    z = G.sample_z(n, generator)
-    if boundary.space == 'z':
-        return z.cpu(), 'z', None if c is None else c.cpu(), None
-    with torch.no_grad(), frozen(G):
-        ws = G.mapping(z, c).cpu()
-    return (ws, 'w+', None, None) if w_plus else (ws[:, 0], 'w', None, None)
+        space = 'z'
+    else:
+        space = 'w+' if w_plus or (files is not None
+                                   and files.space == 'w+') else 'w'
+    codes = start_codes(G, None if files is not None else num, space=space,
+                        files=files, label=label, con=con,
+                        generator=generator)
+    return codes.to('cpu')

@@ -5,7 +5,9 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from ..latent.codes import Codes
 from ..latent.spaces import default_synthesis_kwargs, frozen
+from ..utils.errors import ConfigError
 from .scorers import Scorer, score_images
 
 
@@ -19,16 +21,15 @@ class ScoredSamples:
     scores: Dict[str, Tensor]
 
 
-def sample_scored(G: nn.Module, scorers: Sequence[Scorer], num: int, *,
-                  c: Optional[Tensor] = None, batch_size: int = 100,
-                  generator: Optional[torch.Generator] = None,
-                  progress=None) -> ScoredSamples:
-    """Draw ``num`` codes from G's prior (``c`` [num, c_dim] given, or
-    drawn), render them (fixed noise for style generators) and score the
-    images with every scorer (see :func:`score_images`)."""
-    z = G.sample_z(num, generator)
-    if c is None:
-        c = G.sample_c(num, generator)
+def sample_scored(G: nn.Module, scorers: Sequence[Scorer], codes: Codes, *,
+                  batch_size: int = 100, progress=None) -> ScoredSamples:
+    """Render z ``codes`` (e.g. :func:`~mmlatent.latent.start.start_codes`;
+    fixed noise for style generators) and score the images with every
+    scorer (see :func:`score_images`)."""
+    if codes.space != 'z':
+        raise ConfigError(f"sample_scored takes z codes, got '{codes.space}'"
+                          ' codes; draw them with start_codes(G, n)')
+    z, c, num = codes.latent, codes.c, len(codes)
     kwargs = default_synthesis_kwargs(G)
     ws, parts = [], []
     starts = range(0, num, batch_size)

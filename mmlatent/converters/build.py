@@ -69,7 +69,7 @@ def build_model(parts: Dict[str, Optional[StateDict]], fmt: str,
     return model, cfg_text
 
 
-def load_generator(G: nn.Module, sd: StateDict, fmt: str,
+def fill_generator(G: nn.Module, sd: StateDict, fmt: str,
                    w_avg: Optional[Tensor], what: str,
                    w_avg_samples: int = 10000) -> None:
     """Fill the StyleGAN2Generator ``G`` from a source state dict; without
@@ -90,7 +90,7 @@ def load_generator(G: nn.Module, sd: StateDict, fmt: str,
         G.w_avg.copy_(estimate_w_avg(G, w_avg_samples))
 
 
-def load_discriminator(D: nn.Module, sd: StateDict, fmt: str) -> None:
+def fill_discriminator(D: nn.Module, sd: StateDict, fmt: str) -> None:
     """Fill the StyleGAN2Discriminator ``D`` from a source state dict."""
     arch = dict(resolution=D.resolution)
     layout = nvidia if fmt == 'nvidia' else ros_layout
@@ -104,10 +104,10 @@ def fill_model(model: nn.Module, parts: Dict[str, Optional[StateDict]],
                fmt: str, w_avg_samples: int = 10000) -> Dict[str, str]:
     """Load the source networks into ``model``; returns notes for meta."""
     g, g_ema, avg = parts['g'], parts['g_ema'], parts['latent_avg']
-    load_generator(model.generator, g if g is not None else g_ema, fmt,
+    fill_generator(model.generator, g if g is not None else g_ema, fmt,
                    avg, 'generator', w_avg_samples)
     ema = model.generator_ema
-    load_generator(ema.module, g_ema if g_ema is not None else g, fmt,
+    fill_generator(ema.module, g_ema if g_ema is not None else g, fmt,
                    avg, 'generator_ema', w_avg_samples)
     ema.steps.fill_(2 if g_ema is not None else 1)
     notes = dict(
@@ -118,7 +118,7 @@ def fill_model(model: nn.Module, parts: Dict[str, Optional[StateDict]],
         'none in the source: a copy of g, not averaged',
         discriminator='converted')
     if parts['d'] is not None:
-        load_discriminator(model.discriminator, parts['d'], fmt)
+        fill_discriminator(model.discriminator, parts['d'], fmt)
     else:
         notes['discriminator'] = 'none in the source: randomly initialised'
     notes.update(parts.get('notes') or {})

@@ -7,12 +7,12 @@ from torch.utils.data import Dataset
 
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
+from ..utils.silhouette import outline_harmonics
 
 
 def outline_features(img: torch.Tensor) -> np.ndarray:
-    """[N, 8] ``models.silhouette.outline_harmonics`` of images [N, C, H, W]
+    """[N, 8] ``utils.silhouette.outline_harmonics`` of images [N, C, H, W]
     (in [-1, 1]), as float64 numpy."""
-    from ..models.silhouette import outline_harmonics
     with torch.no_grad():
         return outline_harmonics(img).double().numpy()
 

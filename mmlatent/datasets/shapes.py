@@ -33,6 +33,7 @@ from torch.utils.data import Dataset
 
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
+from ..utils.image import from_uint8
 
 SHAPES = ('square', 'ellipse', 'triangle')
 FACTOR_NAMES = ('x', 'y', 'scale', 'rotation', 'hue')
@@ -150,12 +151,6 @@ def render_shapes(classes, factors, resolution: int,
         n, k, 1, 1, 3)
     img = np.clip(img.sum(1), 0.0, 1.0)
     return np.round(img * 255.0).astype(np.uint8)
-
-
-def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1]."""
-    img = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
-    return img.float() / 127.5 - 1.0
 
 
 def _check_range(name: str, value, low: float, high: float) -> tuple:
@@ -283,7 +278,7 @@ class ShapesDataset(Dataset):
         label, factors = self.factors_of(index)
         img = render_shapes([label], factors[None], self.resolution,
                             self.shapes)
-        return dict(img=to_tensor(img)[0], label=label,
+        return dict(img=from_uint8(img)[0], label=label,
                     factors=torch.from_numpy(factors).float())
 
 
@@ -337,6 +332,6 @@ class TwoShapesDataset(ShapesDataset):
         labels, factors = self.factors_of(index)
         img = render_shapes(labels[None], factors[None], self.resolution,
                             self.shapes)
-        return dict(img=to_tensor(img)[0], label=torch.from_numpy(labels),
+        return dict(img=from_uint8(img)[0], label=torch.from_numpy(labels),
                     factors=torch.from_numpy(factors).float())
 

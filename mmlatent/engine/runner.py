@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from ..registry import RUNNERS
+from .hooks import IterationSeedHook
 from .resume import choose_resume_checkpoint, remove_partials
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
                                 message_hub_to_plain)
@@ -78,11 +79,15 @@ class LatentRunner(Runner):
     """mmengine's Runner, writing local checkpoints atomically in a format
     that does not depend on the launcher (:class:`CheckpointFormatHook`);
     checkpoints are read with ``weights_only=True``
-    (see :mod:`mmlatent.utils.checkpoint`)."""
+    (see :mod:`mmlatent.utils.checkpoint`). It registers the
+    :class:`IterationSeedHook` itself unless ``custom_hooks`` already holds
+    one, so a config that replaces ``custom_hooks`` keeps exact resume."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_hook(CheckpointFormatHook())
+        if not any(isinstance(h, IterationSeedHook) for h in self.hooks):
+            self.register_hook(IterationSeedHook())
 
     def register_default_hooks(self, hooks=None) -> None:
         """mmengine's default hooks, with ``CheckpointHook`` and

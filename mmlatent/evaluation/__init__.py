@@ -1,8 +1,9 @@
 """Metrics of generators and their latent spaces (see metric.py for the
 streaming interface and evaluator.py for the driver)."""
 from .continuity import ContinuityMetric, continuity_of
+from ..latent.directions import direction_matrix
 from .directions import (DirectionOrthogonality, OutsideEnergy,
-                         load_directions, orthogonality, shape_box_masks)
+                         orthogonality, shape_box_masks)
 from .disentanglement import DCI, MIG, dci, mig
 from .evaluator import (build_metric, evaluate_generator, evaluate_images,
                         format_table, jsonable, real_images)
@@ -26,7 +27,7 @@ from .validity import ShapesValidity
 
 __all__ = [
     'ContinuityMetric', 'continuity_of', 'DirectionOrthogonality',
-    'OutsideEnergy', 'load_directions', 'orthogonality', 'shape_box_masks',
+    'OutsideEnergy', 'direction_matrix', 'orthogonality', 'shape_box_masks',
     'DCI', 'MIG', 'dci', 'mig', 'build_metric', 'evaluate_generator',
     'evaluate_images', 'ShapesFidelity', 'class_distance', 'ks_distance',
     'shape_fit', 'format_table', 'jsonable', 'real_images', 'FactorMetric',

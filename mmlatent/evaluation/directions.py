@@ -13,12 +13,12 @@ box of its foreground (value > ``threshold``) grown by ``margin`` pixels,
 which on Shapes images is the object itself.
 """
 import logging
-import os.path as osp
 from typing import Dict, Optional, Union
 
 import torch
 from torch import Tensor, nn
 
+from ..latent.directions import direction_matrix
 from ..latent.independence import global_directions, local_directions, \
     mutate, outside_energy, split_rows
 from ..latent.interpolation import render
@@ -29,25 +29,6 @@ from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
 
 logger = logging.getLogger(__name__)
-
-
-def load_directions(spec: Union[str, Tensor]) -> Tensor:
-    """Directions [k, d] (float32, rows normalised) from a tensor or a
-    ``.pt`` file holding a tensor, a dict with ``directions`` (SeFa cache)
-    or a latent file (``latent`` [k, d])."""
-    data = spec
-    if isinstance(spec, str):
-        if not osp.isfile(spec):
-            raise ConfigError(f"directions file '{spec}' does not exist")
-        data = torch.load(spec, map_location='cpu', weights_only=True)
-        if isinstance(data, dict):
-            data = data.get('directions', data.get('latent'))
-    if not torch.is_tensor(data) or data.dim() != 2 or len(data) == 0:
-        got = tuple(data.shape) if torch.is_tensor(data) else type(data)
-        raise ConfigError(f'directions are {got}; expected a tensor [k, d] '
-                          "(or a .pt file with 'directions' [k, d])")
-    v = data.detach().float().cpu()
-    return v / v.norm(dim=1, keepdim=True).clamp_min(1e-12)
 
 
 def orthogonality(directions: Tensor) -> Dict[str, float]:
@@ -112,14 +93,14 @@ class DirectionOrthogonality(GenerativeMetric):
     direction set (no samples needed).
 
     Args:
-        directions: tensor [k, d] or ``.pt`` file (see load_directions).
+        directions: tensor [k, d] or ``.pt`` file (see direction_matrix).
         prefix: see GenerativeMetric.
     """
 
     def __init__(self, directions: Union[str, Tensor],
                  prefix: Optional[str] = None):
         super().__init__(prefix=prefix)
-        self.directions = load_directions(directions)
+        self.directions = direction_matrix(directions)
 
     @property
     def default_prefix(self) -> str:
@@ -173,7 +154,7 @@ class OutsideEnergy(GenerativeMetric):
         self.kind = directions if isinstance(directions, str) and \
             directions in ('local', 'unprojected') else 'fixed'
         self.fixed = None if self.kind != 'fixed' else \
-            load_directions(directions)
+            direction_matrix(directions)
         self.num_directions, self.relax = num_directions, relax
         self.delta, self.margin = float(delta), margin
 

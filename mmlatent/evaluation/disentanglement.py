@@ -38,7 +38,7 @@ from .factors import FactorMetric
 
 DISCRETE = ('label', )
 CIRCULAR = ('rotation', 'hue')
-MODELS = ('gbt', 'lasso')
+REGRESSORS = ('gbt', 'lasso')
 
 
 def discretize(x: np.ndarray, bins: int, kind: str = 'linear'
@@ -162,8 +162,9 @@ def dci(codes: np.ndarray, factors: np.ndarray, *, kinds: Sequence[str] = (),
     Returns ``{'disentanglement', 'completeness', 'informativeness'}``
     (floats) and the importance matrix ``'R'`` [J, K].
     """
-    if model not in MODELS:
-        raise ConfigError(f"DCI model='{model}' is not one of {MODELS}")
+    if model not in REGRESSORS:
+        raise ConfigError(
+            f"DCI model='{model}' is not one of {REGRESSORS}")
     n, J = codes.shape
     K = factors.shape[1]
     kinds = tuple(kinds) or ('linear', ) * K
@@ -227,8 +228,9 @@ class DCI(FactorMetric):
     def __init__(self, model: str = 'gbt', n_estimators: int = 50,
                  alpha: float = 0.01, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        if model not in MODELS:
-            raise ConfigError(f"DCI model='{model}' is not one of {MODELS}")
+        if model not in REGRESSORS:
+            raise ConfigError(
+            f"DCI model='{model}' is not one of {REGRESSORS}")
         self.model, self.n_estimators = model, n_estimators
         self.alpha, self.seed = alpha, seed
 

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..latent.directions import direction_matrix
 from ..latent.spaces import default_synthesis_kwargs
-from ..utils.errors import ConfigError
-from .directions import load_directions
+from ..utils.errors import ConfigError, ShapeError
 from .metric import GenerativeMetric
 from .validity import check_measure, measure_options
 
@@ -57,7 +57,7 @@ class FactorMetric(GenerativeMetric):
                               f'from {FACTORS}')
         self.codes, self.factors = codes, tuple(factors)
         self.directions = None if directions is None else \
-            load_directions(directions)
+            direction_matrix(directions)
         if self.directions is not None and num_directions:
             self.directions = self.directions[:num_directions]
         self.measure = check_measure(measure)
@@ -75,7 +75,7 @@ class FactorMetric(GenerativeMetric):
         size = G.z_dim if self.codes == 'z' else G.w_dim
         if self.directions is not None and \
                 self.directions.shape[1] != size:
-            raise ConfigError(
+            raise ShapeError(
                 f'directions have shape {tuple(self.directions.shape)}, '
                 f"expected [k, {size}] for codes='{self.codes}'")
 

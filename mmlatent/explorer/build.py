@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 from torch import nn
 
 from ..control.boundary import check_boundary, load_boundary
-from ..latent.codes import load_codes
+from ..latent.io import load_codes
 from ..latent.directions import load_directions
 from ..latent.sefa import cached_directions
 from .session import ExplorerSession

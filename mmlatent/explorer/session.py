@@ -26,8 +26,9 @@ import torch
 from torch import Tensor, nn
 
 from ..apis.inference import seed_z
-from ..latent.codes import Codes, compact, save_codes
+from ..latent.codes import Codes, compact
 from ..latent.interpolation import lerp, slerp
+from ..latent.io import save_codes
 from ..latent.spaces import broadcast_w, model_device
 from .images import png_bytes, shapes_factors
 from .sliders import Slider

@@ -6,9 +6,10 @@ Every function reaches generators only through the latent interface
 (DESIGN.md §3); see :mod:`mmlatent.latent.spaces` for the spaces.
 """
 from .annotate import annotated_grid, side_by_side
-from .codes import (Codes, cat_codes, load_codes, render_codes,
-                    require_w_space, sample_codes, save_codes, to_space)
-from .directions import (DirectionSet, jacobian_directions, load_directions,
+from .codes import (Codes, cat_codes, render_codes, require_w_space,
+                    sample_codes, to_space)
+from .directions import (DirectionSet, direction_matrix,
+                         jacobian_directions, load_directions,
                          save_directions)
 from .independence import (LocalDirections, global_directions,
                            global_directions_from_gram, local_directions,
@@ -17,7 +18,7 @@ from .independence import (LocalDirections, global_directions,
 from .interpolation import (interpolate, interpolation_weights, lerp,
                             path_through, render, slerp)
 from .io import (FORMAT, LatentFile, LatentFileError, check_compatible,
-                 load_latents, save_latents, to_ws)
+                 load_codes, load_latents, save_codes, save_latents, to_ws)
 from .jacobian import generator_jacobian, jacobian
 from .paths import endpoint_positions, interpolation_path
 from .pieces import check_piecewise_linear, linear_pieces, piece_slopes
@@ -27,12 +28,14 @@ from .sefa import (cached_directions, default_cache_path, degree_range,
                    edit_ws, load_or_compute, sefa_directions,
                    select_directions)
 from .spaces import SPACES, const_noise, noise_shapes, ws_of
+from .start import sample_condition, start_codes
 from .video import write_video
 
 __all__ = [
     'annotated_grid', 'side_by_side', 'Codes', 'cat_codes', 'load_codes',
     'render_codes', 'require_w_space', 'sample_codes', 'save_codes',
-    'to_space', 'DirectionSet', 'jacobian_directions', 'load_directions',
+    'to_space', 'DirectionSet', 'direction_matrix', 'jacobian_directions',
+    'load_directions',
     'save_directions', 'global_directions_from_gram',
     'local_directions_from_grams', 'endpoint_positions',
     'interpolation_path', 'cached_directions', 'default_cache_path',
@@ -44,6 +47,6 @@ __all__ = [
     'to_ws', 'generator_jacobian', 'jacobian', 'ProjectionResult', 'project',
     'PRESET_REGIONS', 'parse_region', 'region_mask', 'edit_ws',
     'load_or_compute', 'sefa_directions', 'select_directions', 'SPACES',
-    'noise_shapes', 'ws_of', 'check_piecewise_linear', 'linear_pieces',
-    'piece_slopes'
+    'noise_shapes', 'ws_of', 'sample_condition', 'start_codes',
+    'check_piecewise_linear', 'linear_pieces', 'piece_slopes'
 ]

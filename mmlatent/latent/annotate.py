@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ShapeError
 from ..utils.image import to_uint8
 
 MARK_COLOR = (255, 196, 0)  # amber frame: the unedited column
@@ -28,8 +28,8 @@ def _rgb(images: Tensor) -> np.ndarray:
     if out.shape[-1] == 1:
         out = np.repeat(out, 3, axis=-1)
     if out.shape[-1] != 3:
-        raise ConfigError(f'images have {out.shape[-1]} channels; grids take '
-                          '1 (gray) or 3 (RGB)')
+        raise ShapeError(f'images have {out.shape[-1]} channels; grids take '
+                         '1 (gray) or 3 (RGB)')
     return out
 
 
@@ -68,15 +68,15 @@ def annotated_grid(images: Tensor, *, mark_columns: Sequence[int] = (),
             ``EMPTY_COLOR`` (no image, e.g. a missing direction).
     """
     if images.dim() != 5:
-        raise ConfigError(f'grid images have shape {tuple(images.shape)}, '
-                          'expected [rows, cols, C, H, W]')
+        raise ShapeError(f'grid images have shape {tuple(images.shape)}, '
+                         'expected [rows, cols, C, H, W]')
     rows, cols, _, h, w = images.shape
     cells = _rgb(images.flatten(0, 1)).reshape(rows, cols, h, w, 3)
     if outline is not None:
         edge = outline_of(outline)
         if edge.shape != (h, w):
-            raise ConfigError(f'region mask is {edge.shape}, images are '
-                              f'{(h, w)}; make the mask at image size')
+            raise ShapeError(f'region mask is {edge.shape}, images are '
+                             f'{(h, w)}; make the mask at image size')
         cells[:, :, edge] = OUTLINE_COLOR
     if empty is not None:
         cells[np.asarray(torch.as_tensor(empty, dtype=torch.bool))] = \

@@ -1,5 +1,6 @@
-"""Latent codes as tools and apps handle them: drawn from the prior or read
-from latent files, converted between spaces, rendered and saved.
+"""Latent codes as tools and apps handle them: drawn from the prior,
+converted between spaces and rendered (latent files read and write them:
+:mod:`mmlatent.latent.io`).
 
 A :class:`Codes` bundles N codes of one space with what renders them: the
 condition ``c`` of z codes and, for style generators, per-code noise maps.
@@ -17,9 +18,8 @@ from torch import Tensor, nn
 
 from ..utils.errors import ConfigError
 from .interpolation import render
-from .io import check_compatible, load_latents, save_latents
 from .spaces import SPACES, broadcast_w, check_space, const_noise, \
-    default_synthesis_kwargs, model_device
+    default_synthesis_kwargs
 
 _ORDER = {space: i for i, space in enumerate(SPACES)}
 
@@ -51,6 +51,13 @@ class Codes:
                      None if self.c is None else self.c[part],
                      None if self.noise is None else
                      [v[part] for v in self.noise])
+
+    def to(self, device) -> 'Codes':
+        """These codes (latent, ``c`` and noise maps) on ``device``."""
+        return Codes(self.latent.to(device), self.space,
+                     None if self.c is None else self.c.to(device),
+                     None if self.noise is None else
+                     [v.to(device) for v in self.noise])
 
     def synthesis_kwargs(self, G: nn.Module,
                          extra: Optional[Dict] = None) -> Dict:
@@ -123,6 +130,12 @@ def to_space(codes: Codes, G: nn.Module, space: str, *,
     return compact(out) if space == 'w' else out
 
 
+def highest_space(spaces: Sequence[str]) -> str:
+    """The last of ``spaces`` in the order ``z -> w -> w+``: the one that
+    codes of all of them can be converted to."""
+    return max(spaces, key=_ORDER.get)
+
+
 def cat_codes(parts: Sequence[Codes], G: nn.Module, *,
               generator: Optional[torch.Generator] = None) -> Codes:
     """Codes of one space stacked; when only some parts hold noise maps,
@@ -143,35 +156,6 @@ def cat_codes(parts: Sequence[Codes], G: nn.Module, *,
     return Codes(torch.cat([p.latent for p in parts]), parts[0].space,
                  torch.cat([p.c for p in parts]) if all(with_c) else None,
                  noise)
-
-
-def load_codes(paths: Sequence[str], G: nn.Module) -> Codes:
-    """The codes of one or more latent files (concatenated in order), on
-    G's device, checked against G."""
-    device, parts = model_device(G), []
-    for path in paths:
-        lf = load_latents(path)
-        check_compatible(lf, G)
-        parts.append(Codes(
-            lf.latent.to(device), lf.space,
-            None if lf.c is None else lf.c.to(device),
-            None if lf.noise is None else [v.to(device) for v in lf.noise]))
-    spaces = {p.space for p in parts}
-    if len(spaces) > 1:
-        target = max(spaces, key=_ORDER.get)
-        parts = [to_space(p, G, target) for p in parts]
-    return cat_codes(parts, G)
-
-
-def save_codes(path: str, codes: Codes, *,
-               losses: Optional[Dict[str, Tensor]] = None,
-               meta: Optional[Dict] = None) -> str:
-    """Write ``codes`` as a latent file (``w+`` with equal layers as
-    ``w``; ``c`` only with z codes)."""
-    codes = compact(codes)
-    return save_latents(path, codes.latent, space=codes.space,
-                        c=codes.c if codes.space == 'z' else None,
-                        noise=codes.noise, losses=losses, meta=meta)
 
 
 def render_codes(G: nn.Module, codes: Codes, *, batch_size: int = 16,

@@ -32,8 +32,9 @@ The directions file is a ``.pt`` dict, readable with
 """
 import contextlib
 import logging
+import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 from torch import Tensor, nn
@@ -209,3 +210,34 @@ def load_directions(path: str) -> DirectionSet:
     return DirectionSet(data['directions'], data['values'], data['kind'],
                         data['mode'], data['space'],
                         data.get('outside_energy'), data.get('region'))
+
+
+def direction_matrix(spec: Union[str, Tensor]) -> Tensor:
+    """Directions [k, d] (float32, rows normalised) from a tensor or a
+    ``.pt`` file: a directions file of one direction set (global, or local
+    of one point; read by :func:`load_directions`), a SeFa cache or any
+    dict with ``directions`` [k, d], a latent file (``latent`` [k, d]) or a
+    tensor."""
+    data = spec
+    if isinstance(spec, str):
+        if not osp.isfile(spec):
+            raise ConfigError(f"directions file '{spec}' does not exist")
+        data = torch.load(spec, map_location='cpu', weights_only=True)
+        if isinstance(data, dict) and data.get('format') == FORMAT:
+            data = _one_set(load_directions(spec), spec)
+        elif isinstance(data, dict):
+            data = data.get('directions', data.get('latent'))
+    if not torch.is_tensor(data) or data.dim() != 2 or len(data) == 0:
+        got = tuple(data.shape) if torch.is_tensor(data) else type(data)
+        raise ConfigError(f'directions are {got}; expected a tensor [k, d] '
+                          "(or a .pt file with 'directions' [k, d])")
+    v = data.detach().float().cpu()
+    return v / v.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def _one_set(ds: DirectionSet, path: str) -> Tensor:
+    if len(ds.directions) != 1:
+        raise ConfigError(
+            f"'{path}' holds the directions of {len(ds.directions)} points; "
+            'use a directions file of one point or of global directions')
+    return ds.directions[0]

@@ -17,7 +17,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
 from .interpolation import render
 from .spaces import check_latent, default_synthesis_kwargs, repeat_c, \
     resolve_space
@@ -28,8 +28,8 @@ _TINY = 1e-30
 
 def _as_points(J: Tensor) -> Tensor:
     if J.dim() not in (2, 3):
-        raise ConfigError(f'J has shape {tuple(J.shape)}, expected [out, d] '
-                          'or [N, out, d]')
+        raise ShapeError(f'J has shape {tuple(J.shape)}, expected [out, d] '
+                         'or [N, out, d]')
     return J[None] if J.dim() == 2 else J
 
 
@@ -75,9 +75,9 @@ def _row_mask(mask: Tensor, out: int) -> Tensor:
     mask = torch.as_tensor(mask, dtype=torch.bool)
     hw = mask.numel()
     if mask.dim() != 2 or out % hw:
-        raise ConfigError(f'region mask has shape {tuple(mask.shape)} but J '
-                          f'has {out} rows (C * H * W); make the mask [H, W] '
-                          "at the generator's resolution")
+        raise ShapeError(f'region mask has shape {tuple(mask.shape)} but J '
+                         f'has {out} rows (C * H * W); make the mask [H, W] '
+                         "at the generator's resolution")
     return mask.reshape(1, hw).expand(out // hw, hw).flatten()
 
 
@@ -252,9 +252,9 @@ def mutate(G: nn.Module, latent: Tensor, directions: Tensor,
     check_latent(G, latent, space)
     n, d = latent.shape[0], latent[0].numel()
     if directions.dim() != 2 or directions.shape[1] != d:
-        raise ConfigError(f'directions have shape {tuple(directions.shape)}'
-                          f', expected [k, {d}] for {space} codes of shape '
-                          f'{tuple(latent.shape)}')
+        raise ShapeError(f'directions have shape {tuple(directions.shape)}'
+                         f', expected [k, {d}] for {space} codes of shape '
+                         f'{tuple(latent.shape)}')
     deltas = torch.as_tensor(deltas, dtype=latent.dtype,
                              device=latent.device).flatten()
     k, D = directions.shape[0], deltas.shape[0]

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
 from .spaces import check_latent, default_synthesis_kwargs, frozen, \
     model_device, resolve_space, ws_of
 
@@ -89,8 +89,8 @@ def interpolation_weights(interval: int) -> Tensor:
 
 def _check_pair(a: Tensor, b: Tensor) -> None:
     if a.shape != b.shape:
-        raise ConfigError(f'endpoints have shapes {tuple(a.shape)} and '
-                          f'{tuple(b.shape)}; give codes of the same shape')
+        raise ShapeError(f'endpoints have shapes {tuple(a.shape)} and '
+                         f'{tuple(b.shape)}; give codes of the same shape')
 
 
 def interpolate(a: Tensor, b: Tensor, *, steps: int,
@@ -111,8 +111,8 @@ def path_through(points: Tensor, *, interval: int,
     [(K - 1) * (interval - 1) + 1, ...]; frame ``k * (interval - 1)`` is
     exactly ``points[k]``."""
     if points.dim() < 2 or points.shape[0] < 2:
-        raise ConfigError(f'points have shape {tuple(points.shape)}; give '
-                          'at least 2 codes as [K, ...]')
+        raise ShapeError(f'points have shape {tuple(points.shape)}; give '
+                         'at least 2 codes as [K, ...]')
     t = interpolation_weights(interval).to(points)
     t = t.view(1, -1, *[1] * (points.dim() - 1))
     frames = _mix(mode)(points[:-1, None], points[1:, None], t)

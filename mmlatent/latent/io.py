@@ -21,15 +21,20 @@ Optional keys are absent (not None) when unused. Tensors are stored on the
 CPU, detached and contiguous. Files are written atomically (a temporary
 file in the same folder, then ``os.replace``), so a reader never sees a
 half-written file. ``c`` belongs to z codes; w codes already contain it.
+
+In memory a latent file is a :class:`LatentFile`: the
+:class:`~mmlatent.latent.codes.Codes` it holds plus the per-code extras;
+:func:`load_codes` and :func:`save_codes` read and write plain ``Codes``.
 """
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from ..utils.checkpoint import atomic_save, load_format_file
-from ..utils.errors import ConfigError, MMLatentError
+from ..utils.errors import ConfigError, MMLatentError, ShapeError
+from .codes import Codes, cat_codes, compact, highest_space, to_space
 from .spaces import SPACES, broadcast_w, latent_size, model_device, \
     noise_shapes
 
@@ -42,18 +47,17 @@ class LatentFileError(MMLatentError, ValueError):
 
 
 @dataclass
-class LatentFile:
-    """The content of a latent file (see the module docstring)."""
-    latent: Tensor
-    space: str
-    c: Optional[Tensor] = None
-    noise: Optional[List[Tensor]] = None
+class LatentFile(Codes):
+    """The content of a latent file (see the module docstring): its codes
+    (``latent``, ``space``, ``c``, ``noise``) and per-code extras."""
     losses: Optional[Dict[str, Tensor]] = None
     scores: Optional[Dict[str, Tensor]] = None
     meta: Dict[str, Any] = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return self.latent.shape[0]
+    @property
+    def codes(self) -> Codes:
+        """The codes alone."""
+        return Codes(self.latent, self.space, self.c, self.noise)
 
 
 def _fail(where: str, message: str) -> None:
@@ -201,7 +205,7 @@ def check_compatible(lf: LatentFile, G: nn.Module) -> None:
             f'(one w of size {G.w_dim}); use a style generator or a z/w file')
     size = latent_size(G, lf.space)
     if tuple(lf.latent.shape[1:]) != size:
-        raise ConfigError(
+        raise ShapeError(
             f'the file holds {_describe(lf)} but {name} expects '
             f"'{lf.space}' codes of shape (N, {', '.join(map(str, size))});"
             ' use the generator the codes were made with')
@@ -222,3 +226,27 @@ def to_ws(lf: LatentFile, G: nn.Module) -> Tensor:
         if lf.space == 'w':
             return broadcast_w(G, latent).contiguous()
         return latent
+
+
+def load_codes(paths: Sequence[str], G: nn.Module) -> Codes:
+    """The codes of one or more latent files (concatenated in order), on
+    G's device, checked against G; files of different spaces meet in the
+    last of them (``z -> w -> w+``)."""
+    device, parts = model_device(G), []
+    for path in paths:
+        lf = load_latents(path)
+        check_compatible(lf, G)
+        parts.append(lf.codes.to(device))
+    target = highest_space([p.space for p in parts])
+    return cat_codes([to_space(p, G, target) for p in parts], G)
+
+
+def save_codes(path: str, codes: Codes, *,
+               losses: Optional[Dict[str, Tensor]] = None,
+               meta: Optional[Dict] = None) -> str:
+    """Write ``codes`` as a latent file (``w+`` with equal layers as
+    ``w``; ``c`` only with z codes)."""
+    codes = compact(codes)
+    return save_latents(path, codes.latent, space=codes.space,
+                        c=codes.c if codes.space == 'z' else None,
+                        noise=codes.noise, losses=losses, meta=meta)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import jvp, vmap
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
 from .spaces import check_latent, default_synthesis_kwargs, frozen, \
     model_device, resolve_space, ws_of
 
@@ -65,8 +65,8 @@ def jacobian(f: Callable[[Tensor], Tensor], x: Tensor, *,
         J [N, out, d] with ``out = prod(f(x).shape[1:])``, no gradient.
     """
     if x.dim() != 2:
-        raise ConfigError(f'x has shape {tuple(x.shape)}, expected [N, d]; '
-                          'flatten the latent dimensions first')
+        raise ShapeError(f'x has shape {tuple(x.shape)}, expected [N, d]; '
+                         'flatten the latent dimensions first')
     d = x.shape[1]
     chunk = _check_chunk(chunk_size, d)
     eye = torch.eye(d, dtype=x.dtype, device=x.device)

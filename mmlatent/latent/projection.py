@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
+from .codes import Codes
 from .io import save_latents
 from .spaces import check_space, default_synthesis_kwargs, frozen, \
     model_device, noise_shapes, ws_of
@@ -35,22 +36,26 @@ StepCallback = Callable[[int, int, float], None]
 class ProjectionResult:
     """Result of :func:`project`.
 
-    latent: [N, z_dim] (z), [N, w_dim] (w) or [N, num_ws, w_dim] (w+).
-    noise: noise maps [N, 1, H, W] in ``noise_shapes(G)`` order, or None.
+    codes: the projected :class:`~mmlatent.latent.codes.Codes`: ``latent``
+        [N, z_dim] (z), [N, w_dim] (w) or [N, num_ws, w_dim] (w+), the
+        fixed condition ``c`` of z codes (or None) and the ``noise`` maps
+        [N, 1, H, W] in ``noise_shapes(G)`` order (or None); also readable
+        as ``result.latent``, ``.space``, ``.c`` and ``.noise``.
     losses: name -> [N] at the final code (``total``, ``mse`` and, when
         used, ``perceptual`` and ``noise_reg``).
     history: [steps, N] total loss at each step.
     latent_history: [steps, N, ...] code after each step if asked.
-    c: the fixed condition of z codes, or None.
     """
-    latent: Tensor
-    space: str
-    noise: Optional[List[Tensor]]
+    codes: Codes
     losses: Dict[str, Tensor]
     history: Tensor
     latent_history: Optional[Tensor] = None
-    c: Optional[Tensor] = None
     meta: Dict = field(default_factory=dict)
+
+    latent = property(lambda self: self.codes.latent)
+    space = property(lambda self: self.codes.space)
+    c = property(lambda self: self.codes.c)
+    noise = property(lambda self: self.codes.noise)
 
     def save(self, path: str, *, meta: Optional[Dict] = None) -> str:
         """Write a latent file (see :mod:`mmlatent.latent.io`)."""
@@ -166,7 +171,7 @@ class _Objective:
         ws = ws_of(self.G, latent, space=self.space, c=self.c)
         img = self.G.synthesis(ws, **kwargs)
         if img.shape != self.target.shape:
-            raise ConfigError(
+            raise ShapeError(
                 f'target has shape {tuple(self.target.shape)} but G makes '
                 f'{tuple(img.shape)}; resize the targets to that size')
         return img
@@ -298,5 +303,6 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
             losses = {k: v.detach() for k, v in objective(latent,
                                                           noise).items()}
     return ProjectionResult(
-        latent.detach(), space, [v.detach() for v in noise] or None,
-        losses, history, codes, None if c is None else c.detach())
+        Codes(latent.detach(), space, None if c is None else c.detach(),
+              [v.detach() for v in noise] or None),
+        losses, history, codes)

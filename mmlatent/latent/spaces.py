@@ -21,7 +21,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
 
 SPACES = ('z', 'w', 'w+')
 
@@ -55,7 +55,7 @@ def check_latent(G: nn.Module, latent: Tensor, space: str) -> None:
             or latent.dim() != len(size) + 1:
         got = tuple(latent.shape) if torch.is_tensor(latent) else \
             type(latent).__name__
-        raise ConfigError(
+        raise ShapeError(
             f"a '{space}' latent has shape {got}, expected (N, "
             f"{', '.join(map(str, size))}) for {type(G).__name__}; pass "
             'codes of that space or change space=')

@@ -13,7 +13,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from ..utils.errors import ConfigError, DataError
+from ..utils.errors import ConfigError, DataError, ShapeError
 
 FORMATS = ('gif', 'mp4')
 
@@ -22,8 +22,8 @@ def _prepare(frames: np.ndarray, min_size: int) -> np.ndarray:
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.dtype != np.uint8 or \
             frames.shape[-1] not in (1, 3) or frames.shape[0] < 1:
-        raise ConfigError(f'video frames are {frames.dtype} '
-                          f'{frames.shape}, expected uint8 [T, H, W, 3]')
+        raise ShapeError(f'video frames are {frames.dtype} '
+                         f'{frames.shape}, expected uint8 [T, H, W, 3]')
     if frames.shape[-1] == 1:
         frames = np.repeat(frames, 3, axis=-1)
     scale = max(1, -(-min_size // min(frames.shape[1:3])))

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
-from ..utils.model import frozen, unwrap
+from ..utils.model import no_param_grads, unwrap
 
 Losses = Dict[str, Tensor]
 
@@ -108,6 +108,12 @@ class UnconditionalGAN(BaseModel):
         ema = self.generator_ema
         return ema.module if ema is not None and ema.is_averaged else self.G
 
+    def lazy_intervals(self) -> Dict[str, int]:
+        """``{network name: k}`` for each network with a lazy regulariser
+        evaluated every ``k`` steps; the optimizer constructor scales that
+        network's Adam ``lr`` and ``betas`` by ``k / (k + 1)``."""
+        return {}
+
     # -- conditioning hooks ---------------------------------------------
     def real_c(self, labels: Optional[Tensor]) -> Optional[Tensor]:
         """The condition of real images (None: unconditional)."""
@@ -129,7 +135,7 @@ class UnconditionalGAN(BaseModel):
         n = real.shape[0]
         z, c_fake = self.G.sample_z(n), self.fake_c(n)
         with torch.no_grad():
-            fake = self.generator(z, c_fake)
+            fake = self.generator(z, c_fake, **self.train_forward_kwargs())
         real_pred, real_aux = self.d_forward(real, c_real)
         fake_pred, aux = self.d_forward(fake, c_fake)
         losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
@@ -156,7 +162,7 @@ class UnconditionalGAN(BaseModel):
     def train_generator(self, n: int, it: int) -> Losses:
         """Named G loss terms for a batch of ``n`` generated images."""
         z, c = self.G.sample_z(n), self.fake_c(n)
-        fake = self.generator(z, c)
+        fake = self.generator(z, c, **self.train_forward_kwargs())
         fake_pred, aux = self.d_forward(fake, c)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         losses.update(self.g_regularizers(z, c, fake, aux, it))
@@ -181,6 +187,11 @@ class UnconditionalGAN(BaseModel):
         return self.continuity(lambda z: self.generator(z, c3, **kwargs), z1,
                                z2, gamma)
 
+    def train_forward_kwargs(self) -> dict:
+        """Options of G's forward for the generated images of both phases
+        (e.g. StyleGAN2's style mixing)."""
+        return {}
+
     def continuity_forward_kwargs(self) -> dict:
         """Options of G's forward that hold everything but z fixed along a
         pair (e.g. StyleGAN2's noise inputs)."""
@@ -202,7 +213,7 @@ class UnconditionalGAN(BaseModel):
                          lambda: self.train_discriminator(real, c_real, it),
                          it)
         if (it + 1) % self.discriminator_steps == 0:
-            with frozen(self.discriminator):
+            with no_param_grads(self.discriminator):
                 for _ in range(self.generator_steps):
                     log.update(self._step(
                         'g', optim_wrapper['generator'], self.generator,

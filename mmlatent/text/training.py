@@ -18,8 +18,9 @@ from torch import Tensor
 from ..datasets.captions import (ATTRIBUTES, HELD_OUT_TEMPLATES, VALUES,
                                  attribute_values, matches, random_caption,
                                  sentence, to_names)
-from ..datasets.shapes import ShapesDataset, render_shapes, to_tensor
+from ..datasets.shapes import ShapesDataset, render_shapes
 from ..utils.errors import ConfigError
+from ..utils.image import from_uint8
 from .dual_encoder import TextImageEncoder, contrastive_loss, head_loss
 from .encoders import default_words
 
@@ -44,7 +45,7 @@ def shapes_pool(num: int, *, resolution: int = 32, seed: int = 0,
     drawn = [ds.factors_of(i) for i in range(offset, offset + num)]
     labels = np.array([d[0] for d in drawn])
     factors = np.stack([d[1] for d in drawn])
-    img = to_tensor(render_shapes(labels, factors, resolution, ds.shapes))
+    img = from_uint8(render_shapes(labels, factors, resolution, ds.shapes))
     values = attribute_values(labels, factors, classes=ds.shapes,
                               scale_threshold=sum(ds.scale_range) / 2)
     return ShapesPool(img, torch.from_numpy(values))

@@ -11,6 +11,7 @@ from typing import Iterable, Optional, Sequence
 import torch
 from tqdm import tqdm
 
+from ..latent.start import sample_condition
 from ..models.loading import LoadedGenerator, load_generator
 from .errors import ConfigError
 from .outputs import prepare_out_dir
@@ -93,30 +94,11 @@ def rng(args: argparse.Namespace) -> torch.Generator:
 def condition(G, n: int, args: argparse.Namespace,
               generator: Optional[torch.Generator] = None
               ) -> Optional[torch.Tensor]:
-    """``c`` [n, c_dim] from --label / --con, drawn from the code prior for
-    the codes not given; None for unconditional generators."""
-    label, con = getattr(args, 'label', None), getattr(args, 'con', None)
-    if G.c_dim == 0:
-        if label or con:
-            raise ConfigError('--label / --con given but the generator is '
-                              'unconditional; drop them')
-        return None
-    codes = G.codes
-    c = G.sample_c(n, generator)
-    if label is not None:
-        if len(label) != len(codes.cat_dims):
-            raise ConfigError(f'--label takes {len(codes.cat_dims)} value(s) '
-                              f'(categorical codes of sizes {codes.cat_dims})'
-                              f', got {len(label)}')
-        labels = torch.tensor(label, device=c.device)[None].expand(n, -1)
-        c[:, :sum(codes.cat_dims)] = G.make_c(labels, n=n)[
-            :, :sum(codes.cat_dims)]
-    if con is not None:
-        if len(con) != codes.con_dim:
-            raise ConfigError(f'--con takes {codes.con_dim} value(s), got '
-                              f'{len(con)}')
-        c[:, sum(codes.cat_dims):] = torch.tensor(con, device=c.device)
-    return c
+    """``c`` [n, c_dim] from --label / --con (see
+    :func:`~mmlatent.latent.start.sample_condition`)."""
+    return sample_condition(G, n, label=getattr(args, 'label', None),
+                            con=getattr(args, 'con', None),
+                            generator=generator)
 
 
 def progress(iterable: Iterable, *, total: Optional[int] = None,

@@ -23,3 +23,8 @@ class CheckpointError(MMLatentError, ValueError):
 
 class NonFiniteLossError(MMLatentError, FloatingPointError):
     """A training loss became NaN or infinite."""
+
+
+class ShapeError(MMLatentError, ValueError):
+    """A tensor or array has a shape that does not fit where it is used
+    (a latent code, image batch, direction or mask)."""

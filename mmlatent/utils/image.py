@@ -59,6 +59,13 @@ def to_tensor(img: np.ndarray) -> Tensor:
         2, 0, 1).float().div(127.5).sub(1)
 
 
+def from_uint8(images: np.ndarray) -> Tensor:
+    """uint8 [N, H, W, C] -> float32 [N, C, H, W] in [-1, 1] (the inverse
+    of :func:`to_uint8`)."""
+    img = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    return img.float() / 127.5 - 1.0
+
+
 def to_uint8(img: Tensor) -> np.ndarray:
     """float [N, C, H, W] in [-1, 1] -> uint8 [N, H, W, C]."""
     img = img.detach().float().clamp(-1, 1).add(1).mul(127.5).round()

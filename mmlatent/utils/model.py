@@ -11,7 +11,7 @@ def unwrap(module: nn.Module) -> nn.Module:
 
 
 @contextmanager
-def frozen(module: nn.Module):
+def no_param_grads(module: nn.Module):
     """No parameter gradients for ``module`` (and no DDP gradient sync)
     inside the block; the previous ``requires_grad`` flags come back after."""
     params = list(module.parameters())

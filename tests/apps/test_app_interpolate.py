@@ -6,7 +6,8 @@ import imageio.v3 as iio
 import pytest
 import torch
 
-from mmlatent.latent.codes import Codes, load_codes, render_codes
+from mmlatent.latent.codes import Codes, render_codes
+from mmlatent.latent.io import load_codes
 from mmlatent.latent.io import load_latents
 from mmlatent.latent.paths import endpoint_positions, interpolation_path
 from mmlatent.models.loading import load_generator

@@ -6,7 +6,8 @@ import os.path as osp
 import pytest
 import torch
 
-from mmlatent.latent.codes import load_codes, render_codes
+from mmlatent.latent.codes import render_codes
+from mmlatent.latent.io import load_codes
 from mmlatent.latent.sefa import CACHE_FORMAT
 from mmlatent.models.loading import load_generator
 from mmlatent.utils.image import to_uint8

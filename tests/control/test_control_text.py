@@ -5,8 +5,9 @@ import torch
 from mmlatent.control import build_scorer, check_guidance_scorer
 from mmlatent.control.text import prompt_candidates
 from mmlatent.datasets.captions import VALUES
-from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.datasets.shapes import render_shapes
 from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.image import from_uint8
 
 GUIDE = 'apps/classifier_guidance.py'
 GEN = 'apps/generate_latents.py'
@@ -24,7 +25,7 @@ def text_image_file(tmp_path_factory):
 def squares(hues, resolution=32):
     """Centred squares of the given hues, [N, 3, H, W] in [-1, 1]."""
     factors = [[0.5, 0.5, 0.35, 0.0, h] for h in hues]
-    return to_tensor(render_shapes([0] * len(hues), factors, resolution))
+    return from_uint8(render_shapes([0] * len(hues), factors, resolution))
 
 
 def test_prompt_candidates_cover_the_named_attributes():
@@ -116,7 +117,7 @@ class ColourSquareG(torch.nn.Module):
 
     def __init__(self, resolution=32):
         super().__init__()
-        mask = to_tensor(render_shapes([0], [[0.5, 0.5, 0.35, 0.0, 0.0]],
+        mask = from_uint8(render_shapes([0], [[0.5, 0.5, 0.35, 0.0, 0.0]],
                                        resolution))[0, :1]
         self.register_buffer('mask', (mask + 1) / 2)
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.datasets.shapes import render_shapes
+from mmlatent.utils.image import from_uint8
 from mmlatent.models.generators import BaseGenerator
 
 
@@ -54,7 +55,7 @@ class ShapesRenderGenerator(BaseGenerator):
         z = ws[:, 0].detach().double().cpu().numpy()
         label, factors = self.factors(z)
         img = render_shapes(label, factors, self.resolution)
-        return to_tensor(img).to(ws.device)
+        return from_uint8(img).to(ws.device)
 
 
 @pytest.fixture

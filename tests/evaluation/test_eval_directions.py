@@ -4,7 +4,7 @@ import torch
 
 from mmlatent.evaluation import (DirectionOrthogonality, OutsideEnergy,
                                  ShapesValidity, evaluate_generator,
-                                 load_directions, orthogonality,
+                                 direction_matrix, orthogonality,
                                  shape_box_masks)
 from mmlatent.utils.errors import ConfigError
 
@@ -21,9 +21,9 @@ def test_orthogonality_of_orthonormal_and_skewed_sets(tmp_path, block_G):
     assert evaluate_generator(block_G, [m]) == {
         'orthogonality_max_cos': pytest.approx(2 ** -0.5),
         'orthogonality_mean_cos': pytest.approx(2 ** -0.5)}
-    assert load_directions(path).norm(dim=1).allclose(torch.ones(2))
+    assert direction_matrix(path).norm(dim=1).allclose(torch.ones(2))
     with pytest.raises(ConfigError, match='does not exist'):
-        load_directions(str(tmp_path / 'none.pt'))
+        direction_matrix(str(tmp_path / 'none.pt'))
 
 
 def test_local_directions_leave_the_outside_unchanged(block_G):

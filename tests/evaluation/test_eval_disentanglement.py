@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmlatent.evaluation import DCI, MIG, dci, evaluate_generator, mig
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 KINDS = ('discrete', 'linear', 'linear', 'circular')
 
@@ -68,7 +68,7 @@ def test_bad_options_are_named(shapes_G):
         MIG(factors=('colour', ))
     with pytest.raises(ConfigError, match="codes='c'"):
         evaluate_generator(shapes_G, [MIG(codes='c')], num_samples=10)
-    with pytest.raises(ConfigError, match=r'\[k, 8\]'):
+    with pytest.raises(ShapeError, match=r'\[k, 8\]'):
         evaluate_generator(shapes_G, [MIG(directions=torch.eye(5))],
                            num_samples=10)
     with pytest.raises(ConfigError, match='lasso'):

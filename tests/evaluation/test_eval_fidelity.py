@@ -6,11 +6,12 @@ import torch
 import torch.nn.functional as F
 from scipy import stats
 
-from mmlatent.datasets.shapes import ShapesDataset, hue_to_rgb, to_tensor
+from mmlatent.datasets.shapes import ShapesDataset, hue_to_rgb
 from mmlatent.evaluation import (ShapesFidelity, class_distance,
                                  evaluate_generator, evaluate_images,
                                  ks_distance, metric_configs, real_images)
 from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.image import from_uint8
 
 
 def _shapes(seed: int, n: int = 300):
@@ -38,7 +39,7 @@ def _discs(factors: torch.Tensor, res: int = 32) -> torch.Tensor:
                               interpolation=cv2.INTER_AREA))
     cover = np.stack(out)[..., None] / 255.0
     rgb = hue_to_rgb(factors[:, 4].numpy())[:, None, None]
-    return to_tensor(np.round(cover * rgb * 255).astype(np.uint8))
+    return from_uint8(np.round(cover * rgb * 255).astype(np.uint8))
 
 
 def _fidelity(real, fake):

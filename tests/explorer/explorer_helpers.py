@@ -15,9 +15,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.datasets.shapes import render_shapes
 from mmlatent.explorer import make_server
 from mmlatent.models.generators import BaseGenerator
+from mmlatent.utils.image import from_uint8
 
 CHROMIUM = os.environ.get('MMLATENT_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu',
@@ -44,7 +45,7 @@ class ShapesXGenerator(BaseGenerator):
                             np.full(n, 0.3), np.zeros(n),
                             np.full(n, 0.3)], 1)
         img = render_shapes(np.zeros(n, int), factors, self.resolution)
-        return to_tensor(img).to(ws.device)
+        return from_uint8(img).to(ws.device)
 
 
 class BlockGenerator(BaseGenerator):

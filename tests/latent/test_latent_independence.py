@@ -7,7 +7,7 @@ from mmlatent.latent import (PRESET_REGIONS, generator_jacobian,
                              global_directions, local_directions, mutate,
                              outside_energy, parse_region, region_mask,
                              split_rows)
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 
 def test_global_directions_orthonormal_sorted(dcgan_G):
@@ -83,7 +83,7 @@ def test_mutate_shapes_and_values(style_G):
         ref = style_G.synthesis(ws, noise_mode='const')
     assert torch.allclose(imgs[:, 1, 1], ref, atol=1e-6)
     assert torch.allclose(imgs[:, 0, 0], imgs[:, 2, 0])
-    with pytest.raises(ConfigError, match=r'expected \[k, 8\]'):
+    with pytest.raises(ShapeError, match=r'expected \[k, 8\]'):
         mutate(style_G, w, torch.eye(6), [1.0], space='w')
 
 
@@ -102,5 +102,5 @@ def test_regions():
         assert parse_region(name, 32).any()
     with pytest.raises(ConfigError, match='nor a preset.*left_eye.*mouth'):
         parse_region('forehead', 64)
-    with pytest.raises(ConfigError, match=r'mask has shape \(4, 4\)'):
+    with pytest.raises(ShapeError, match=r'mask has shape \(4, 4\)'):
         split_rows(torch.zeros(1, 3 * 49, 2), torch.ones(4, 4))

@@ -3,7 +3,7 @@ import torch
 
 from mmlatent.latent import (interpolate, interpolation_weights, lerp,
                              path_through, render, slerp)
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 
 @pytest.mark.parametrize('mode', ['lerp', 'slerp'])
@@ -89,5 +89,5 @@ def test_render_batches_match_one_pass(style_G, dcgan_G):
 
 
 def test_render_rejects_wrong_size(style_G):
-    with pytest.raises(ConfigError, match=r"'z' latent has shape \(2, 5\)"):
+    with pytest.raises(ShapeError, match=r"'z' latent has shape \(2, 5\)"):
         render(style_G, torch.randn(2, 5), space='z')

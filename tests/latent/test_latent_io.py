@@ -4,7 +4,7 @@ import torch
 from mmlatent.latent import (FORMAT, LatentFileError, check_compatible,
                              load_latents, save_latents, to_ws)
 from mmlatent.latent.io import LatentFile
-from mmlatent.utils.errors import ConfigError, MMLatentError
+from mmlatent.utils.errors import ConfigError, MMLatentError, ShapeError
 
 
 def test_round_trip_weights_only(tmp_path, style_G):
@@ -68,7 +68,7 @@ def test_incompatible_files(style_G, dcgan_G):
     wplus = LatentFile(torch.randn(1, 4, 8), 'w+')
     with pytest.raises(ConfigError, match="w\\+.*DCGANGenerator has no W"):
         check_compatible(wplus, dcgan_G)
-    with pytest.raises(ConfigError, match=r"expects 'z' codes of shape "
+    with pytest.raises(ShapeError, match=r"expects 'z' codes of shape "
                        r'\(N, 6\)'):
         check_compatible(LatentFile(torch.randn(1, 9), 'z'), dcgan_G)
     with pytest.raises(ConfigError, match=r'noise maps of sizes \[\(2, 2\)\]'):

@@ -6,7 +6,7 @@ import torch
 from mmlatent.latent import load_latents, project, to_ws
 from mmlatent.latent.projection import (learning_rate, noise_regularization,
                                         normalize_noise)
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 
 def mse(a, b):
@@ -70,7 +70,7 @@ def test_projection_errors(style_G, dcgan_G):
         project(style_G, target, steps=2, generator=g)
     with pytest.raises(ConfigError, match=r'values in \[255, 255\]'):
         project(style_G, target + 255, steps=2, mse_weight=1, generator=g)
-    with pytest.raises(ConfigError, match=r'G makes \(1, 3, 8, 8\)'):
+    with pytest.raises(ShapeError, match=r'G makes \(1, 3, 8, 8\)'):
         project(style_G, torch.zeros(1, 3, 16, 16), steps=2, mse_weight=1,
                 w_avg_samples=10, generator=g)
     with pytest.raises(ConfigError, match="space='w\\+' needs"):

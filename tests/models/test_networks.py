@@ -4,7 +4,7 @@ import torch
 
 from mmlatent.models.generators import CodeSpec
 from mmlatent.registry import MODELS
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 
 def build(**cfg):
@@ -85,11 +85,11 @@ def test_direction_weights_is_the_linear_map_of_w():
 def test_bad_latent_shapes_and_conditions_are_named():
     G = build(type='DCGANGenerator', resolution=8, z_dim=5, base_channels=4,
               cat_dims=[3])
-    with pytest.raises(ConfigError, match=r'expected \(N, 5\)'):
+    with pytest.raises(ShapeError, match=r'expected \(N, 5\)'):
         G.mapping(torch.randn(2, 4), G.sample_c(2))
     with pytest.raises(ConfigError, match='needs a condition'):
         G(torch.randn(2, 5))
-    with pytest.raises(ConfigError, match='no W\\+ space'):
+    with pytest.raises(ShapeError, match='no W\\+ space'):
         G.synthesis(torch.randn(2, 3, 8))
     with pytest.raises(ConfigError, match='label 3 is out of range'):
         G.make_c(torch.tensor([0, 3]))
@@ -131,7 +131,7 @@ def test_conditional_discriminator_requires_c():
     img, c = torch.randn(2, 3, 16, 16), torch.eye(3)[:2]
     assert D(img, c).shape == (2, )
     assert not torch.allclose(D(img, c), D(img, torch.eye(3)[1:]))
-    with pytest.raises(ConfigError, match='needs c of shape'):
+    with pytest.raises(ShapeError, match='needs c of shape'):
         D(img)
 
 
@@ -174,7 +174,7 @@ def _centroid(img):
 
 
 def test_random_pose_rotates_about_the_centre_and_keeps_the_background():
-    from mmlatent.models.pose_jitter import random_pose
+    from mmlatent.utils.pose_jitter import random_pose
     img = _disc(24.0, 16.0)  # 8 px right of the centre (16, 16)
     g = torch.Generator().manual_seed(0)
     radii, angles = [], []
@@ -195,7 +195,8 @@ def test_random_pose_rotates_about_the_centre_and_keeps_the_background():
 def test_infogan_cat_pose_jitter_only_moves_the_categorical_branch():
     torch.manual_seed(0)
     D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
-              cat_dims=[3], con_dim=2, cat_pose_jitter=True)
+              cat_dims=[3], con_dim=2,
+              cat_head=dict(type='PoseJitterCatHead'))
     img = torch.rand(4, 3, 16, 16) * 2 - 1
     D.eval()
     _, q_eval = D(img)
@@ -222,15 +223,17 @@ def test_infogan_q_on_silhouette_is_blind_to_colour_and_brightness():
 
 
 def test_infogan_harmonics_view_reads_the_outline_only():
-    from mmlatent.datasets.shapes import render_shapes, to_tensor
+    from mmlatent.datasets.shapes import render_shapes
+    from mmlatent.utils.image import from_uint8
     torch.manual_seed(0)
     D = build(type='InfoGANDiscriminator', resolution=32, base_channels=4,
-              cat_dims=[3, 2], con_dim=2, cat_view='harmonics').eval()
+              cat_dims=[3, 2], con_dim=2,
+              cat_head=dict(type='HarmonicsCatHead')).eval()
     assert D.q_head[-1].out_features == 2  # the shared head: con only
     assert D.cat_head[-1].out_features == 5
     # (x, y, scale, rotation, hue): a square, the same square moved,
     # recoloured and turned by 90 degrees, and a triangle
-    img = to_tensor(render_shapes([0, 0, 2], [[0.3, 0.6, 0.4, 0.1, 0.0],
+    img = from_uint8(render_shapes([0, 0, 2], [[0.3, 0.6, 0.4, 0.1, 0.0],
                                               [0.6, 0.4, 0.4, 0.1, 0.6],
                                               [0.3, 0.6, 0.4, 0.1, 0.0]],
                                   32))
@@ -241,11 +244,31 @@ def test_infogan_harmonics_view_reads_the_outline_only():
     same, other = (cat[0] - cat[1]).norm(), (cat[0] - cat[2]).norm()
     assert same < 0.1 * other
     assert not torch.allclose(q['con_mean'][0], q['con_mean'][1])
-    with pytest.raises(ConfigError, match="set only cat_view"):
-        build(type='InfoGANDiscriminator', cat_pose_jitter=True,
-              cat_view='harmonics')
-    with pytest.raises(ConfigError, match="cat_view='edges' is not one of"):
-        build(type='InfoGANDiscriminator', cat_view='edges')
+    with pytest.raises(ConfigError, match="unknown key 'num_harmonic' for "
+                       "HarmonicsCatHead"):
+        build(type='InfoGANDiscriminator',
+              cat_head=dict(type='HarmonicsCatHead', num_harmonic=6))
+    with pytest.raises(ConfigError, match="unknown model type 'EdgesCatHead'"):
+        build(type='InfoGANDiscriminator', cat_head=dict(type='EdgesCatHead'))
+
+
+@pytest.mark.parametrize('head, own_keys', [
+    ('ImageCatHead', []), ('PoseJitterCatHead', []),
+    ('HarmonicsCatHead', ['cat_head.0.bias', 'cat_head.0.weight',
+                          'cat_head.2.bias', 'cat_head.2.weight'])])
+def test_infogan_cat_heads_are_registered_parts(head, own_keys):
+    from mmlatent.models import discriminators
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3, 2], con_dim=1, q_hidden=6,
+              cat_head=dict(type=head))
+    assert isinstance(D.cat_head, getattr(discriminators, head))
+    # a head with its own layers takes the logits off the shared head
+    shared = 5 if not own_keys else 0
+    assert D.q_head[-1].out_features == shared + 1
+    assert sorted(k for k in D.state_dict() if k.startswith('cat_')) == \
+        own_keys
+    _, q = D.eval()(torch.rand(2, 3, 16, 16) * 2 - 1)
+    assert [t.shape for t in q['cat_logits']] == [(2, 3), (2, 2)]
 
 
 def test_mbstd_discriminator_scores_samples_by_themselves_and_their_group():

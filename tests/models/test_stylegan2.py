@@ -11,7 +11,7 @@ from mmlatent.models.losses.stylegan2 import (PathLengthRegularizer,
                                               R1Regularizer, d_logistic_loss,
                                               lazy_adam, path_lengths)
 from mmlatent.registry import MODELS
-from mmlatent.utils.errors import ConfigError
+from mmlatent.utils.errors import ConfigError, ShapeError
 
 TINY = dict(z_dim=8, w_dim=8, mapping_layers=2, channel_base=64,
             channel_max=8)
@@ -96,7 +96,7 @@ def test_noise_modes():
     assert torch.allclose(given, const[0])
     with pytest.raises(ConfigError, match="noise_mode='fixed'"):
         G.synthesis(ws, noise_mode='fixed')
-    with pytest.raises(ConfigError, match=r'noise\[0\] has shape'):
+    with pytest.raises(ShapeError, match=r'noise\[0\] has shape'):
         G.synthesis(ws, noise=[torch.zeros(1, 1, 5, 5)] * (G.num_ws - 1))
 
 
@@ -112,7 +112,7 @@ def test_w_and_w_plus_agree():
 @pytest.mark.parametrize('shape', [(2, 3, 8), (2, 9), (2, 6, 8, 1), (8, )])
 def test_bad_ws_shape(shape):
     G = make_G()
-    with pytest.raises(ConfigError) as e:
+    with pytest.raises(ShapeError) as e:
         G.synthesis(torch.zeros(shape))
     assert str(tuple(shape)) in str(e.value) and '\n' not in str(e.value)
 
@@ -142,8 +142,7 @@ def test_style_mixing():
     k = int(differ.float().argmax())
     assert 1 <= k and differ[k:].all() and not differ[:k].any()
     assert torch.equal(G.mix_styles(ws, 0.0), ws)
-    with G.style_mixing(1.0):
-        _, ws = G(G.sample_z(3), return_ws=True)
+    _, ws = G(G.sample_z(3), return_ws=True, style_mixing_prob=1.0)
     assert not torch.equal(ws[:, 0], ws[:, -1])
     _, ws = G(G.sample_z(3), return_ws=True)
     assert torch.equal(ws[:, 0], ws[:, -1])
@@ -244,8 +243,26 @@ def test_train_step_runs_regularizers_at_intervals():
         assert not torch.equal(before[name], after[name]), name
     assert after['path_length.pl_mean'] > 0
     assert after['generator.w_avg'].abs().sum() > 0
-    assert model.G.train_mixing_prob == 0  # only inside train_step
     hub.update_info('iter', 0)
+
+
+def test_train_step_passes_style_mixing_to_every_generator_call(
+        monkeypatch):
+    model = build_gan(r1_gamma=1.0, style_mixing_prob=0.7, pl_interval=1)
+    probs = []
+    forward = model.generator.forward
+
+    def spy(*args, **kwargs):
+        probs.append(kwargs.get('style_mixing_prob', 0.0))
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(model.generator, 'forward', spy)
+    MessageHub.get_current_instance().update_info('iter', 0)
+    model.train_step(dict(img=torch.randn(2, 3, 16, 16)),
+                     optim_wrappers(model))
+    # D phase, G phase and the path-length pass, all mixing; no state left
+    assert probs == [0.7, 0.7, 0.7]
+    assert not hasattr(model.G, 'train_mixing_prob')
 
 
 def test_train_step_without_regularizers():

@@ -1,7 +1,5 @@
 # StyleGAN2 config-f widths (NVIDIA): z, w 512, mapping 8 x 512, channels
 # min(32768 // res, 512), R1 gamma 1 at 256 px (NVIDIA's paper256 setting).
-d_ratio = 16 / 17
-g_ratio = 4 / 5
 model = dict(
     type='StyleGAN2',
     generator=dict(type='StyleGAN2Generator', resolution=256, z_dim=512,
@@ -14,8 +12,8 @@ model = dict(
 )
 optim_wrapper = dict(
     constructor='GANOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=0.002 * g_ratio,
-                                  betas=(0.0, 0.99**g_ratio), eps=1e-8)),
-    discriminator=dict(optimizer=dict(type='Adam', lr=0.002 * d_ratio,
-                                      betas=(0.0, 0.99**d_ratio), eps=1e-8)),
+    generator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)),
+    discriminator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)),
 )

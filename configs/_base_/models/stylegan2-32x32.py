@@ -2,10 +2,9 @@
 # 32 px: mapping 2 x 128, channels min(2048 // res, 128). On Shapes a strong
 # R1 (gamma 4) keeps D from overpowering G; with gamma <= 0.5 the samples
 # went dark after a few hundred iterations.
-# Lazy regularisation scales Adam's lr and beta by r = k / (k + 1)
-# (R1 every 16 D steps, path length every 4 G steps).
-d_ratio = 16 / 17
-g_ratio = 4 / 5
+# Lazy regularisation: GANOptimWrapperConstructor scales Adam's lr and beta
+# by r = k / (k + 1) from r1_interval (D) and pl_interval (G), so the values
+# below are the plain ones (docs/lazy_regularization.md).
 model = dict(
     type='StyleGAN2',
     generator=dict(type='StyleGAN2Generator', resolution=32, z_dim=128,
@@ -23,8 +22,8 @@ model = dict(
 )
 optim_wrapper = dict(
     constructor='GANOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=0.002 * g_ratio,
-                                  betas=(0.0, 0.99**g_ratio), eps=1e-8)),
-    discriminator=dict(optimizer=dict(type='Adam', lr=0.002 * d_ratio,
-                                      betas=(0.0, 0.99**d_ratio), eps=1e-8)),
+    generator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)),
+    discriminator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)),
 )

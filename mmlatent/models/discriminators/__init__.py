@@ -1,8 +1,11 @@
 from .acgan import ACGANDiscriminator
-from .dcgan import DCGANDiscriminator, InfoGANDiscriminator, WGANGPCritic
+from .dcgan import DCGANDiscriminator, WGANGPCritic
 from .dcgan_mbstd import DCGANMbstdDiscriminator
+from .infogan import InfoGANDiscriminator
+from .q_heads import HarmonicsCatHead, ImageCatHead, PoseJitterCatHead
 from .stylegan2 import StyleGAN2Discriminator
 
 __all__ = ['ACGANDiscriminator', 'DCGANDiscriminator',
            'DCGANMbstdDiscriminator', 'InfoGANDiscriminator', 'WGANGPCritic',
-           'StyleGAN2Discriminator']
+           'StyleGAN2Discriminator', 'ImageCatHead', 'PoseJitterCatHead',
+           'HarmonicsCatHead']

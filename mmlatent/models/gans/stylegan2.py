@@ -1,15 +1,16 @@
 """StyleGAN2 training (Karras et al. 2020): logistic loss, lazy R1, lazy
 path-length regularisation and style mixing.
 
-The lazily regularised networks need Adam's ``lr`` and ``betas`` scaled by
-``r = interval / (interval + 1)`` (``lr * r``, ``beta ** r``): code calls
-:func:`~mmlatent.models.losses.stylegan2.lazy_adam`; config files write
-the formula inline, e.g. ``d_ratio = 16 / 17`` then ``lr=0.0025 *
-d_ratio, betas=(0, 0.99**d_ratio)`` (and ``g_ratio = 4 / 5`` for G).
+The lazily regularised networks get Adam's ``lr`` and ``betas`` scaled by
+``r = interval / (interval + 1)`` (``lr * r``, ``beta ** r``) from
+:meth:`StyleGAN2.lazy_intervals` by the optimizer constructor
+(:class:`~mmlatent.engine.GANOptimWrapperConstructor`); configs write the
+plain values (``lr=0.002, betas=(0, 0.99)``). The regularisers are added to
+the main loss of their phase (no separate optimizer step); see
+docs/lazy_regularization.md.
 """
 from typing import Dict, Optional
 
-from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
 from ...registry import MODELS
@@ -59,6 +60,13 @@ class StyleGAN2(UnconditionalGAN):
             pl_weight, pl_interval, pl_decay, pl_batch_shrink)
         self.style_mixing_prob = style_mixing_prob
 
+    def lazy_intervals(self) -> Dict[str, int]:
+        """R1's interval for D and path length's for G (each only while its
+        weight is non-zero)."""
+        return dict(discriminator=self.r1.interval if self.r1.gamma else 0,
+                    generator=self.path_length.interval
+                    if self.path_length.loss_weight else 0)
+
     def d_regularizers(self, real: Tensor, fake: Tensor,
                        c_real: Optional[Tensor], c_fake: Optional[Tensor],
                        aux: Optional[dict], it: int) -> Losses:
@@ -80,15 +88,15 @@ class StyleGAN2(UnconditionalGAN):
         """The path-length term on a fresh batch of ``n // shrink``."""
         n = self.path_length.batch_size(n)
         z, c = self.G.sample_z(n), self.fake_c(n)
-        img, ws = self.generator(z, c, return_ws=True)
+        img, ws = self.generator(z, c, return_ws=True,
+                                 **self.train_forward_kwargs())
         return self.path_length(img, ws)
 
     def continuity_forward_kwargs(self) -> dict:
         """Constant noise and no style mixing along a continuity pair."""
         return dict(noise_mode='const', style_mixing_prob=0.0)
 
-    def train_step(self, data: dict,
-                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """One training iteration with style mixing switched on."""
-        with self.G.style_mixing(self.style_mixing_prob):
-            return super().train_step(data, optim_wrapper)
+    def train_forward_kwargs(self) -> dict:
+        """Style mixing for the generated images of both phases and of the
+        path-length pass."""
+        return dict(style_mixing_prob=self.style_mixing_prob)

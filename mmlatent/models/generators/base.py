@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from ...utils.errors import ConfigError
+from ...utils.errors import ConfigError, ShapeError
 from .codes import CodeSpec
 
 PRIORS = ('normal', 'uniform')
@@ -78,8 +78,8 @@ class BaseGenerator(nn.Module):
             raise ConfigError(f'this generator needs a condition c of size '
                               f'{self.c_dim}; give a label or codes')
         if c.shape != (n, self.c_dim):
-            raise ConfigError(f'c has shape {tuple(c.shape)}, expected '
-                              f'({n}, {self.c_dim})')
+            raise ShapeError(f'c has shape {tuple(c.shape)}, expected '
+                             f'({n}, {self.c_dim})')
         return c
 
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
@@ -119,8 +119,8 @@ class VectorInputGenerator(BaseGenerator):
             raise ConfigError(f'{type(self).__name__}.mapping takes no '
                               f'options, got {sorted(kwargs)}')
         if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ConfigError(f'z has shape {tuple(z.shape)}, expected '
-                              f'(N, {self.z_dim})')
+            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
+                             f'(N, {self.z_dim})')
         c = self.check_c(c, z.shape[0])
         w = z if c is None else torch.cat([z, c.to(z)], 1)
         return w[:, None]
@@ -130,7 +130,7 @@ class VectorInputGenerator(BaseGenerator):
         if ws.dim() == 3 and ws.shape[1] == 1:
             ws = ws[:, 0]
         if ws.dim() != 2 or ws.shape[1] != self.w_dim:
-            raise ConfigError(
+            raise ShapeError(
                 f'ws has shape {tuple(ws.shape)}, expected (N, 1, '
                 f'{self.w_dim}); {type(self).__name__} has one w per image '
                 '(no W+ space)')

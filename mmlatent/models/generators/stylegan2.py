@@ -11,14 +11,13 @@ Channels at feature size ``res``: ``min(channel_base // res,
 channel_max)`` (NVIDIA). rosinality's table with channel multiplier ``m``
 is ``channel_base = 16384 * m, channel_max = 512``.
 """
-from contextlib import contextmanager
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.errors import ConfigError
+from ...utils.errors import ConfigError, ShapeError
 from ..layers import check_resolution
 from ..stylegan2_layers import (NOISE_MODES, EqualLinear, ModulatedConv,
                                 ToRGB, make_fir, stylegan2_channels,
@@ -182,7 +181,6 @@ class StyleGAN2Generator(BaseGenerator):
             w_dim, resolution, out_channels, channel_base, channel_max,
             fused_modconv, conv_clamp)
         self.register_buffer('w_avg', torch.zeros(w_dim))
-        self.train_mixing_prob = 0.0
 
     # -- mapping ----------------------------------------------------------
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
@@ -194,8 +192,8 @@ class StyleGAN2Generator(BaseGenerator):
         Truncation: ``w_avg + psi * (w - w_avg)`` on the first
         ``truncation_cutoff`` layers (all when None)."""
         if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ConfigError(f'z has shape {tuple(z.shape)}, expected '
-                              f'(N, {self.z_dim})')
+            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
+                             f'(N, {self.z_dim})')
         c = self.check_c(c, z.shape[0])
         w = self.mapping_net(z, c)
         if self.training and update_w_avg:
@@ -225,7 +223,7 @@ class StyleGAN2Generator(BaseGenerator):
         ok = ws.dim() == 3 and ws.shape[1] in (1, self.num_ws) \
             and ws.shape[2] == self.w_dim
         if not ok:
-            raise ConfigError(
+            raise ShapeError(
                 f'ws has shape {given}, expected (N, {self.w_dim}), '
                 f'(N, 1, {self.w_dim}) or (N, {self.num_ws}, {self.w_dim})')
         return ws.expand(-1, self.num_ws, -1)
@@ -250,12 +248,12 @@ class StyleGAN2Generator(BaseGenerator):
         if noise is None:
             return [None] * len(convs)
         if len(noise) != len(convs):
-            raise ConfigError(f'noise has {len(noise)} maps, expected '
-                              f'{len(convs)} (one per conv layer)')
+            raise ShapeError(f'noise has {len(noise)} maps, expected '
+                             f'{len(convs)} (one per conv layer)')
         for i, (n, conv) in enumerate(zip(noise, convs)):
             if n is not None and (n.dim() != 4 or n.shape[1] != 1 or tuple(
                     n.shape[2:]) != (conv.resolution, ) * 2):
-                raise ConfigError(
+                raise ShapeError(
                     f'noise[{i}] has shape {tuple(n.shape)}, expected '
                     f'(N, 1, {conv.resolution}, {conv.resolution})')
         return list(noise)
@@ -265,22 +263,21 @@ class StyleGAN2Generator(BaseGenerator):
                 truncation_psi: float = 1.0,
                 truncation_cutoff: Optional[int] = None,
                 noise_mode: str = 'random', return_ws: bool = False,
-                style_mixing_prob: Optional[float] = None,
+                style_mixing_prob: float = 0.0,
                 noise: NoiseList = None
                 ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """``img`` [N, C, res, res] (and the ``ws`` [N, num_ws, w_dim] it
         was made from, when ``return_ws``: differentiate through them).
 
         ``style_mixing_prob``: probability that the layers from a random
-        crossover index on take ``ws`` of a second ``z``; None uses
-        :attr:`train_mixing_prob` (set by :meth:`style_mixing`, 0 by
-        default). ``noise_mode`` / ``noise``: see :meth:`synthesis`.
+        crossover index on take ``ws`` of a second ``z`` (the training step
+        passes its own; 0 by default). ``noise_mode`` / ``noise``: see
+        :meth:`synthesis`.
         """
         ws = self.mapping(z, c, truncation_psi, truncation_cutoff)
-        p = self.train_mixing_prob if style_mixing_prob is None \
-            else style_mixing_prob
-        if p > 0:
-            ws = self.mix_styles(ws, p, c, truncation_psi, truncation_cutoff)
+        if style_mixing_prob > 0:
+            ws = self.mix_styles(ws, style_mixing_prob, c, truncation_psi,
+                                 truncation_cutoff)
         img = self.synthesis(ws, noise_mode, noise)
         return (img, ws) if return_ws else img
 
@@ -297,15 +294,6 @@ class StyleGAN2Generator(BaseGenerator):
         ws2 = self.mapping(self.sample_z(ws.shape[0]), c, truncation_psi,
                            truncation_cutoff, update_w_avg=False)
         return torch.cat([ws[:, :k], ws2[:, k:]], 1)
-
-    @contextmanager
-    def style_mixing(self, prob: float):
-        """Within the block, ``forward`` mixes styles with ``prob``."""
-        old, self.train_mixing_prob = self.train_mixing_prob, prob
-        try:
-            yield self
-        finally:
-            self.train_mixing_prob = old
 
     # -- noise ------------------------------------------------------------
     def noise_buffers(self) -> List[Tensor]:

@@ -5,7 +5,8 @@ modules that hold the weights, intervals and the running ``pl_mean``.
 Lazy regularisation evaluates a regulariser every ``interval`` steps and
 multiplies it by ``interval``, so its average strength is unchanged. The
 optimizer's Adam hyper-parameters are then scaled by
-``ratio = interval / (interval + 1)`` (:func:`lazy_adam`).
+``ratio = interval / (interval + 1)`` (:func:`lazy_adam`; the optimizer
+constructor applies it from the model's intervals).
 """
 import math
 from typing import Callable, Dict, Optional, Sequence, Tuple
@@ -58,9 +59,9 @@ def lazy_adam(lr: float, betas: Sequence[float], interval: int) -> Dict:
     """Adam ``lr`` and ``betas`` for a network regularised lazily every
     ``interval`` steps: ``lr * r`` and ``beta ** r``, ``r =
     interval / (interval + 1)``, e.g. ``optimizer=dict(type='Adam',
-    **lazy_adam(0.0025, (0, 0.99), 16))`` in code. Config files (which
-    cannot call functions) write the formula inline: ``d_ratio = 16 / 17``,
-    ``lr=0.0025 * d_ratio, betas=(0, 0.99**d_ratio)``."""
+    **lazy_adam(0.0025, (0, 0.99), 16))`` in code. Configs write the plain
+    values: ``GANOptimWrapperConstructor`` applies this from the model's
+    ``lazy_intervals()``."""
     r = lazy_ratio(interval)
     return dict(lr=lr * r, betas=tuple(b**r for b in betas))
 

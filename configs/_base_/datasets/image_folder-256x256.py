@@ -1,4 +1,4 @@
-# A folder of your own images; set the root on the command line:
+# A folder of your own images at 256 px; set the root on the command line:
 #   --cfg-options train_dataloader.dataset.root=/path/to/images
 train_dataloader = dict(
     batch_size=64,
@@ -7,5 +7,5 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='ImageFolderDataset', root='data/images',
-                 resolution=64, labels='auto', xflip=False),
+                 resolution=256, labels='auto', xflip=False),
 )

@@ -1,15 +1,16 @@
-"""Rotation-invariant outline descriptors (models.silhouette)."""
+"""Rotation-invariant outline descriptors (utils.silhouette)."""
 import math
 
 import torch
 
-from mmlatent.datasets.shapes import render_shapes, to_tensor
-from mmlatent.models.pose_jitter import random_pose
-from mmlatent.models.silhouette import angular_mass, outline_harmonics
+from mmlatent.datasets.shapes import render_shapes
+from mmlatent.utils.image import from_uint8
+from mmlatent.utils.pose_jitter import random_pose
+from mmlatent.utils.silhouette import angular_mass, outline_harmonics
 
 
 def shapes(classes, factors, res=32):
-    return to_tensor(render_shapes(classes, factors, res))
+    return from_uint8(render_shapes(classes, factors, res))
 
 
 def test_angular_mass_of_a_disc_is_uniform_and_sums_to_one():

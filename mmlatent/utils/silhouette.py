@@ -1,7 +1,7 @@
 """Rotation-invariant descriptors of a silhouette's outline.
 
 InfoGAN's categorical Q branch can read its code from these instead of
-from the image (``InfoGANDiscriminator(cat_view='harmonics')``): they keep
+from the image (InfoGAN's ``HarmonicsCatHead``): they keep
 the shape of the one object in the image and drop its position, size,
 orientation and colour, so the code cannot hide in those.
 """
