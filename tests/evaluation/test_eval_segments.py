@@ -7,13 +7,14 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from mmlatent.datasets.shapes import render_shapes, to_tensor
+from mmlatent.datasets.shapes import render_shapes
 from mmlatent.evaluation import (ChordDeviation, FactorTrajectories,
                                  Ghosting, LinearPieces,
                                  NormalisedContinuity, evaluate_generator)
 from mmlatent.evaluation.trajectories import monotone, r_squared
 from mmlatent.models.generators import BaseGenerator, DCGANGenerator
 from mmlatent.registry import METRICS
+from mmlatent.utils.image import from_uint8
 
 
 class SegmentGenerator(BaseGenerator):
@@ -39,7 +40,7 @@ class SegmentGenerator(BaseGenerator):
 
 def two_shapes():
     factors = np.array([[0.3, 0.3, 0.3, 0, 0.2], [0.7, 0.7, 0.3, 0, 0.6]])
-    return to_tensor(render_shapes(np.array([0, 1]), factors, 32))
+    return from_uint8(render_shapes(np.array([0, 1]), factors, 32))
 
 
 def test_chord_deviation_of_an_affine_generator_is_zero(affine_G):
