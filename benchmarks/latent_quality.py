@@ -1,32 +1,43 @@
-"""What the regularisers and direction finders buy, measured on Shapes.
+"""Does the continuity regulariser do what it is for? A paired dose sweep.
 
-    python benchmarks/latent_quality.py [--seeds 0 1 2] [--iters 2000]
-        [--weights 0 1 10] [--num-samples 1000] [--sample-model ema|orig]
-        [--quick]
-        [--work-dir work_dirs/latent_quality] [--feature-net PATH]
-        [--threads N] [--out results.json]
+    python benchmarks/latent_quality.py [--settings shapes digits rectangles]
+        [--doses 0 1 10 100 1000] [--seeds 0 1 2]
+        [--protocol finetune|scratch] [--base-iters N] [--ft-steps 150]
+        [--iters N] [--num-samples 500] [--segments 4]
+        [--pieces-dtype float64|float32] [--fidelity TYPE ...] [--quick] [--work-dir DIR] [--threads N]
+        [--out results.json]
 
-1. Trains the DCGAN of ``configs/dcgan/dcgan_continuity_shapes-32x32.py``
-   with continuity weight 0, 1 and 10 for every seed and evaluates its
-   (EMA) generator: PPL (z space, end sampling, pixel distance), the
-   held-out continuity penalty, Shapes validity, and the Fréchet distance
-   in the feature space of the Shapes network (trained first unless
-   ``--feature-net`` names one).
-2. On the generator trained with continuity weight 1: the first
-   ``--num-directions`` directions of SeFa, of the global Jacobian SVD (over
-   32 latents) and of a random orthonormal basis; the coordinates of z
-   along them are scored with MIG and DCI (GBT) against the factors
-   measured on the generated images.
-3. Local directions (LowRankGAN: the region's principal directions inside
-   the relaxed null space of the background, relax 0.1) against the same
-   directions unprojected (principal directions of the region alone), per
-   latent, with the region = the generated object's bounding box grown by
-   2 px (single-shape images: "change the object, not the background"):
-   the share of the image change outside the region for a step of 1.
+Settings (``SETTINGS``): ``shapes`` (the main DCGAN job on Shapes, tanh
+output), ``digits`` (GCert's pairing: WGAN-GP on the bundled digits) and
+``rectangles`` (GCert's ablation data: one white rectangle, DCGAN with a
+ReLU-clamped output, so it is piecewise linear end to end).
 
-Prints mean +- sd over seeds as markdown tables. Runs are cached in the
-work dir (a finished training is not repeated). ``--quick`` is a smoke run
-(60 iterations, 2 seeds, few samples: the figures mean nothing).
+Doses are in GCert's units: the penalty (``form='residual'``) is added with
+weight ``dose`` at every generator step (``interval=1``). Runs are paired:
+for every seed, every dose starts from the same state with the same seed,
+and dose 0 is the baseline.
+
+* ``--protocol finetune`` (default): one base run per setting without the
+  term (``--base-iters``, seed 0), then for every (dose, seed) a fine-tune
+  of ``--ft-steps`` generator steps from it (fresh optimisers, EMA
+  continued from the base's EMA, averaging from the first step).
+* ``--protocol scratch``: every (dose, seed) trains from scratch for
+  ``--iters`` iterations.
+
+Both the plain and the EMA generator of every run are scored on held-out
+segments (the same latents for every run): the normalised penalty and the
+spread, the raw penalty, the chord deviation, the exact linear pieces per
+segment (``--segments``), the factor trajectories (shapes, rectangles), the
+ghosting ratio, and fidelity: validity (Shapes or rectangle fit), the
+Fréchet distance of 8x8 pixel features, plus any metric types named by
+``--fidelity`` (the fidelity metrics of another issue when registered).
+
+Prints, per setting and generator, mean +- sd over seeds per dose, the
+paired change against dose 0 (mean +- sd of the per-seed relative change)
+and the verdict of the goal: linear pieces -20% or more and normalised
+penalty -30% or more for every seed, with fidelity within 10%. Runs and
+their scores are cached in the work dir. ``--quick`` is a smoke run (the
+figures mean nothing).
 """
 import argparse
 import json
@@ -41,44 +52,69 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmlatent.evaluation import (DCI, MIG, ContinuityMetric,  # noqa: E402
-                                 FrechetDistance, OutsideEnergy,
-                                 PerceptualPathLength, ShapesValidity,
+from mmlatent.datasets import measure_rectangles  # noqa: E402
+from mmlatent.evaluation import (ChordDeviation,  # noqa: E402
+                                 ContinuityMetric, FactorTrajectories,
+                                 FrechetDistance, Ghosting, LinearPieces,
+                                 NormalisedContinuity, ShapesValidity,
                                  evaluate_generator, real_images)
-from mmlatent.evaluation.shapes_net import (load_shapes_net,  # noqa: E402
-                                            save_shapes_net,
-                                            train_shapes_net)
-from mmlatent.latent import (generator_jacobian,  # noqa: E402
-                             global_directions, load_or_compute)
 from mmlatent.models.loading import load_generator  # noqa: E402
+from mmlatent.registry import DATASETS, METRICS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
 
-CONFIG = osp.join(ROOT, 'configs', 'dcgan',
-                  'dcgan_continuity_shapes-32x32.py')
+SETTINGS = {
+    'shapes': dict(config='dcgan/dcgan_continuity_shapes-32x32.py',
+                   base_iters=2000, validity='shapes', factors=True),
+    'digits': dict(config='wgangp/wgangp_small_digits-32x32.py',
+                   base_iters=5000, validity=None, factors=False),
+    'rectangles': dict(config='dcgan/dcgan_relu-clamp_rectangles-32x32.py',
+                       base_iters=2000, validity='rectangles', factors=True),
+}
+#: (key, better) of the figures in the tables, in order.
+KEYS = [('continuity_norm', 'less'), ('continuity_spread', None),
+        ('continuity', 'less'), ('chord_max', 'less'), ('chord_mean', 'less'),
+        ('pieces', 'less'), ('traj_r2_x', 'greater'),
+        ('traj_r2_scale', 'greater'), ('traj_monotone', 'greater'),
+        ('ghost_ratio', 'greater'), ('ghost_mid', 'greater'),
+        ('validity', 'greater'),
+        ('fd_pixel', 'less')]
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--settings', nargs='+', default=list(SETTINGS),
+                   choices=list(SETTINGS))
+    p.add_argument('--doses', type=float, nargs='+',
+                   default=[0, 1, 10, 100, 1000])
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--iters', type=int, default=2000)
-    p.add_argument('--weights', type=float, nargs='+', default=[0, 1, 10])
-    p.add_argument('--num-samples', type=int, default=1000)
-    p.add_argument('--num-directions', type=int, default=10)
-    p.add_argument('--local-points', type=int, default=32)
+    p.add_argument('--protocol', default='finetune',
+                   choices=['finetune', 'scratch'])
+    p.add_argument('--base-iters', type=int,
+                   help='iterations of the base run (default per setting)')
+    p.add_argument('--ft-steps', type=int, default=150,
+                   help='generator steps of a fine-tune')
+    p.add_argument('--iters', type=int, default=2000,
+                   help='iterations of a scratch run')
+    p.add_argument('--num-samples', type=int, default=500)
+    p.add_argument('--segments', type=int, default=4,
+                   help='segments for the exact piece count')
+    p.add_argument('--pieces-dtype', default='float64',
+                   choices=['float64', 'float32'],
+                   help='float32: 2.5x faster, 0.2%% fewer changes found')
+    p.add_argument('--fidelity', nargs='*', default=[],
+                   help='extra registered metric types to report')
     p.add_argument('--quick', action='store_true')
     p.add_argument('--work-dir', default='work_dirs/latent_quality')
-    p.add_argument('--feature-net', help='Shapes feature network checkpoint '
-                   '(default: train one into the work dir)')
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
-                   help='generator to evaluate (ema: the EMA generator once '
-                   'it holds averaged weights)')
     p.add_argument('--threads', type=int, help='torch threads')
     p.add_argument('--out', help='write all figures as JSON')
     args = p.parse_args()
+    if 0 not in args.doses:
+        p.error('--doses must include 0 (the paired baseline)')
     if args.quick:
-        args.seeds, args.iters = args.seeds[:2], min(args.iters, 60)
-        args.num_samples, args.local_points = 200, 4
+        args.doses, args.seeds = [0, 1000], args.seeds[:2]
+        args.base_iters, args.ft_steps, args.iters = 40, 10, 40
+        args.num_samples, args.segments = 64, 1
     return args
 
 
@@ -87,119 +123,167 @@ def log(msg: str) -> None:
           flush=True)
 
 
-def feature_net(args) -> str:
-    path = args.feature_net or osp.join(args.work_dir, 'shapes_net.pth')
-    if not osp.isfile(path):
-        log(f'training the Shapes feature network -> {path}')
-        steps, num = (200, 3000) if args.quick else (2000, 20000)
-        save_shapes_net(train_shapes_net(steps=steps, num_images=num,
-                                         log=log), path)
-    log(f'Shapes feature network {path}: {load_shapes_net(path).scores}')
-    return path
+def config_path(setting: str) -> str:
+    return osp.join(ROOT, 'configs', SETTINGS[setting]['config'])
 
 
-def train_gan(args, weight: float, seed: int) -> str:
+def train(setting: str, work_dir: str, iters: int, seed: int, dose: float,
+          load_from: str = None) -> str:
     """Train (or reuse) one run; returns its final checkpoint."""
-    work_dir = osp.join(args.work_dir, f'w{weight:g}_s{seed}')
-    ckpt = osp.join(work_dir, f'iter_{args.iters}.pth')
+    ckpt = osp.join(work_dir, f'iter_{iters}.pth')
     if osp.isfile(ckpt):
         return ckpt
-    opts = {'model.continuity.loss_weight': weight,
-            'train_cfg.max_iters': args.iters,
-            'default_hooks.checkpoint.interval': args.iters,
-            'default_hooks.logger.interval': max(1, args.iters // 4),
+    opts = {'model.continuity.loss_weight': dose,
+            'model.continuity.interval': 1,
+            'model.continuity.form': 'residual',
+            'train_cfg.max_iters': iters,
+            'default_hooks.checkpoint.interval': iters,
+            'default_hooks.logger.interval': max(1, iters // 4),
             'custom_hooks': [dict(type='IterationSeedHook')]}
-    cfg = prepare_config(load_config(CONFIG, opts), config_path=CONFIG,
+    if load_from:
+        opts['model.ema.start_iter'] = 0    # keep averaging the base's EMA
+    path = config_path(setting)
+    cfg = prepare_config(load_config(path, opts), config_path=path,
                          work_dir=work_dir, seed=seed)
-    cfg.experiment_name = f'latent_quality_w{weight:g}_s{seed}_{os.getpid()}'
+    cfg.load_from, cfg.resume = load_from, False
+    cfg.experiment_name = f'latent_quality_{osp.basename(work_dir)}_' \
+        f'{os.getpid()}'
     cfg.log_level = 'WARNING'       # mmengine's log stays in the work dir
     start = time.time()
     build_runner(cfg).train()
-    log(f'trained weight {weight:g} seed {seed} in '
+    log(f'{setting} {osp.basename(work_dir)}: {iters} iterations in '
         f'{time.time() - start:.0f}s')
     return ckpt
 
 
-def regulariser_figures(args, G, net_path, dataset, seed) -> dict:
-    metrics = [PerceptualPathLength(space='z', sampling='end',
-                                    distance='pixel'),
-               ContinuityMetric(), ShapesValidity(),
-               FrechetDistance(extractor=dict(type='ShapesFeatureNet',
-                                              checkpoint=net_path))]
-    return evaluate_generator(
-        G, metrics, real=real_images(dataset, args.num_samples, seed=seed),
-        num_samples=args.num_samples, seed=seed,
-        dataset_meta=dataset.metainfo)
+def n_critic(setting: str) -> int:
+    return int(load_config(config_path(setting)).model.get(
+        'discriminator_steps', 1))
 
 
-def direction_sets(G, k: int, seed: int) -> dict:
-    """First k directions in z (= w for DCGAN) of each finder: [k, z_dim]."""
-    gen = torch.Generator().manual_seed(seed)
-    sefa, _ = load_or_compute(G)
-    J = generator_jacobian(G, G.sample_z(32, gen), space='z', chunk_size=16)
-    jac, _ = global_directions(J)
-    rand = torch.linalg.qr(torch.randn(G.z_dim, G.z_dim, generator=gen))[0]
-    return dict(sefa=sefa[:k], jacobian=jac[:k], random=rand.t()[:k])
-
-
-def direction_figures(args, G, dataset, seed) -> dict:
+def run_checkpoints(args, setting: str) -> dict:
+    """{(dose, seed): checkpoint} of every run of ``setting``."""
+    root = osp.join(args.work_dir, args.protocol, setting)
     out = {}
-    n = max(args.num_samples, 2000) if not args.quick else 300
-    for name, V in direction_sets(G, args.num_directions, seed).items():
-        metrics = [MIG(directions=V), DCI(directions=V)]
-        out[name] = evaluate_generator(G, metrics, num_samples=n, seed=seed,
-                                       dataset_meta=dataset.metainfo)
+    if args.protocol == 'finetune':
+        base_iters = args.base_iters or SETTINGS[setting]['base_iters']
+        base = train(setting, osp.join(root, 'base'), base_iters, 0, 0.0)
+        iters = args.ft_steps * n_critic(setting)
+        for seed in args.seeds:
+            for dose in args.doses:
+                out[dose, seed] = train(
+                    setting, osp.join(root, f'd{dose:g}_s{seed}'), iters,
+                    seed, dose, load_from=base)
+    else:
+        for seed in args.seeds:
+            for dose in args.doses:
+                out[dose, seed] = train(
+                    setting, osp.join(root, f'd{dose:g}_s{seed}'),
+                    args.iters, seed, dose)
     return out
 
 
-def local_figures(args, G, seed) -> dict:
-    metrics = [OutsideEnergy(region='shape', directions=kind, relax=0.1,
-                             num_directions=3, delta=1.0)
-               for kind in ('local', 'unprojected')]
-    return evaluate_generator(G, metrics, num_samples=args.local_points,
-                              batch_size=8, seed=seed)
+def rectangle_validity(G, n: int, seed: int, meta: dict) -> float:
+    """Share of ``n`` samples with one rectangle (measure_rectangles)."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        img = G(G.sample_z(n, gen), G.sample_c(n, gen))
+    return float(measure_rectangles(img, base_size=meta['base_size'])[
+        'valid'].mean())
 
 
-def mean_sd(values) -> str:
+def score(args, setting: str, G, dataset) -> dict:
+    """Every figure of one generator (held-out latents: seed 1234)."""
+    spec, n, seed = SETTINGS[setting], args.num_samples, 1234
+    metrics = [NormalisedContinuity(), ContinuityMetric(),
+               ChordDeviation(), Ghosting(),
+               LinearPieces(num_samples=args.segments,
+                            dtype=args.pieces_dtype),
+               FrechetDistance(extractor=dict(type='PixelFeatures'))]
+    if spec['factors']:
+        metrics.append(FactorTrajectories(num_samples=max(16, n // 4)))
+    if spec['validity'] == 'shapes':
+        metrics.append(ShapesValidity())
+    metrics += [METRICS.build(dict(type=t)) for t in args.fidelity]
+    meta = dataset.metainfo
+    figures = evaluate_generator(
+        G, metrics, real=real_images(dataset, n, seed=seed), num_samples=n,
+        seed=seed, dataset_meta=meta)
+    if spec['validity'] == 'rectangles':
+        figures['validity'] = rectangle_validity(G, n, seed, meta)
+    return figures
+
+
+def scored(args, setting: str, ckpt: str, which: str, dataset) -> dict:
+    """Cached scores of the ``which`` (orig / ema) generator of a run."""
+    path = osp.join(osp.dirname(ckpt), f'scores_{which}_n{args.num_samples}'
+                    f'_s{args.segments}_{args.pieces_dtype}'
+                    f"{''.join('_' + t for t in args.fidelity)}.json")
+    if osp.isfile(path):
+        with open(path) as f:
+            return json.load(f)
+    loaded = load_generator(ckpt, sample_model=which)
+    start = time.time()
+    figures = dict(score(args, setting, loaded.G, dataset),
+                   generator=loaded.which)
+    log(f'{setting} {osp.basename(osp.dirname(ckpt))} {which}: scored in '
+        f'{time.time() - start:.0f}s: {figures}')
+    with open(path, 'w') as f:
+        json.dump(figures, f, indent=1)
+    return figures
+
+
+def mean_sd(values, pct: bool = False) -> str:
     v = np.array([x for x in values if x is not None and np.isfinite(x)])
     if len(v) == 0:
         return 'n/a'
     sd = v.std(ddof=1) if len(v) > 1 else 0.0
+    if pct:
+        return f'{100 * v.mean():+.0f}% ± {100 * sd:.0f}'
     return f'{v.mean():.3g} ± {sd:.2g}'
+
+
+def paired_change(runs: dict, key: str, dose: float, seeds) -> list:
+    """Per seed: (figure at dose - figure at 0) / |figure at 0|."""
+    out = []
+    for s in seeds:
+        base, value = runs[0.0, s].get(key), runs[dose, s].get(key)
+        if base is None or value is None or not base:
+            continue
+        out.append((value - base) / abs(base))
+    return out
 
 
 def table(header, rows) -> str:
     lines = ['| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
-    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
-    return '\n'.join(lines)
+    return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in rows])
 
 
-def report(results: dict, args) -> str:
-    reg, dirs, local = results['regularisers'], results['directions'], \
-        results['local']
-    keys = ['ppl_z_end_pixel', 'continuity', 'validity', 'fd_shapes']
-    rows = [[f'{w:g}'] + [mean_sd([r[k] for r in reg[f'{w:g}']])
-                          for k in keys] for w in args.weights]
-    used = sorted(set(results['generator'].values()))
-    out = [f'Continuity weight (DCGAN, Shapes 32 px, {args.iters} '
-           f'iterations, {len(args.seeds)} seeds, {args.num_samples} '
-           f"samples, {'/'.join(used)} generator):", '',
-           table(['continuity weight', 'PPL (z, end, pixel)',
-                  'continuity', 'validity', 'FD (Shapes net)'], rows), '']
-    dkeys = ['mig', 'dci_disentanglement', 'dci_completeness',
-             'dci_informativeness']
-    rows = [[name] + [mean_sd([r[name][k] for r in dirs]) for k in dkeys]
-            for name in ('sefa', 'jacobian', 'random')]
-    out += [f'First {args.num_directions} directions (generator of '
-            'weight 1) against the measured factors:', '',
-            table(['directions', 'MIG', 'DCI disentanglement',
-                   'DCI completeness', 'DCI informativeness'], rows), '']
-    rows = [[kind, mean_sd([r[f'outside_energy_{kind}'] for r in local])]
-            for kind in ('local', 'unprojected')]
-    out += ['Change energy outside the object box (3 directions per '
-            f'latent, {args.local_points} latents, step 1):', '',
-            table(['directions', 'outside energy'], rows)]
+def verdict(runs: dict, dose: float, seeds) -> str:
+    """The goal at one dose (see the module doc)."""
+    pieces = paired_change(runs, 'pieces', dose, seeds)
+    norm = paired_change(runs, 'continuity_norm', dose, seeds)
+    fid = paired_change(runs, 'fd_pixel', dose, seeds)
+    val = paired_change(runs, 'validity', dose, seeds)
+    ok = (pieces and max(pieces) <= -0.2 and norm and max(norm) <= -0.3
+          and max(fid, default=0) <= 0.1 and min(val, default=0) >= -0.1)
+    return 'reached' if ok else 'not reached'
+
+
+def setting_report(args, setting: str, runs: dict, which: str) -> str:
+    keys = [k for k, _ in KEYS if any(k in r for r in runs.values())]
+    rows = [[f'{d:g}'] + [mean_sd([runs[d, s].get(k) for s in args.seeds])
+                          for k in keys] for d in args.doses]
+    out = [f'**{setting}**, {which} generator: mean ± sd over seeds '
+           f'{args.seeds}', '', table(['dose'] + keys, rows), '']
+    rows = [[f'{d:g}'] + [mean_sd(paired_change(runs, k, d, args.seeds),
+                                  pct=True) for k in keys]
+            + [verdict(runs, d, args.seeds)]
+            for d in args.doses if d != 0]
+    out += [f'**{setting}**, {which} generator: paired change against '
+            'dose 0 (mean ± sd over seeds)', '',
+            table(['dose'] + keys + ['goal'], rows), '']
     return '\n'.join(out)
 
 
@@ -208,32 +292,24 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     os.makedirs(args.work_dir, exist_ok=True)
-    from mmlatent.datasets import ShapesDataset
-    dataset = ShapesDataset(resolution=32, num_samples=50000, seed=0)
-    net_path = feature_net(args)
-    results = dict(regularisers={f'{w:g}': [] for w in args.weights},
-                   directions=[], local=[], generator={})
-    for seed in args.seeds:
-        for w in args.weights:
-            loaded = load_generator(train_gan(args, w, seed),
-                                    sample_model=args.sample_model)
-            results['generator'][f'w{w:g}_s{seed}'] = loaded.which
-            figures = regulariser_figures(args, loaded.G, net_path, dataset,
-                                          seed)
-            log(f'weight {w:g} seed {seed} ({loaded.which}): {figures}')
-            results['regularisers'][f'{w:g}'].append(figures)
-            if w == 1:
-                results['directions'].append(
-                    direction_figures(args, loaded.G, dataset, seed))
-                results['local'].append(local_figures(args, loaded.G, seed))
-                log(f'directions seed {seed}: {results["directions"][-1]}'
-                    f' {results["local"][-1]}')
-    text = report(results, args)
-    print(text)
+    start, results, text = time.time(), {}, []
+    for setting in args.settings:
+        cfg = load_config(config_path(setting))
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+        ckpts = run_checkpoints(args, setting)
+        for which in ('orig', 'ema'):
+            runs = {key: scored(args, setting, ckpt, which, dataset)
+                    for key, ckpt in ckpts.items()}
+            results[f'{setting}/{which}'] = {
+                f'd{d:g}_s{s}': r for (d, s), r in runs.items()}
+            text.append(setting_report(args, setting, runs, which))
+    text.append(f'Protocol {args.protocol}; wall time '
+                f'{(time.time() - start) / 60:.1f} min.')
+    print('\n'.join(text))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(results, table=text, args=vars(args)), f,
-                      indent=1, default=str)
+            json.dump(dict(results=results, table='\n'.join(text),
+                           args=vars(args)), f, indent=1, default=str)
 
 
 if __name__ == '__main__':

@@ -26,6 +26,11 @@ EPILOG = f"""metrics: {', '.join(METRIC_NAMES)}
   orthogonality   of --directions
   outside_energy  change outside --region along local directions (or
                   --directions)
+  continuity_norm held-out penalty / spread, and the spread
+  chord           distance from the pixel chord / chord length
+  pieces          exact activation-pattern changes along segments
+  trajectories    R² and monotonicity of measured x, y, scale along t
+  ghosting        shape brightness at the midpoint / at the ends
 example:
   python tools/evaluate.py work_dirs/dcgan/iter_2000.pth --metrics fd ppl \\
       continuity validity --features shapes:work_dirs/shapes_net.pth \\

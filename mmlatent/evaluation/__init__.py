@@ -18,8 +18,11 @@ from .metric import GenerativeMetric
 from .ppl import PerceptualPathLength
 from .precision_recall import PrecisionRecall, precision_recall
 from .presets import METRIC_NAMES, metric_configs, parse_features
+from .segments import (ChordDeviation, LinearPieces, NormalisedContinuity,
+                       draw_segments, images_along)
 from .shapes_net import (ShapesNet, load_shapes_net, save_shapes_net,
                          train_shapes_net)
+from .trajectories import FactorTrajectories, Ghosting, shape_brightness
 from .validity import ShapesValidity
 
 __all__ = [
@@ -34,5 +37,7 @@ __all__ = [
     'PerceptualPathLength', 'PrecisionRecall', 'precision_recall',
     'METRIC_NAMES', 'metric_configs', 'parse_features', 'ShapesNet',
     'load_shapes_net', 'save_shapes_net', 'train_shapes_net',
-    'ShapesValidity'
+    'ShapesValidity', 'ChordDeviation', 'LinearPieces',
+    'NormalisedContinuity', 'draw_segments', 'images_along',
+    'FactorTrajectories', 'Ghosting', 'shape_brightness'
 ]

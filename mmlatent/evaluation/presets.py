@@ -47,6 +47,11 @@ def _presets(features: dict, opts: dict) -> Dict[str, object]:
         'orthogonality': lambda: dict(
             type='DirectionOrthogonality',
             directions=needs('directions', 'orthogonality')),
+        'continuity_norm': lambda: dict(type='NormalisedContinuity'),
+        'chord': lambda: dict(type='ChordDeviation'),
+        'pieces': lambda: dict(type='LinearPieces'),
+        'trajectories': lambda: dict(type='FactorTrajectories'),
+        'ghosting': lambda: dict(type='Ghosting'),
         'outside_energy': lambda: dict(
             type='OutsideEnergy', region=opts['region'],
             directions=opts.get('directions') or 'local',

@@ -21,6 +21,7 @@ from .io import (FORMAT, LatentFile, LatentFileError, check_compatible,
                  load_codes, load_latents, save_codes, save_latents, to_ws)
 from .jacobian import generator_jacobian, jacobian
 from .paths import endpoint_positions, interpolation_path
+from .pieces import check_piecewise_linear, linear_pieces, piece_slopes
 from .projection import ProjectionResult, project
 from .regions import PRESET_REGIONS, parse_region, region_mask
 from .sefa import (cached_directions, default_cache_path, degree_range,
@@ -46,5 +47,6 @@ __all__ = [
     'to_ws', 'generator_jacobian', 'jacobian', 'ProjectionResult', 'project',
     'PRESET_REGIONS', 'parse_region', 'region_mask', 'edit_ws',
     'load_or_compute', 'sefa_directions', 'select_directions', 'SPACES',
-    'noise_shapes', 'ws_of', 'sample_condition', 'start_codes'
+    'noise_shapes', 'ws_of', 'sample_condition', 'start_codes',
+    'check_piecewise_linear', 'linear_pieces', 'piece_slopes'
 ]

@@ -1,7 +1,8 @@
 """Small building blocks shared by the convolutional networks."""
 import math
 
-from torch import nn
+import torch
+from torch import Tensor, nn
 
 from ..utils.errors import ConfigError
 
@@ -44,3 +45,32 @@ def dcgan_init(module: nn.Module, std: float = 0.02) -> None:
         elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) and m.affine:
             nn.init.normal_(m.weight, 1.0, std)
             nn.init.zeros_(m.bias)
+
+
+class ReLUClamp(nn.Module):
+    """``clamp(x, -1, 1)`` written with ReLUs, ``-1 + relu(x + 1) -
+    relu(x - 1)``, so a generator ending in it is piecewise linear end to
+    end (GCert's certified generators). The two shifted copies go through
+    one ReLU module as a channel concatenation, so activation-pattern
+    counters see both units of every output."""
+
+    def __init__(self):
+        super().__init__()
+        self.relu = nn.ReLU()
+
+    def forward(self, x: Tensor) -> Tensor:
+        upper, lower = self.relu(torch.cat([x + 1, x - 1], 1)).chunk(2, 1)
+        return upper - lower - 1
+
+
+OUTPUTS = ('tanh', 'relu_clamp')
+
+
+def output_layer(output: str) -> nn.Module:
+    """The output nonlinearity: ``tanh`` or ``relu_clamp`` (ReLUClamp)."""
+    if output == 'tanh':
+        return nn.Tanh()
+    if output == 'relu_clamp':
+        return ReLUClamp()
+    raise ConfigError(f"output='{output}' is not one of {OUTPUTS}; "
+                      "'relu_clamp' makes the generator piecewise linear")

@@ -50,7 +50,8 @@ BOUNDARY_SOLVERS = ('linear-svc', 'svc')
 #: mmlatent.evaluation.presets: metric names of tools/evaluate.py.
 METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
                 'continuity', 'validity', 'orthogonality', 'outside_energy',
-                'fidelity')
+                'fidelity', 'continuity_norm', 'chord', 'pieces',
+                'trajectories', 'ghosting')
 SCORER_HELP = ("attribute scorer: 'shapes' (the analytic Shapes measurer), "
                "'classifier:PATH' or the PATH of a classifier file "
                '(tools/train_classifier.py), NAME:key=value,... for options')

@@ -67,7 +67,8 @@ def test_one_line_errors(tiny_ckpts, tmp_path):
     assert p.stderr.strip().splitlines() == [
         "error: unknown metric 'mgi' (did you mean 'mig'?); choose from "
         'fid, kid, fd, kd, pr, ppl, mig, dci, continuity, validity, '
-        'orthogonality, outside_energy, fidelity']
+        'orthogonality, outside_energy, fidelity, continuity_norm, chord, '
+        'pieces, trajectories, ghosting']
     p = _run([tiny_ckpts['dcgan'], '--metrics', 'fid', '--num-samples',
               '4'], env={'TORCH_HOME': str(tmp_path)})
     assert p.returncode == 2

@@ -99,16 +99,48 @@ def test_continuity_penalty_of_square_generator_is_closed_form():
     assert got.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_continuity_regulariser_weight_and_interval():
+def test_continuity_regulariser_weight_is_scaled_by_interval():
     reg = MODELS.build(dict(type='ContinuityRegularizer', loss_weight=3.0,
                             interval=4))
     assert [reg.active(i) for i in range(5)] == [True, False, False, False,
                                                  True]
     z1, z2, gamma = torch.randn(4, 2), torch.randn(4, 2), torch.rand(4)
+    # lazy: weight * interval, so the average dose per step is the weight
     assert reg(lambda z: z**2, z1, z2, gamma).item() == pytest.approx(
-        3 * continuity_penalty(lambda z: z**2, z1, z2, gamma).item())
+        3 * 4 * continuity_penalty(lambda z: z**2, z1, z2, gamma).item())
     with pytest.raises(ConfigError, match='interval=0'):
         MODELS.build(dict(type='ContinuityRegularizer', interval=0))
+
+
+def test_gcert_form_is_the_sources_expression():
+    # GCert: gamma*G(z2) - G(mid) - (1-gamma)*G(z1); for G(z) = z^2
+    z1, z2 = torch.tensor([[1.0, -2.0]]), torch.tensor([[3.0, 0.0]])
+    gamma = torch.tensor([0.25])
+    mid = torch.lerp(z1, z2, 0.25)                      # [1.5, -1.5]
+    by_hand = (0.25 * z2**2 - mid**2 - 0.75 * z1**2)    # [-0.75, -5.25]
+    assert by_hand.tolist() == [[-0.75, -5.25]]
+    got = continuity_penalty(lambda z: z**2, z1, z2, gamma, form='gcert')
+    assert got.item() == pytest.approx((0.75**2 + 5.25**2) / 2)
+    resid = continuity_penalty(lambda z: z**2, z1, z2, gamma)
+    # residual: 0.25*9 - 2.25 + 0.75*1 = 0.75; 0 - 2.25 + 0.75*4 = 0.75
+    assert resid.item() == pytest.approx(0.75**2)
+
+
+def test_only_the_residual_form_is_zero_for_an_affine_generator():
+    A, b = torch.randn(6, 3), torch.randn(6)
+    G = lambda z: z @ A.t() + b  # noqa: E731
+    z1, z2, gamma = torch.randn(8, 3), torch.randn(8, 3), torch.rand(8)
+    assert continuity_penalty(G, z1, z2, gamma).item() == pytest.approx(
+        0.0, abs=1e-10)
+    # gcert form of an affine G: (2 (1 - gamma) G(z1))^2
+    expected = ((2 * (1 - gamma)[:, None] * G(z1))**2).mean()
+    assert continuity_penalty(G, z1, z2, gamma, form='gcert').item() == \
+        pytest.approx(expected.item(), rel=1e-5)
+    reg = MODELS.build(dict(type='ContinuityRegularizer', form='gcert'))
+    assert reg(G, z1, z2, gamma).item() == pytest.approx(expected.item(),
+                                                         rel=1e-5)
+    with pytest.raises(ConfigError, match="form='linear'.*'residual'"):
+        MODELS.build(dict(type='ContinuityRegularizer', form='linear'))
 
 
 def test_info_loss_is_weighted_ce_plus_mse():

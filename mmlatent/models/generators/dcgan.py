@@ -6,14 +6,15 @@ from torch import Tensor, nn
 from ...registry import MODELS
 from ...utils.errors import ConfigError
 from ..layers import check_resolution, dcgan_init, norm_layer, \
-    pyramid_channels
+    output_layer, pyramid_channels
 from .base import VectorInputGenerator
 
 
 @MODELS.register_module()
 class DCGANGenerator(VectorInputGenerator):
     """``w = [z | c]`` (1x1) -> 4x4 -> ... -> ``resolution`` by stride-2
-    ConvTranspose2d(4x4) blocks with ``norm`` and ReLU, tanh output.
+    ConvTranspose2d(4x4) blocks with ``norm`` and ReLU, tanh output (or a
+    ReLU clamp to [-1, 1]).
 
     Args:
         resolution: output size, a power of two from 8 to 1024.
@@ -25,13 +26,17 @@ class DCGANGenerator(VectorInputGenerator):
         prior: ``normal`` or ``uniform`` (U(-1, 1)) prior of ``z``.
         cat_dims, con_dim: layout of the condition ``c`` (see CodeSpec).
         init_std: std of the DCGAN weight initialisation.
+        output: ``tanh`` or ``relu_clamp`` (``clamp(x, -1, 1)`` made of
+            ReLUs: with ``norm`` bn (eval mode) or none the whole generator
+            is then piecewise linear, as GCert's certified generators).
     """
 
     def __init__(self, resolution: int = 32, z_dim: int = 100,
                  out_channels: int = 3, base_channels: int = 64,
                  max_channels: int = 512, norm: str = 'bn',
                  prior: str = 'normal', cat_dims: Sequence[int] = (),
-                 con_dim: int = 0, init_std: float = 0.02):
+                 con_dim: int = 0, init_std: float = 0.02,
+                 output: str = 'tanh'):
         super().__init__(z_dim, resolution=resolution,
                          out_channels=out_channels, prior=prior,
                          cat_dims=cat_dims, con_dim=con_dim)
@@ -44,7 +49,7 @@ class DCGANGenerator(VectorInputGenerator):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
                        norm_layer(norm, c_out), nn.ReLU(True)]
         layers += [nn.ConvTranspose2d(ch[-1], out_channels, 4, 2, 1),
-                   nn.Tanh()]
+                   output_layer(output)]
         self.net = nn.Sequential(*layers)
         dcgan_init(self, init_std)
 
@@ -76,7 +81,8 @@ class WGANGPGenerator(DCGANGenerator):
                  out_channels: int = 3, base_channels: int = 64,
                  max_channels: int = 1024, norm: str = 'bn',
                  prior: str = 'normal', cat_dims: Sequence[int] = (),
-                 con_dim: int = 0, init_std: float = 0.02):
+                 con_dim: int = 0, init_std: float = 0.02,
+                 output: str = 'tanh'):
         super().__init__(resolution, z_dim, out_channels, base_channels,
                          max_channels, norm, prior, cat_dims, con_dim,
-                         init_std)
+                         init_std, output)
