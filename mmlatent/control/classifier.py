@@ -30,6 +30,7 @@ from mmengine.config import Config
 from torch import Tensor, nn
 
 from ..datasets.shapes import FACTOR_NAMES
+from ..models.layers import conv_trunk
 from ..registry import MODELS
 from ..utils.checkpoint import atomic_save, load_checkpoint_file
 from ..utils.errors import CheckpointError, ConfigError
@@ -62,15 +63,8 @@ class AttributeCNN(nn.Module):
                 'names and/or at least two classes')
         self.resolution = resolution
         self.regression, self.classes = list(regression), list(classes)
-        layers, ch, res = [], in_channels, resolution
-        while res > 4:
-            out = min(max_channels, base_channels * resolution // res)
-            layers += [nn.Conv2d(ch, out, 3, 1, 1), nn.LeakyReLU(0.2),
-                       nn.Conv2d(out, out, 3, 2, 1), nn.LeakyReLU(0.2)]
-            ch, res = out, res // 2
-        self.trunk = nn.Sequential(*layers, nn.Flatten(),
-                                   nn.Linear(ch * res * res, hidden),
-                                   nn.LeakyReLU(0.2))
+        self.trunk = conv_trunk(resolution, in_channels, base_channels,
+                                max_channels, hidden)
         self.reg_head = nn.Linear(hidden, len(self.regression)) \
             if self.regression else None
         self.cls_head = nn.Linear(hidden, len(self.classes)) \

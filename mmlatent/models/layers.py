@@ -74,3 +74,20 @@ def output_layer(output: str) -> nn.Module:
         return ReLUClamp()
     raise ConfigError(f"output='{output}' is not one of {OUTPUTS}; "
                       "'relu_clamp' makes the generator piecewise linear")
+
+
+def conv_trunk(resolution: int, in_channels: int, base_channels: int,
+               max_channels: int, hidden: int) -> nn.Sequential:
+    """Per halving a 3x3 conv and a stride-2 3x3 conv (LeakyReLU) down to
+    4x4, then a linear layer to ``hidden`` features."""
+    if resolution < 4 or resolution & (resolution - 1):
+        raise ConfigError(f'resolution={resolution!r} must be a power of '
+                          'two >= 4, e.g. 32')
+    layers, ch, res = [], in_channels, resolution
+    while res > 4:
+        out = min(max_channels, base_channels * resolution // res)
+        layers += [nn.Conv2d(ch, out, 3, 1, 1), nn.LeakyReLU(0.2),
+                   nn.Conv2d(out, out, 3, 2, 1), nn.LeakyReLU(0.2)]
+        ch, res = out, res // 2
+    return nn.Sequential(*layers, nn.Flatten(),
+                         nn.Linear(ch * res * res, hidden), nn.LeakyReLU(0.2))

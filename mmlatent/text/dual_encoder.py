@@ -23,6 +23,7 @@ from mmengine.config import Config
 from torch import Tensor, nn
 
 from ..datasets.captions import ATTRIBUTES, VALUES
+from ..models.layers import conv_trunk
 from ..registry import MODELS, TEXT_ENCODERS
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import CheckpointError, ConfigError
@@ -60,23 +61,6 @@ def head_loss(logits: Dict[str, Tensor], values: Tensor) -> Tensor:
     ({attribute: [N, K]}) against value indices ``values`` [N, 5]."""
     return sum(F.cross_entropy(logits[a], values[:, i])
                for i, a in enumerate(ATTRIBUTES))
-
-
-def conv_trunk(resolution: int, in_channels: int, base_channels: int,
-               max_channels: int, hidden: int) -> nn.Sequential:
-    """Per halving a 3x3 conv and a stride-2 3x3 conv (LeakyReLU) down to
-    4x4, then a linear layer to ``hidden`` features."""
-    if resolution < 4 or resolution & (resolution - 1):
-        raise ConfigError(f'resolution={resolution!r} must be a power of '
-                          'two >= 4, e.g. 32')
-    layers, ch, res = [], in_channels, resolution
-    while res > 4:
-        out = min(max_channels, base_channels * resolution // res)
-        layers += [nn.Conv2d(ch, out, 3, 1, 1), nn.LeakyReLU(0.2),
-                   nn.Conv2d(out, out, 3, 2, 1), nn.LeakyReLU(0.2)]
-        ch, res = out, res // 2
-    return nn.Sequential(*layers, nn.Flatten(),
-                         nn.Linear(ch * res * res, hidden), nn.LeakyReLU(0.2))
 
 
 @MODELS.register_module()
