@@ -21,7 +21,7 @@ from mmengine.config import Config
 
 from mmlatent.models.gans.stylegan2 import StyleGAN2  # noqa: F401
 from mmlatent.registry import MODELS
-from mmlatent.utils.convert import convert_checkpoint
+from mmlatent.converters import convert_checkpoint
 from mmlatent.utils.errors import CheckpointError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
