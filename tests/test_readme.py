@@ -240,8 +240,8 @@ def heading_slugs(text: str) -> set:
             fence = not fence
         m = None if fence else re.match(r'#{1,6} +(.*?)\s*$', line)
         if m:
-            slug = re.sub(r'[^\w\- ]', '', m.group(1).lower()).replace(' ',
-                                                                       '-')
+            words = re.sub(r'[^\w\- ]', '', m.group(1).lower())
+            slug = words.replace(' ', '-')
             unique, k = slug, 0
             while unique in slugs:
                 k += 1
