@@ -15,7 +15,8 @@ The documents are README.md, docs/*.md and configs/*/README.md.
   work dir), then the other documents' in the workspace they left.
 * Every relative link and image path of a document resolves, and so does
   its ``#anchor`` when it points into a markdown file (GitHub's heading
-  slugs); docs/README.md links every page of docs/.
+  slugs); docs/README.md links every page of docs/, and some document
+  shows every image of docs/images/.
 * Every repository path a document names exists; every
   ``work_dirs/<name>/iter_<k>.pth`` is the default work dir of a config and
   a checkpoint that config writes; the main job's time agrees with the
@@ -282,3 +283,11 @@ def test_docs_index_links_every_page(documents):
     pages = {n for n in documents if n.startswith('docs/')} - {
         'docs/README.md'}
     assert pages and not pages - index
+
+
+def test_every_image_of_the_docs_is_shown(documents):
+    shown = {osp.normpath(osp.join(osp.dirname(name), t))
+             for name, text in documents.items() for t in links(text)}
+    images = {osp.join('docs', 'images', f)
+              for f in os.listdir(osp.join(ROOT, 'docs', 'images'))}
+    assert images and not images - shown
