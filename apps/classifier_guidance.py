@@ -11,8 +11,9 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, CONSTRAINTS,  # noqa: E402
-                                 SCORER_HELP, add_common_args)
+from mmlatent.apis.args import (COMMON_EPILOG, SCORER_HELP,  # noqa: E402
+                                add_common_args)
+from mmlatent.utils.choices import CONSTRAINTS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -86,11 +87,12 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 from mmlatent.control import (build_scorer,  # noqa: E402
                               check_guidance_scorer, guide)
-from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
 from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, rng)
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               progress, rng)
+from mmlatent.utils.image import save_rows  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def _attribute(scorer, given: Optional[str]) -> str:

@@ -13,10 +13,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, EDIT_ORDERS,  # noqa: E402
-                                 SEFA_VARIANTS, add_batch_size_arg,
-                                 add_common_args, files_epilog, positive,
-                                 set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: E402
+                                add_common_args, files_epilog, positive,
+                                set_out_dir_default)
+from mmlatent.utils.choices import EDIT_ORDERS, SEFA_VARIANTS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -109,8 +109,8 @@ from mmlatent.latent.sefa import (apply_edit,  # noqa: E402
                                   degree_range, render_edits,
                                   select_directions)
 from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, seed_all)
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               progress, seed_all)
 from mmlatent.utils.image import write_image  # noqa: E402
 
 

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import COMMON_EPILOG, add_common_args  # noqa: E402
+from mmlatent.apis.args import COMMON_EPILOG, add_common_args  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -77,12 +77,13 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.control import build_scorer  # noqa: E402
-from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
                                      rerank_for_prompt, verify_prompt)
 from mmlatent.latent import render, save_latents  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, progress, rng)
+from mmlatent.apis.app import (condition, load_app_generator,  # noqa: E402
+                               out_dir, progress, rng)
+from mmlatent.utils.image import save_rows  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def _run(args, G, scorer):

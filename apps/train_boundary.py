@@ -12,7 +12,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import BOUNDARY_SOLVERS  # noqa: E402
+from mmlatent.utils.choices import BOUNDARY_SOLVERS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 from mmlatent.utils.outputs import check_out_file  # noqa: E402
@@ -96,9 +96,9 @@ import torch  # noqa: E402
 from mmlatent.control import (accuracy_warning,  # noqa: E402
                               condition_boundary, load_boundary, save_boundary,
                               train_boundary)
-from mmlatent.control.cli import safe_name  # noqa: E402
 from mmlatent.latent import load_latents  # noqa: E402
 from mmlatent.utils.build import suggest  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def _scores(lf, path: str, attribute: str) -> torch.Tensor:

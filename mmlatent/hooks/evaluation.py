@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from ..registry import HOOKS
 from ..utils.errors import ConfigError
 from ..utils.model import unwrap
-from .sample_grid import SAMPLE_MODELS, pick_generator
+from ..models.ema import check_sample_model, pick_generator
 
 
 @HOOKS.register_module()
@@ -30,7 +30,8 @@ class GenerativeEvalHook(Hook):
         batch_size: samples per generator call.
         save_best: an output name (e.g. ``'fid'``, ``'validity'``) or None.
         rule: ``'less'`` / ``'greater'`` is better; None: the metric's own.
-        sample_model: ``auto`` (EMA once averaged), ``ema`` or ``orig``.
+        sample_model: ``ema`` (EMA once averaged, else the original) or
+            ``orig``.
         seed: seed of the generated samples and of the real subset (the
             same at every evaluation, so figures are comparable).
         out_dir: folder of the JSON files, relative to the work dir.
@@ -44,7 +45,7 @@ class GenerativeEvalHook(Hook):
     def __init__(self, metrics: List[dict], interval: int = 1000,
                  num_samples: int = 1000, batch_size: int = 100,
                  save_best: Optional[str] = None, rule: Optional[str] = None,
-                 sample_model: str = 'auto', seed: int = 0,
+                 sample_model: str = 'ema', seed: int = 0,
                  out_dir: str = 'eval'):
         from ..evaluation.evaluator import build_metric, check_unique_keys
         from ..evaluation.metric import check_rule
@@ -53,9 +54,7 @@ class GenerativeEvalHook(Hook):
         if not isinstance(interval, int) or interval < 1:
             raise ConfigError(f'interval={interval!r} must be a positive '
                               'integer')
-        if sample_model not in SAMPLE_MODELS:
-            raise ConfigError(f"sample_model='{sample_model}' is not one of "
-                              f'{SAMPLE_MODELS}')
+        check_sample_model(sample_model)
         self.metrics = [build_metric(m) for m in metrics]
         check_unique_keys(self.metrics)
         for m in self.metrics:      # a missing feature network fails now

@@ -12,7 +12,7 @@ from ..evaluation import (ShapesFidelity, ShapesValidity, evaluate_generator,
                           real_images)
 from ..registry import HOOKS
 from ..utils.model import unwrap
-from .sample_grid import pick_generator
+from ..models.ema import pick_generator
 
 
 @torch.no_grad()
@@ -64,7 +64,7 @@ class ShapesValidityHook(Hook):
     priority = 'LOW'
 
     def __init__(self, num_samples: int = 1000, interval: Optional[int] = None,
-                 sample_model: str = 'auto', seed: int = 0,
+                 sample_model: str = 'ema', seed: int = 0,
                  fidelity: bool = False):
         self.num_samples, self.interval = num_samples, interval
         self.sample_model, self.seed = sample_model, seed

@@ -30,7 +30,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor, nn
 
-from ..utils.args import EDIT_ORDERS
+from ..utils.choices import EDIT_ORDERS
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
 from .codes import Codes, render_codes
