@@ -74,6 +74,18 @@ class Scorer(nn.Module):
         raise NotImplementedError
 
 
+def single_attribute(scorer: Scorer, given: Optional[str] = None) -> str:
+    """``given`` (checked), or the scorer's only attribute; one line asking
+    for ``--attribute`` when it gives several."""
+    if given:
+        return scorer.check_attribute(given)
+    if len(scorer.attributes) != 1:
+        raise ConfigError(
+            f'scorer {scorer.name} gives several attributes '
+            f"({', '.join(scorer.attributes)}); pick one with --attribute")
+    return next(iter(scorer.attributes))
+
+
 @SCORERS.register_module(name=['ShapesScorer', 'shapes'])
 class ShapesScorer(Scorer):
     """The analytic Shapes measurer (:func:`measure_factors`) as a scorer.
