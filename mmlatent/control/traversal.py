@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..datasets.measure import measure_factors
 from ..latent.spaces import default_synthesis_kwargs, frozen
 from ..utils.errors import ConfigError
 
@@ -115,7 +116,6 @@ def hungarian_accuracy(codes: Sequence[int], classes: Sequence[int]
 
 def measured_class(img: Tensor) -> Tensor:
     """Shape class of each image by the analytic measurer (-1: invalid)."""
-    from ..datasets.measure import measure_factors
     m = measure_factors(img)
     return torch.where(m['valid'], m['label'], torch.full_like(m['label'],
                                                                -1))
