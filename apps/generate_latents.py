@@ -49,6 +49,7 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
+from mmlatent.control.sampling import score_summary  # noqa: E402
 from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
                                progress, rng, scorers_of)
@@ -87,11 +88,8 @@ def main(argv: Optional[List[str]] = None) -> None:
               render(G, samples.w[:k], space='w'), 8)
     print(f'wrote {args.num} latents to {folder}/latents_z.pt and '
           'latents_w.pt')
-    for name, s in samples.scores.items():
-        ok = s.isfinite()
-        mean = float(s[ok].mean()) if ok.any() else float('nan')
-        print(f'  {name:<14} {kinds[name]:<10} mean {mean:.4f}  '
-              f'NaN {int((~ok).sum())}')
+    for line in score_summary(samples.scores, kinds):
+        print(line)
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ categorical code against measured classes after Hungarian matching.
 Every image function returns ``img`` [rows, cols, C, H, W]: one row per
 ``z`` and one column per code value (CPU, no gradient).
 """
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -93,6 +93,21 @@ def class_interpolation(G: nn.Module, z: Tensor, c: Tensor, *, source: int,
     ends = codes.sweep(c, 'cat', index, [source, target])  # [2, n, c_dim]
     t = torch.linspace(0, 1, steps).to(c)[:, None, None]
     return _render(G, z, ends[0] + t * (ends[1] - ends[0]))
+
+
+def class_pairs(num_classes: int, source: Optional[int] = None,
+                target: Optional[int] = None) -> List[Tuple[int, int]]:
+    """The (source, target) classes to interpolate between: the one pair
+    given, or without one each class to the next (cyclically)."""
+    if (source is None) != (target is None):
+        raise ConfigError('give both --source and --target, or neither')
+    if source is None:
+        return [(a, (a + 1) % num_classes) for a in range(num_classes)]
+    bad = [v for v in (source, target) if not 0 <= v < num_classes]
+    if bad:
+        raise ConfigError(f'class {bad[0]} is out of range; the code has '
+                          f'{num_classes} classes (0..{num_classes - 1})')
+    return [(source, target)]
 
 
 def hungarian_accuracy(codes: Sequence[int], classes: Sequence[int]
