@@ -157,6 +157,16 @@ class GenerativeMetric:
     def summary(self) -> Dict[str, float]:
         raise NotImplementedError
 
+    def reference(self) -> Dict[str, float]:
+        """Figures of the real images that put the outputs in context (no
+        better-is rule; e.g. ShapesFidelity's ``real_shape_fit``)."""
+        return {}
+
+    def report(self, results: Dict[str, float]) -> Optional[str]:
+        """A human-readable summary line of this metric's ``results`` (the
+        validation loop logs it), or None."""
+        return None
+
     def __repr__(self) -> str:
         return f'{type(self).__name__}({", ".join(self.keys)})'
 
