@@ -128,6 +128,27 @@ def test_save_best_keeps_the_checkpoint_of_the_best_figure(
     assert loaded.G(torch.zeros(1, loaded.G.z_dim)).shape == (1, 3, 32, 32)
 
 
+def test_new_best_is_written_before_the_old_one_is_removed(tmp_path,
+                                                          monkeypatch):
+    from mmlatent.engine.runner import LatentRunner
+    seen = {}
+    save = LatentRunner.save_checkpoint
+
+    def spy(self, out_dir, filename, *args, **kwargs):
+        if filename.startswith('best_'):  # the best files present now
+            seen[filename] = sorted(f for f in os.listdir(out_dir)
+                                    if f.startswith('best_'))
+        return save(self, out_dir, filename, *args, **kwargs)
+
+    monkeypatch.setattr(LatentRunner, 'save_checkpoint', spy)
+    scripted_run(tmp_path, [3.0, 1.0], iters=4,
+                 default_hooks__checkpoint__save_best='score')
+    assert seen == {'best_score_iter_2.pth': [],
+                    'best_score_iter_4.pth': ['best_score_iter_2.pth']}
+    assert [f for f in os.listdir(tmp_path) if f.startswith('best_')] == \
+        ['best_score_iter_4.pth']
+
+
 def test_resumed_run_keeps_the_best_of_before(tmp_path):
     scripted_run(tmp_path, [3.0, 1.0], iters=4,
                  default_hooks__checkpoint__save_best='score')
