@@ -2,7 +2,7 @@
 
 A metric sees up to three streams, fed batch by batch by
 :func:`~mmlatent.evaluation.evaluator.evaluate_generator` (the one place
-that drives metrics, used by the evaluation hook, ``tools/evaluate.py`` and
+that drives metrics, used by the validation loop, ``tools/evaluate.py`` and
 the benchmarks):
 
 * ``feed_real(img)``: real images [n, C, H, W] in [-1, 1]

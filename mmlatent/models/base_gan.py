@@ -59,8 +59,8 @@ class UnconditionalGAN(BaseModel):
             ``start_iter``, ``interval``); None for no EMA.
         continuity: ContinuityRegularizer options; None to disable.
         channels_last: keep G, D and the real batches in the channels-last
-            memory format (faster convolutions on CPUs; see the README's
-            Speed section for what it measured).
+            memory format (faster convolutions on CPUs; see docs/speed.md,
+            training throughput, for what it measured).
         r1: R1Regularizer options (``gamma``, ``interval``): the lazy
             gradient penalty on real images (Mescheder et al. 2018); None
             to disable.
