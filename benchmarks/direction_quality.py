@@ -83,7 +83,8 @@ def train_gan(args, seed: int) -> str:
     opts = {'train_cfg.max_iters': args.iters,
             'default_hooks.checkpoint.interval': args.iters,
             'default_hooks.logger.interval': max(1, args.iters // 4),
-            'custom_hooks': [dict(type='IterationSeedHook')]}
+            'custom_hooks': [dict(type='IterationSeedHook')],
+            'val_evaluator': None}         # no end-of-training evaluation
     cfg = prepare_config(load_config(CONFIG, opts), config_path=CONFIG,
                          work_dir=work_dir, seed=seed)
     cfg.experiment_name = f'direction_quality_s{seed}_{os.getpid()}'

@@ -13,8 +13,9 @@ from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
 
 from .engine.runner import HOOK_SUBSTITUTES
-from .registry import (DATASETS, HOOKS, LOOPS, MODELS, OPTIMIZERS, RUNNERS,
-                       VISBACKENDS)
+from .evaluation.gen_evaluator import generative_evaluator_cfg
+from .registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIMIZERS,
+                       RUNNERS, VISBACKENDS)
 from .utils.build import check_cfg_keys
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
@@ -138,12 +139,26 @@ def validate_config(cfg: Config) -> None:
         check_cfg_keys(hook, HOOKS)
     if isinstance(cfg.get('train_cfg'), dict):
         check_cfg_keys(cfg.train_cfg, LOOPS)
+    for metric in _val_metrics(cfg.get('val_evaluator')):
+        check_cfg_keys(metric, METRICS)
+    if isinstance(cfg.get('val_cfg'), dict):
+        check_cfg_keys(dict(cfg.val_cfg, type=cfg.val_cfg.get(
+            'type', 'GenerativeValLoop')), LOOPS)
     for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
         if isinstance(wrapper.get('optimizer'), dict):
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)
+
+
+def _val_metrics(evaluator) -> list:
+    """The metric config dicts of a ``val_evaluator``."""
+    evaluator = generative_evaluator_cfg(evaluator)
+    metrics = evaluator.get('metrics') if isinstance(evaluator, dict) \
+        else None
+    return _dicts(metrics if isinstance(metrics, (list, tuple))
+                  else [metrics])
 
 
 def _dicts(items) -> list:

@@ -207,3 +207,18 @@ class ShapesFidelity(GenerativeMetric):
         out.update({self._key(f'ks_{f}'): v for f, v in ks.items()})
         out[self._key('ks_max')] = max(ks.values())
         return out
+
+    def reference(self) -> Dict[str, float]:
+        """``real_shape_fit``: the real images' median shape fit."""
+        fit = self.real.get('fit')
+        return {self._key('real_shape_fit'): float(
+            fit.double().median()) if len(fit) else float('nan')}
+
+    def report(self, results: Dict[str, float]) -> str:
+        real = self.reference()[self._key('real_shape_fit')]
+        return (f"Shapes fidelity: class distance "
+                f"{results[self._key('class_distance')]:.3f}, shape fit "
+                f"{results[self._key('shape_fit')]:.3f} (median; real "
+                f"images {real:.3f}), 10th percentile "
+                f"{results[self._key('shape_fit_p10')]:.3f}, largest factor "
+                f"KS {results[self._key('ks_max')]:.3f}")

@@ -81,3 +81,7 @@ class ShapesValidity(GenerativeMetric):
         if not self.seen:
             raise ConfigError('the validity metric got no samples')
         return {self.name: self.valid / self.seen}
+
+    def report(self, results: Dict[str, float]) -> str:
+        return (f'Shapes validity: {results[self.name]:.1%} of {self.seen} '
+                'samples pass measure_factors')
