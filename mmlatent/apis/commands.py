@@ -47,7 +47,6 @@ def run_script(rel: str) -> None:
               'the scripts of a source checkout: install it with pip '
               'install -e .', file=sys.stderr)
         sys.exit(2)
-    sys.path.insert(0, ROOT)
     runpy.run_path(path, run_name='__main__')
 
 
