@@ -124,9 +124,8 @@ def main(argv=None):
     ends = interpolation_endpoints(
         G, files=files, num=args.endpoint, space=args.space,
         show_mode=args.show_mode, label=args.label, con=args.con,
-        generator=gen, mapping_kwargs=mapping_kwargs)
-    for note in ends.notes:
-        print(f'note: {note}', file=sys.stderr)
+        generator=gen, mapping_kwargs=mapping_kwargs,
+        note=lambda text: print(f'note: {text}', file=sys.stderr))
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
     frames = interpolation_frames(
         G, ends, interval=args.interval, mode=args.interp_mode,

@@ -141,10 +141,9 @@ def main(argv=None):
         G, codes, region=region, mode=args.mode, relax=args.relax,
         num_directions=args.num_directions, deltas=args.deltas,
         chunk_size=args.chunk_size, batch_size=args.batch_size,
-        progress=show_progress())
+        progress=show_progress(),
+        note=lambda text: print(text, file=sys.stderr))
     ds = result.ds
-    for message in dict.fromkeys(ds.messages):
-        print(f'{ds.kind} directions: {message}', file=sys.stderr)
     for line in report_lines(result.rows, local=region is not None):
         print(line)
     grids = mutation_grids(result)

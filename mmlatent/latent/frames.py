@@ -3,7 +3,7 @@
 endpoints, the rendered frames of a path, and the images and video frames
 of the ``sequence`` and ``group`` layouts (see :mod:`.paths`)."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -58,22 +58,29 @@ def interpolation_endpoints(
         show_mode: str = 'sequence', label: Optional[Sequence[int]] = None,
         con: Optional[Sequence[float]] = None,
         generator: Optional[torch.Generator] = None,
-        mapping_kwargs: Optional[dict] = None) -> Endpoints:
+        mapping_kwargs: Optional[dict] = None,
+        note: Optional[Callable[[str], None]] = None) -> Endpoints:
     """``num`` endpoints: the codes of ``files`` first, then codes drawn
     with ``generator`` (default count: those of ``files`` and at least 2,
     or 4 without files). ``space`` defaults to ``z``, or ``w`` for files of
-    w / w+ codes."""
+    w / w+ codes. ``note(text)`` is called with each note as it arises
+    (the notes are also returned)."""
     space = space or ('z' if files is None or files.space == 'z' else 'w')
     notes = []
+
+    def say(text: str) -> None:
+        notes.append(text)
+        if note is not None:
+            note(text)
     if space == 'w' and not G.has_w_space:
-        notes.append(f'{type(G).__name__} has no learned W space; --space w '
-                     'interpolates its input w = [z | c]')
+        say(f'{type(G).__name__} has no learned W space; --space w '
+            'interpolates its input w = [z | c]')
     have = 0 if files is None else len(files)
     num = num or max(have, 2 if files is not None else 4)
     check_endpoints(num, show_mode)
     if num < have:
-        notes.append(f'using the first {num} of the {have} codes of '
-                     '--proj-latent (--endpoint)')
+        say(f'using the first {num} of the {have} codes of --proj-latent '
+            '(--endpoint)')
     codes = start_codes(G, num, space='z' if space == 'z' else 'w+',
                         files=files, fill=True, label=label, con=con,
                         generator=generator, mapping_kwargs=mapping_kwargs)

@@ -3,7 +3,7 @@
 along its first Jacobian directions ``v``, the per-point report, and the
 annotated grids, one per direction."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -95,15 +95,22 @@ def independent_mutations(G: nn.Module, codes: Codes, *,
                           num_directions: int = 5,
                           deltas: Sequence[float] = (-3, -1.5, 0, 1.5, 3),
                           chunk_size: int = 16, batch_size: int = 16,
-                          progress: bool = False) -> Mutations:
+                          progress: bool = False,
+                          note: Optional[Callable[[str], None]] = None
+                          ) -> Mutations:
     """Jacobian directions at ``codes`` (global, or local to ``region``;
     :func:`~mmlatent.latent.directions.jacobian_directions`), the first
     ``num_directions`` of them per point, the images of every point moved
     along them by each of ``deltas`` (:func:`mutate_points`) and the report
-    (:func:`mutation_report`)."""
+    (:func:`mutation_report`). ``note(text)`` hears each distinct message
+    of the directions (e.g. why a local set is empty) once they are found,
+    before the mutations are rendered."""
     ds = jacobian_directions(G, codes, region=region, mode=mode,
                              relax=relax, num=num_directions,
                              chunk_size=chunk_size, progress=progress)
+    for message in dict.fromkeys(ds.messages):
+        if note is not None:
+            note(f'{ds.kind} directions: {message}')
     images, missing = mutate_points(G, codes, ds, deltas,
                                     num_directions=num_directions,
                                     batch_size=batch_size,

@@ -91,13 +91,20 @@ def test_endpoints_take_files_first_and_say_so(style_G):
 
 
 def test_w_space_note_for_generators_without_one(dcgan_G):
+    said = []
     ends = interpolation_endpoints(dcgan_G, num=2, space='w',
-                                   generator=torch.Generator())
-    assert ends.notes == ['DCGANGenerator has no learned W space; --space w '
-                          'interpolates its input w = [z | c]']
-    with pytest.raises(ConfigError, match='odd'):
-        interpolation_endpoints(dcgan_G, num=3, show_mode='group',
-                                generator=torch.Generator())
+                                   generator=torch.Generator(),
+                                   note=said.append)
+    assert ends.notes == said == [
+        'DCGANGenerator has no learned W space; --space w interpolates its '
+        'input w = [z | c]']
+    said.clear()
+    with pytest.raises(ConfigError, match='odd'):  # said before the error
+        interpolation_endpoints(dcgan_G, num=3, space='w',
+                                show_mode='group',
+                                generator=torch.Generator(),
+                                note=said.append)
+    assert len(said) == 1
 
 
 def test_sampling_kwargs(style_G, dcgan_G):

@@ -110,3 +110,19 @@ def test_no_direction_no_grid(linear_G):
     assert images is None and missing.all()
     assert mutation_report(ds, render_codes(linear_G, points(2)), images,
                            DELTAS, num_directions=2) == []
+
+
+def test_messages_are_noted_once_before_rendering(dcgan_G):
+    """A dense generator's background has full rank: no local direction,
+    one message per distinct reason, heard through ``note``."""
+    region = torch.zeros(8, 8, dtype=torch.bool)
+    region[:2, :2] = True
+    said = []
+    res = independent_mutations(dcgan_G, points(2), region=region,
+                                mode='mean', relax=0.0, num_directions=2,
+                                deltas=DELTAS, note=said.append)
+    assert res.images is None and res.missing.all() and res.rows == []
+    assert said == [f'local directions: {m}'
+                    for m in dict.fromkeys(res.ds.messages)]
+    assert len(said) == 1 and 'raise relax' in said[0]
+    assert mutation_grids(res) == {}
