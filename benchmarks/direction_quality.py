@@ -43,6 +43,7 @@ from mmlatent.latent import (generator_jacobian,  # noqa: E402
 from mmlatent.models.loading import load_generator  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
+from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs', 'dcgan',
                   'dcgan_continuity_shapes-32x32.py')
@@ -57,7 +58,7 @@ def parse_args():
     p.add_argument('--local-points', type=int, default=32)
     p.add_argument('--quick', action='store_true')
     p.add_argument('--work-dir', default='work_dirs/direction_quality')
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
+    p.add_argument('--sample-model', default='ema', choices=SAMPLE_MODELS,
                    help='generator to evaluate (ema: the EMA generator once '
                    'it holds averaged weights)')
     p.add_argument('--threads', type=int, help='torch threads')

@@ -14,11 +14,10 @@ from ..evaluation.evaluator import jsonable, real_subset
 from ..evaluation.gen_evaluator import (GenerativeEvaluator,
                                         generative_evaluator_cfg)
 from ..evaluation.metric import positive_int
-from ..hooks.sample_grid import SAMPLE_MODELS, pick_generator
+from ..models.ema import check_sample_model, pick_generator
 from ..registry import LOOPS
 from ..utils.checkpoint import atomic_write_bytes
 from ..utils.errors import ConfigError
-from ..utils.model import unwrap
 from ..utils.rng import preserved_rng
 
 
@@ -49,7 +48,8 @@ class GenerativeValLoop(BaseLoop):
         batch_size: samples per generator call and real images per batch.
         seed: seed of the generated samples and of the real subset (the same
             at every evaluation, so figures are comparable).
-        sample_model: ``auto`` (EMA once averaged), ``ema`` or ``orig``.
+        sample_model: ``ema`` (the EMA generator once it holds averaged
+            weights, else the original) or ``orig``.
         out_json: the JSON file of each evaluation, relative to the work dir
             (``{iter}`` is replaced), or None.
 
@@ -65,15 +65,13 @@ class GenerativeValLoop(BaseLoop):
 
     def __init__(self, runner, dataloader, evaluator, *,
                  num_samples: int = 1000, batch_size: int = 100,
-                 seed: int = 0, sample_model: str = 'auto',
+                 seed: int = 0, sample_model: str = 'ema',
                  out_json: Optional[str] = 'eval/iter_{iter}.json'):
         super().__init__(runner, dataloader)
         self.num_samples = positive_int('num_samples', num_samples)
         self.batch_size = positive_int('batch_size', batch_size)
-        if sample_model not in SAMPLE_MODELS:
-            raise ConfigError(f"sample_model='{sample_model}' is not one of "
-                              f'{SAMPLE_MODELS}')
-        self.seed, self.sample_model = seed, sample_model
+        self.seed = seed
+        self.sample_model = check_sample_model(sample_model)
         self.out_json = check_out_json(out_json)
         self.evaluator = runner.build_evaluator(
             generative_evaluator_cfg(evaluator))
@@ -110,7 +108,7 @@ class GenerativeValLoop(BaseLoop):
     def _evaluate(self) -> Dict[str, float]:
         """Compute, log and write the figures (rank 0)."""
         runner, it = self.runner, self.runner.iter
-        G, name = pick_generator(unwrap(runner.model), self.sample_model)
+        G, name = pick_generator(runner.model, self.sample_model)
         keep_real = self._has_real or not self.evaluator.needs_real
         results = self.evaluator.evaluate_generator(
             G, real=None if keep_real else self.dataloader,

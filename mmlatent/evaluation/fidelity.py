@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..datasets.measure import measure_factors
+from ..datasets.shapes import SHAPES, render_shapes
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
@@ -74,7 +76,6 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
         measured: the output of ``measure_factors(img, classes=classes)``.
         classes: the class names ``measured['label']`` indexes.
     """
-    from ..datasets.shapes import render_shapes
     n, _, h, w = img.shape
     if h != w:
         raise ConfigError(f'shape fit needs square images, got {h}x{w}')
@@ -106,7 +107,6 @@ class _Measured:
 
     def add(self, img: Tensor, options: dict, classes: Sequence[str]
             ) -> None:
-        from ..datasets.measure import measure_factors
         img = img.cpu()
         m = measure_factors(img, **options)
         fit = shape_fit(img, m, classes)
@@ -163,7 +163,6 @@ class ShapesFidelity(GenerativeMetric):
 
     @property
     def classes(self) -> tuple:
-        from ..datasets.shapes import SHAPES
         return tuple(self.options.get('classes', SHAPES))
 
     def prepare(self, G, dataset_meta=None) -> None:

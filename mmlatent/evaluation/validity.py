@@ -5,6 +5,7 @@ from typing import Dict, Optional
 
 from torch import Tensor, nn
 
+from ..datasets.measure import measure_factors
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
@@ -24,7 +25,6 @@ def measure_options(measure: Optional[dict],
 
 def check_measure(measure: Optional[dict]) -> Optional[dict]:
     import inspect
-    from ..datasets.measure import measure_factors
     if measure is None:
         return None
     if not isinstance(measure, dict):
@@ -73,7 +73,6 @@ class ShapesValidity(GenerativeMetric):
         self.valid = self.seen = 0
 
     def process_fake(self, img: Tensor) -> None:
-        from ..datasets.measure import measure_factors
         self.valid += int(measure_factors(img.cpu(), **self.options)[
             'valid'].sum())
         self.seen += img.shape[0]

@@ -1,3 +1,3 @@
-from .sample_grid import SampleGridHook, code_grids, pick_generator
+from .sample_grid import SampleGridHook, code_grids
 
-__all__ = ['SampleGridHook', 'code_grids', 'pick_generator']
+__all__ = ['SampleGridHook', 'code_grids']

@@ -13,7 +13,7 @@ from helpers import make_cfg, train
 
 from mmlatent.evaluation import (GenerativeEvaluator, GenerativeMetric,
                                  evaluate_generator, real_images)
-from mmlatent.hooks import pick_generator
+from mmlatent.models.ema import pick_generator
 from mmlatent.models.loading import load_generator
 from mmlatent.registry import METRICS
 from mmlatent.utils.checkpoint import load_checkpoint_file
