@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..datasets.measure import measure_factors
+from ..datasets.shapes import SHAPES, render_shapes
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
@@ -81,7 +83,6 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
             silhouette=True)``.
         classes: the class names ``measured['label']`` indexes.
     """
-    from ..datasets.shapes import render_shapes
     n, _, h, w = img.shape
     if h != w:
         raise ConfigError(f'shape fit needs square images, got {h}x{w}')
@@ -113,7 +114,6 @@ class _Measured:
 
     def add(self, img: Tensor, options: dict, classes: Sequence[str]
             ) -> None:
-        from ..datasets.measure import measure_factors
         img = img.cpu()
         m = measure_factors(img, silhouette=True, **options)
         fit = shape_fit(img, m, classes)
@@ -170,7 +170,6 @@ class ShapesFidelity(GenerativeMetric):
 
     @property
     def classes(self) -> tuple:
-        from ..datasets.shapes import SHAPES
         return tuple(self.options.get('classes', SHAPES))
 
     def prepare(self, G, dataset_meta=None) -> None:
@@ -215,3 +214,18 @@ class ShapesFidelity(GenerativeMetric):
         out.update({self._key(f'ks_{f}'): v for f, v in ks.items()})
         out[self._key('ks_max')] = max(ks.values())
         return out
+
+    def reference(self) -> Dict[str, float]:
+        """``real_shape_fit``: the real images' median shape fit."""
+        fit = self.real.get('fit')
+        return {self._key('real_shape_fit'): float(
+            fit.double().median()) if len(fit) else float('nan')}
+
+    def report(self, results: Dict[str, float]) -> str:
+        real = self.reference()[self._key('real_shape_fit')]
+        return (f"Shapes fidelity: class distance "
+                f"{results[self._key('class_distance')]:.3f}, shape fit "
+                f"{results[self._key('shape_fit')]:.3f} (median; real "
+                f"images {real:.3f}), 10th percentile "
+                f"{results[self._key('shape_fit_p10')]:.3f}, largest factor "
+                f"KS {results[self._key('ks_max')]:.3f}")

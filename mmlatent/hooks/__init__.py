@@ -1,8 +1,3 @@
-from .evaluation import GenerativeEvalHook
-from .sample_grid import SampleGridHook, code_grids, pick_generator
-from .validity import (ShapesValidityHook, generated_fidelity,
-                       generated_validity)
+from .sample_grid import SampleGridHook, code_grids
 
-__all__ = ['GenerativeEvalHook', 'SampleGridHook', 'code_grids',
-           'pick_generator', 'ShapesValidityHook', 'generated_validity',
-           'generated_fidelity']
+__all__ = ['SampleGridHook', 'code_grids']

@@ -17,6 +17,7 @@ from torch import Tensor
 from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import no_param_grads, unwrap
+from .ema import pick_generator
 
 Losses = Dict[str, Tensor]
 #: ``autocast`` option -> dtype of the forward passes (None: float32).
@@ -130,9 +131,9 @@ class UnconditionalGAN(BaseModel):
 
     @property
     def sample_model(self):
-        """The EMA generator when it holds averaged weights, else G."""
-        ema = self.generator_ema
-        return ema.module if ema is not None and ema.is_averaged else self.G
+        """The EMA generator when it holds averaged weights, else G (see
+        :func:`~mmlatent.models.ema.pick_generator`)."""
+        return pick_generator(self).G
 
     @property
     def device_type(self) -> str:
