@@ -71,9 +71,16 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
     """Soft IoU [n] of each image's silhouette with the ideal shape at its
     measured class and pose (NaN where no shape was found).
 
+    The silhouette is what the factors were measured on: the HSV value
+    inside the measured shape (its connected component grown by 1 px, so
+    the anti-aliased rim and any blur next to the outline count). Faint
+    haze elsewhere in the image is not part of the shape (haze above the
+    measurer's threshold makes the image invalid instead).
+
     Args:
         img: [n, 3, H, W] in [-1, 1], shapes on black.
-        measured: the output of ``measure_factors(img, classes=classes)``.
+        measured: the output of ``measure_factors(img, classes=classes,
+            silhouette=True)``.
         classes: the class names ``measured['label']`` indexes.
     """
     n, _, h, w = img.shape
@@ -90,7 +97,7 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
     ideal = render_shapes(measured['label'][found].numpy(), factors.numpy(),
                           h, shapes=tuple(classes))
     b = torch.from_numpy(ideal.max(3)).double() / 255.0
-    a = ((img[found].detach().double().cpu() + 1) / 2).clamp(0, 1).amax(1)
+    a = measured['silhouette'][found].double()
     inter = torch.minimum(a, b).sum((1, 2))
     union = torch.maximum(a, b).sum((1, 2)).clamp_min(1e-12)
     fit[found] = (inter / union).float()
@@ -108,7 +115,7 @@ class _Measured:
     def add(self, img: Tensor, options: dict, classes: Sequence[str]
             ) -> None:
         img = img.cpu()
-        m = measure_factors(img, **options)
+        m = measure_factors(img, silhouette=True, **options)
         fit = shape_fit(img, m, classes)
         keep = m['valid']
         part = {k: m[k][keep] for k in FACTORS + ('label', )}
