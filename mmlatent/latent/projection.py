@@ -131,7 +131,8 @@ def _check_stats(G: nn.Module, space: str,
             f'stats have a mean of shape {tuple(mean.shape)} and a spread of '
             f'{std.numel()} values; {space} codes need ({dim},) and one '
             'value: pass the stats of a projection in the same space')
-    return mean, std
+    device = model_device(G)
+    return mean.to(device), std.to(device)
 
 
 def _check_args(G: nn.Module, target: Tensor, space: str, steps: int,
