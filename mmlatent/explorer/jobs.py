@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from ..latent.codes import Codes
 from ..latent.projection import latent_stats, project
-from ..latent.spaces import frozen
+from ..latent.spaces import frozen, model_device
 from ..utils.cli import user_message
 
 
@@ -54,12 +54,12 @@ class StartCache:
         with self._lock:
             key = (space, num_samples)
             if key not in self._starts:
-                gen = torch.Generator().manual_seed(0)
+                gen = torch.Generator(model_device(G)).manual_seed(0)
                 with frozen(G):
                     stats = latent_stats(G, space, num_samples, gen)
                 self._starts[key] = (stats, gen.get_state())
             stats, state = self._starts[key]
-        gen = torch.Generator()
+        gen = torch.Generator(model_device(G))
         gen.set_state(state)
         return stats, gen
 
