@@ -81,8 +81,12 @@ def main() -> None:
 
     def evaluate(net, it: int, tag: str) -> dict:
         net.train()
-        with torch.no_grad():   # batch-norm statistics of these weights
-            for _ in range(3):
+        for m in net.modules():  # batch-norm statistics of these weights
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None    # a plain average over the passes
+        with torch.no_grad():
+            for _ in range(4):
                 net(net.sample_z(256))
             net.eval()
             fake = torch.cat([net(net.sample_z(250)) for _ in range(4)])
