@@ -1,0 +1,42 @@
+"""Losses of the text-conditioned GAN as pure functions.
+
+* :func:`mismatched_pairs`: for each real image, the caption of another
+  image of the batch that does *not* describe it (GAN-INT-CLS, Reed et al.
+  2016: a real image with a mismatched caption counts as fake);
+* :func:`attribute_loss`: cross-entropy of per-attribute logits against
+  the caption attributes, ignoring the attributes a caption leaves out.
+"""
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def mismatched_pairs(values: Tensor, named: Tensor, shift: int = 1
+                     ) -> Tuple[Tensor, Tensor]:
+    """(rows, cols) int64 [M]: image ``rows[k]`` (attribute values
+    ``values`` [N, 5]) paired with the caption of image ``cols[k] = rows[k]
+    + shift (mod N)`` (named values ``named`` [N, 5], -1 = not named), for
+    every image whose shifted caption names a value it does not have."""
+    n = values.shape[0]
+    cols = (torch.arange(n, device=values.device) + shift) % n
+    other = named[cols]
+    wrong = ((other >= 0) & (other != values)).any(1)
+    rows = wrong.nonzero().flatten()
+    return rows, cols[rows]
+
+
+def attribute_loss(logits: Tensor, named: Tensor,
+                   sizes: Sequence[int]) -> Tensor:
+    """Sum over attributes of the cross-entropy of ``logits`` [N, sum(sizes)]
+    (one block per attribute) against ``named`` [N, len(sizes)] (-1: not
+    named, ignored), divided by N (0 when nothing is named)."""
+    assert logits.shape[1] == sum(sizes) and named.shape[1] == len(sizes), \
+        (tuple(logits.shape), tuple(named.shape), list(sizes))
+    named = named.to(logits.device).long()
+    total = logits.new_zeros(())
+    for i, part in enumerate(logits.split(list(sizes), dim=1)):
+        total = total + F.cross_entropy(part, named[:, i], ignore_index=-1,
+                                        reduction='sum')
+    return total / logits.shape[0]
