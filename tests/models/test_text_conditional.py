@@ -8,7 +8,8 @@ import torch.nn.functional as F
 
 from mmlatent.models.gans.text_conditional import TextBatch
 from mmlatent.models.losses.text_matching import (attribute_loss,
-                                                  mismatched_pairs)
+                                                  mismatched_pairs,
+                                                  mode_seeking_loss)
 from mmlatent.registry import MODELS
 from mmlatent.utils.errors import ConfigError, ShapeError
 
@@ -60,6 +61,31 @@ def test_attribute_loss_closed_form():
                                  math.log(3)) / 2)
     nothing = torch.full((2, 5), -1)
     assert float(attribute_loss(logits, nothing, SIZES)) == 0.0
+
+
+def test_mode_seeking_loss_closed_form():
+    z1, z2 = torch.zeros(2, 4), torch.full((2, 4), 2.0)
+    img1, img2 = torch.zeros(2, 3, 2, 2), torch.full((2, 3, 2, 2), 0.5)
+    # mean |img| difference 0.5, mean |z| difference 2: 1 / 0.25
+    assert float(mode_seeking_loss(img1, img2, z1, z2)) == pytest.approx(
+        4.0, rel=1e-4)
+    # a generator that ignores z gets a huge loss
+    assert float(mode_seeking_loss(img1, img1, z1, z2)) > 1e4
+
+
+def test_generator_phase_terms_and_text_noise():
+    torch.manual_seed(0)
+    model = tiny_gan(diversity_weight=1.0, text_noise=0.1)
+    t = torch.nn.functional.normalize(torch.randn(4, 8), dim=1)
+    values = torch.zeros(4, 5, dtype=torch.long)
+    model._batch = TextBatch(t, values, values.clone())
+    losses = model.train_generator(4, 0)
+    assert set(losses) == {'adv', 'attr', 'match', 'diversity'}
+    assert all(v.requires_grad and v.isfinite() for v in losses.values())
+    noisy = model.g_condition(t)
+    assert 0.0 < float((noisy - t).std()) < 0.2
+    model.text_noise = 0.0
+    assert model.g_condition(t) is t
 
 
 def test_matching_discriminator_shapes_and_text_dependence():

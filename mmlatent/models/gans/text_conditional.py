@@ -14,7 +14,8 @@ from ...utils.checkpoint import load_format_file
 from ...utils.errors import CheckpointError, ConfigError
 from ...utils.image import first_line
 from ..base_gan import Losses, UnconditionalGAN
-from ..losses.text_matching import attribute_loss, mismatched_pairs
+from ..losses.text_matching import (attribute_loss, mismatched_pairs,
+                                    mode_seeking_loss)
 
 #: the format tag of text-image files (mmlatent.text.dual_encoder)
 TEXT_IMAGE_FORMAT = 'mmlatent.text_image/1'
@@ -48,8 +49,11 @@ class TextConditionalGAN(UnconditionalGAN):
       on real images and their values (``attr``).
     * G phase: the adversarial loss, ``attribute_weight`` times the
       cross-entropy of D's heads on G's images against the named values
-      (``attr``), and ``matching_weight`` times that of the frozen
-      encoder's heads (``match``).
+      (``attr``), ``matching_weight`` times that of the frozen encoder's
+      heads (``match``), and ``diversity_weight`` times MSGAN's
+      mode-seeking term on two codes per caption for half the batch
+      (``diversity``: without it G tends to ignore z, so the attributes a
+      caption leaves out do not vary).
 
     Args:
         generator: a generator with ``con_dim`` = the encoder's
@@ -61,7 +65,12 @@ class TextConditionalGAN(UnconditionalGAN):
             (tools/train_text_image.py), loaded by ``init_weights`` when
             training starts; the weights are saved in every checkpoint, so
             apps need only the GAN checkpoint.
-        mismatch_weight, attribute_weight, matching_weight: see above.
+        mismatch_weight, attribute_weight, matching_weight,
+        diversity_weight: see above.
+        text_noise: std of Gaussian noise added to G's text condition in
+            training (conditioning augmentation, as StackGAN's), so G also
+            draws well for prompts whose embedding lies a little off the
+            training captions' (held-out templates).
         Other arguments as :class:`UnconditionalGAN` (no ``continuity``,
         no ``reuse_fakes``).
     """
@@ -70,7 +79,8 @@ class TextConditionalGAN(UnconditionalGAN):
                  text_image: dict = dict(type='TextImageEncoder'),
                  text_image_checkpoint: Optional[str] = None,
                  mismatch_weight: float = 0.5, attribute_weight: float = 1.0,
-                 matching_weight: float = 1.0, **kwargs):
+                 matching_weight: float = 1.0, diversity_weight: float = 0.0,
+                 text_noise: float = 0.0, **kwargs):
         for key in ('continuity', 'reuse_fakes'):
             if kwargs.get(key):
                 raise ConfigError(f'TextConditionalGAN does not support '
@@ -79,12 +89,17 @@ class TextConditionalGAN(UnconditionalGAN):
         self.text_image = MODELS.build(dict(text_image))
         self.text_image.requires_grad_(False).eval()
         self.text_image_checkpoint = text_image_checkpoint
-        if not 0.0 <= mismatch_weight < 1.0 or attribute_weight < 0 or \
-                matching_weight < 0:
+        if not 0.0 <= mismatch_weight < 1.0 or min(
+                attribute_weight, matching_weight, diversity_weight) < 0:
             raise ConfigError(
                 f'mismatch_weight={mismatch_weight} must be in [0, 1), '
-                f'attribute_weight={attribute_weight} and matching_weight='
-                f'{matching_weight} >= 0')
+                f'attribute_weight={attribute_weight}, matching_weight='
+                f'{matching_weight} and diversity_weight={diversity_weight}'
+                ' >= 0')
+        self.diversity_weight = float(diversity_weight)
+        if text_noise < 0:
+            raise ConfigError(f'text_noise={text_noise} must be >= 0')
+        self.text_noise = float(text_noise)
         self.mismatch_weight = float(mismatch_weight)
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
@@ -178,12 +193,19 @@ class TextConditionalGAN(UnconditionalGAN):
     def d_forward(self, img: Tensor, c: Optional[Tensor]):
         return self.discriminator(img, c)
 
+    def g_condition(self, t: Tensor) -> Tensor:
+        """G's condition in training: ``t`` plus Gaussian noise of std
+        ``text_noise`` per coordinate (D sees ``t`` itself)."""
+        if not self.text_noise:
+            return t
+        return t + self.text_noise * torch.randn_like(t)
+
     # -- phases -------------------------------------------------------------
     def train_discriminator(self, real: Tensor, c_real: Optional[Tensor],
                             it: int) -> Losses:
         b, n = self._batch, real.shape[0]
         with torch.no_grad():
-            fake = self.generator(self.G.sample_z(n), b.t)
+            fake = self.generator(self.G.sample_z(n), self.g_condition(b.t))
         real_pred, real_logits = self.d_forward(real, b.t)
         fake_pred, _ = self.d_forward(fake, b.t)
         w = self.mismatch_weight
@@ -202,7 +224,8 @@ class TextConditionalGAN(UnconditionalGAN):
 
     def train_generator(self, n: int, it: int) -> Losses:
         b = self._batch
-        fake = self.generator(self.G.sample_z(n), b.t)
+        z, c = self.G.sample_z(n), self.g_condition(b.t)
+        fake = self.generator(z, c)
         fake_pred, logits = self.d_forward(fake, b.t)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         if self.attribute_weight and logits is not None:
@@ -214,5 +237,10 @@ class TextConditionalGAN(UnconditionalGAN):
             losses['match'] = self.matching_weight * attribute_loss(
                 torch.cat([heads[a] for a in ATTRIBUTES], 1), b.named,
                 self.attribute_sizes)
+        if self.diversity_weight:
+            h = max(1, n // 2)
+            z2 = self.G.sample_z(h)
+            losses['diversity'] = self.diversity_weight * mode_seeking_loss(
+                fake[:h], self.generator(z2, c[:h]), z[:h], z2)
         return losses
 

@@ -40,3 +40,13 @@ def attribute_loss(logits: Tensor, named: Tensor,
         total = total + F.cross_entropy(part, named[:, i], ignore_index=-1,
                                         reduction='sum')
     return total / logits.shape[0]
+
+
+def mode_seeking_loss(img1: Tensor, img2: Tensor, z1: Tensor, z2: Tensor,
+                      eps: float = 1e-5) -> Tensor:
+    """MSGAN's mode-seeking term (Mao et al. 2019): ``1 / (mean|img1 -
+    img2| / mean|z1 - z2| + eps)`` for two images of the same conditions
+    from codes ``z1``, ``z2``; lowering it makes G's output depend on z
+    (against a generator that ignores z for a given condition)."""
+    ratio = (img1 - img2).abs().mean() / (z1 - z2).abs().mean()
+    return 1.0 / (ratio + eps)
