@@ -30,13 +30,17 @@ model = dict(
     mismatch_weight=0.5,
     attribute_weight=1.0,
     matching_weight=1.0,
+    # the attributes a caption leaves out should take every value
+    unnamed_weight=1.0,
+    # noise on G's text condition: robust to unseen sentence templates
+    text_noise=0.03,
     channels_last=True,
 )
 train_dataloader = dict(
     dataset=dict(type='CaptionedShapesDataset', resolution=32,
                  num_samples=50000, seed=0))
-train_cfg = dict(type='LatentTrainLoop', max_iters=8000)
-default_hooks = dict(checkpoint=dict(interval=2000))
+train_cfg = dict(type='LatentTrainLoop', max_iters=6000)
+default_hooks = dict(checkpoint=dict(interval=1000, max_keep_ckpts=6))
 custom_hooks = [
     dict(type='PromptGridHook', interval=1000),
 ]

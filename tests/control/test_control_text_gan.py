@@ -52,7 +52,8 @@ def test_training_logs_every_term_and_keeps_the_encoder(text_gan):
         assert torch.equal(model.text_image.state_dict()[k], v), k
     log = open(next(work.glob('*/*.log'))).read()
     for term in ('d_loss_adv', 'd_loss_mismatch', 'd_loss_attr',
-                 'g_loss_adv', 'g_loss_attr', 'g_loss_match'):
+                 'g_loss_adv', 'g_loss_attr', 'g_loss_match',
+                 'g_loss_unnamed'):
         assert term in log, term
     assert (work / 'samples' / 'iter_2_prompts.png').exists()
     assert (work / 'samples' / 'final_prompts.png').exists()

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from mmlatent.models.gans.text_conditional import TextBatch
 from mmlatent.models.losses.text_matching import (attribute_loss,
                                                   mismatched_pairs,
-                                                  mode_seeking_loss)
+                                                  mode_seeking_loss,
+                                                  unnamed_information_loss)
 from mmlatent.registry import MODELS
 from mmlatent.utils.errors import ConfigError, ShapeError
 
@@ -73,14 +74,39 @@ def test_mode_seeking_loss_closed_form():
     assert float(mode_seeking_loss(img1, img1, z1, z2)) > 1e4
 
 
+def test_unnamed_information_loss_closed_form():
+    big = 20.0
+    named = torch.full((6, 5), -1)
+    named[:, 1:] = 0                 # only the shape is left out
+    # uniform readings: log 3 - log 3 + log 3
+    assert float(unnamed_information_loss(torch.zeros(6, 17), named, SIZES)
+                 ) == pytest.approx(math.log(3))
+    # every image confidently the same shape: log 3 - 0 + 0
+    same = torch.zeros(6, 17)
+    same[:, 0] = big
+    assert float(unnamed_information_loss(same, named, SIZES)) == \
+        pytest.approx(math.log(3), abs=1e-4)
+    # confident and balanced (two of each shape): 0
+    balanced = torch.zeros(6, 17)
+    balanced[torch.arange(6), torch.arange(6) % 3] = big
+    assert float(unnamed_information_loss(balanced, named, SIZES)) == \
+        pytest.approx(0.0, abs=1e-4)
+    # attributes a caption names do not count
+    assert float(unnamed_information_loss(
+        same, torch.zeros(6, 5, dtype=torch.long), SIZES)) == 0.0
+
+
 def test_generator_phase_terms_and_text_noise():
     torch.manual_seed(0)
-    model = tiny_gan(diversity_weight=1.0, text_noise=0.1)
+    model = tiny_gan(diversity_weight=1.0, text_noise=0.1,
+                     unnamed_weight=1.0)
     t = torch.nn.functional.normalize(torch.randn(4, 8), dim=1)
     values = torch.zeros(4, 5, dtype=torch.long)
-    model._batch = TextBatch(t, values, values.clone())
+    named = values.clone()
+    named[:2, 1] = -1
+    model._batch = TextBatch(t, values, named)
     losses = model.train_generator(4, 0)
-    assert set(losses) == {'adv', 'attr', 'match', 'diversity'}
+    assert set(losses) == {'adv', 'attr', 'match', 'diversity', 'unnamed'}
     assert all(v.requires_grad and v.isfinite() for v in losses.values())
     noisy = model.g_condition(t)
     assert 0.0 < float((noisy - t).std()) < 0.2
@@ -116,6 +142,8 @@ def test_sizes_are_checked():
                                     base_channels=8))
     with pytest.raises(ConfigError, match='continuity'):
         tiny_gan(continuity=dict(loss_weight=1.0))
+    with pytest.raises(ConfigError, match='needs matching_weight'):
+        tiny_gan(unnamed_weight=1.0, matching_weight=0.0)
 
 
 def test_d_phase_counts_a_mismatched_caption_as_fake():

@@ -15,7 +15,8 @@ from ...utils.errors import CheckpointError, ConfigError
 from ...utils.image import first_line
 from ..base_gan import Losses, UnconditionalGAN
 from ..losses.text_matching import (attribute_loss, mismatched_pairs,
-                                    mode_seeking_loss)
+                                    mode_seeking_loss,
+                                    unnamed_information_loss)
 
 #: the format tag of text-image files (mmlatent.text.dual_encoder)
 TEXT_IMAGE_FORMAT = 'mmlatent.text_image/1'
@@ -53,7 +54,10 @@ class TextConditionalGAN(UnconditionalGAN):
       heads (``match``), and ``diversity_weight`` times MSGAN's
       mode-seeking term on two codes per caption for half the batch
       (``diversity``: without it G tends to ignore z, so the attributes a
-      caption leaves out do not vary).
+      caption leaves out do not vary), and ``unnamed_weight`` times minus
+      the mutual information between G's images and each attribute the
+      caption leaves out, as the frozen encoder's heads read it
+      (``unnamed``: the unnamed attributes should take every value).
 
     Args:
         generator: a generator with ``con_dim`` = the encoder's
@@ -66,7 +70,7 @@ class TextConditionalGAN(UnconditionalGAN):
             training starts; the weights are saved in every checkpoint, so
             apps need only the GAN checkpoint.
         mismatch_weight, attribute_weight, matching_weight,
-        diversity_weight: see above.
+        diversity_weight, unnamed_weight: see above.
         text_noise: std of Gaussian noise added to G's text condition in
             training (conditioning augmentation, as StackGAN's), so G also
             draws well for prompts whose embedding lies a little off the
@@ -80,7 +84,8 @@ class TextConditionalGAN(UnconditionalGAN):
                  text_image_checkpoint: Optional[str] = None,
                  mismatch_weight: float = 0.5, attribute_weight: float = 1.0,
                  matching_weight: float = 1.0, diversity_weight: float = 0.0,
-                 text_noise: float = 0.0, **kwargs):
+                 text_noise: float = 0.0, unnamed_weight: float = 0.0,
+                 **kwargs):
         for key in ('continuity', 'reuse_fakes'):
             if kwargs.get(key):
                 raise ConfigError(f'TextConditionalGAN does not support '
@@ -100,6 +105,11 @@ class TextConditionalGAN(UnconditionalGAN):
         if text_noise < 0:
             raise ConfigError(f'text_noise={text_noise} must be >= 0')
         self.text_noise = float(text_noise)
+        if unnamed_weight < 0 or (unnamed_weight and not matching_weight):
+            raise ConfigError(f'unnamed_weight={unnamed_weight} must be >= '
+                              '0 and needs matching_weight > 0 (it reads '
+                              "the frozen encoder's heads)")
+        self.unnamed_weight = float(unnamed_weight)
         self.mismatch_weight = float(mismatch_weight)
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
@@ -234,9 +244,13 @@ class TextConditionalGAN(UnconditionalGAN):
         if self.matching_weight:
             heads = self.text_image.head_logits(
                 self.text_image.features(fake))
+            heads = torch.cat([heads[a] for a in ATTRIBUTES], 1)
             losses['match'] = self.matching_weight * attribute_loss(
-                torch.cat([heads[a] for a in ATTRIBUTES], 1), b.named,
-                self.attribute_sizes)
+                heads, b.named, self.attribute_sizes)
+            if self.unnamed_weight:
+                losses['unnamed'] = self.unnamed_weight * \
+                    unnamed_information_loss(heads, b.named,
+                                             self.attribute_sizes)
         if self.diversity_weight:
             h = max(1, n // 2)
             z2 = self.G.sample_z(h)

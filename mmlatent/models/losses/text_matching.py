@@ -6,6 +6,7 @@
 * :func:`attribute_loss`: cross-entropy of per-attribute logits against
   the caption attributes, ignoring the attributes a caption leaves out.
 """
+import math
 from typing import Sequence, Tuple
 
 import torch
@@ -50,3 +51,27 @@ def mode_seeking_loss(img1: Tensor, img2: Tensor, z1: Tensor, z2: Tensor,
     (against a generator that ignores z for a given condition)."""
     ratio = (img1 - img2).abs().mean() / (z1 - z2).abs().mean()
     return 1.0 / (ratio + eps)
+
+
+def unnamed_information_loss(logits: Tensor, named: Tensor,
+                             sizes: Sequence[int]) -> Tensor:
+    """Minus the mutual information between the images and each attribute
+    their captions leave out, as read by attribute ``logits`` [N,
+    sum(sizes)]: for every attribute a, over the rows whose ``named``
+    [N, len(sizes)] is -1, ``log K_a - H(mean_i p_i) + mean_i H(p_i)``
+    (``p_i`` the softmax of row i's block; summed over attributes, each
+    term in [0, 2 log K_a]). Low when the unnamed attributes are read
+    confidently and every value is drawn as often (a generator that draws
+    one value for a caption that does not name it scores high)."""
+    total = logits.new_zeros(())
+    for i, part in enumerate(logits.split(list(sizes), dim=1)):
+        rows = named[:, i].to(logits.device) < 0
+        if not rows.any():
+            continue
+        p = part[rows].softmax(1)
+        logp = part[rows].log_softmax(1)
+        mean = p.mean(0)
+        h_mean = -(mean * mean.clamp_min(1e-12).log()).sum()
+        h_each = -(p * logp).sum(1).mean()
+        total = total + math.log(sizes[i]) - h_mean + h_each
+    return total
