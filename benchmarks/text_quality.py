@@ -110,6 +110,11 @@ def main() -> None:
                    help='samples per prompt set of --gan-ckpt')
     p.add_argument('--sample-model', default='orig', choices=('ema', 'orig'),
                    help='generator of --gan-ckpt (default: orig)')
+    p.add_argument('--feature-net', help='Shapes feature network '
+                   '(benchmarks/data_fidelity.py trains one): adds the '
+                   "text GAN's fidelity and Frechet distance")
+    p.add_argument('--dcgan-ckpt', help='an unconditional DCGAN checkpoint '
+                   'for the Frechet distance ratio (with --feature-net)')
     p.add_argument('--json', default='benchmarks/results/text_quality.json',
                    help='--gan-ckpt figures are added to this file')
     p.add_argument('--num', type=int, default=2000,
@@ -129,7 +134,8 @@ def main() -> None:
 def gan_rows(args) -> None:
     """The text GAN's rows; figures stored in --json under the
     checkpoint's path."""
-    fig = run_gan_rows(args.gan_ckpt, args.gan_num, args.sample_model)
+    fig = run_gan_rows(args.gan_ckpt, args.gan_num, args.sample_model,
+                       args.feature_net, args.dcgan_ckpt)
     results = {}
     if osp.exists(args.json):
         with open(args.json) as f:
