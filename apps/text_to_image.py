@@ -2,8 +2,8 @@
 
     python apps/text_to_image.py CKPT --prompt 'a red triangle on the left' \\
         --scorer text:work_dirs/text_image.pth [--method guide|rerank]
-    python apps/text_to_image.py TEXT_GAN_CKPT --prompt 'a large blue square' \\
-        --method conditional
+    python apps/text_to_image.py TEXT_GAN_CKPT --method conditional \\
+        --prompt 'a large blue square'
 """
 import argparse
 import os.path as osp

@@ -143,8 +143,9 @@ def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
     print(f'\ntext-conditioned GAN {ckpt} ({sample_model}), {num} samples '
           'per prompt set, judged by the analytic measurer\n')
     print(gan_table(fig))
+    full, kw = fig['full'], fig['keywords']
     print('\nper attribute, held-out sentences / keyword lists: ' + ', '.join(
-        f"{a} {fig['full'][f'acc_{a}']:.1%} / {fig['keywords'][f'acc_{a}']:.1%}"
+        f"{a} {full[f'acc_{a}']:.1%} / {kw[f'acc_{a}']:.1%}"
         for a in ATTRIBUTES))
     if feature_net:
         fig['fidelity'] = fidelity(ckpt, feature_net, dcgan, num,

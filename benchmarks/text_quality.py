@@ -15,7 +15,8 @@ Usage:
     python benchmarks/text_quality.py --ckpt work_dirs/text_image.pth
     python benchmarks/text_quality.py --ckpt work_dirs/text_image.pth \
         --gen-ckpt work_dirs/dcgan/iter_10000.pth
-    python benchmarks/text_quality.py --gan-ckpt work_dirs/textgan/iter_8000.pth
+    python benchmarks/text_quality.py \\
+        --gan-ckpt work_dirs/textgan/iter_6000.pth
 
 The images are those after the file's training images (same seed); the
 truth is their known factors; prompts come from held-out templates.
