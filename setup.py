@@ -12,6 +12,32 @@ setup(
     packages=find_packages(include=['mmlatent', 'mmlatent.*']),
     # the latent explorer's page travels with the package
     package_data={'mmlatent.explorer': ['page.html']},
+    # console commands: each runs one script of apps/ or tools/ of this
+    # checkout (mmlatent/apis/commands.py; needs pip install -e .)
+    entry_points={
+        'console_scripts': [
+            'mmlatent-train = mmlatent.apis.commands:train',
+            'mmlatent-evaluate = mmlatent.apis.commands:evaluate',
+            'mmlatent-generate = mmlatent.apis.commands:generate',
+            'mmlatent-convert = mmlatent.apis.commands:convert',
+            'mmlatent-export = mmlatent.apis.commands:export',
+            'mmlatent-train-classifier = mmlatent.apis.commands:train_classifier',
+            'mmlatent-train-feature-net = mmlatent.apis.commands:train_feature_net',
+            'mmlatent-train-text-image = mmlatent.apis.commands:train_text_image',
+            'mmlatent-interpolate = mmlatent.apis.commands:interpolate',
+            'mmlatent-project = mmlatent.apis.commands:project',
+            'mmlatent-sefa = mmlatent.apis.commands:sefa',
+            'mmlatent-mutate = mmlatent.apis.commands:mutate',
+            'mmlatent-explorer = mmlatent.apis.commands:explorer',
+            'mmlatent-generate-latents = mmlatent.apis.commands:generate_latents',
+            'mmlatent-train-boundary = mmlatent.apis.commands:train_boundary',
+            'mmlatent-edit = mmlatent.apis.commands:edit',
+            'mmlatent-guide = mmlatent.apis.commands:guide',
+            'mmlatent-text-to-image = mmlatent.apis.commands:text_to_image',
+            'mmlatent-infogan-traversal = mmlatent.apis.commands:infogan_traversal',
+            'mmlatent-conditional-sample = mmlatent.apis.commands:conditional_sample',
+        ],
+    },
     install_requires=[
         'torch>=2.1',
         'torchvision>=0.16',

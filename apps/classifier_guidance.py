@@ -11,8 +11,9 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, CONSTRAINTS,  # noqa: E402
-                                 SCORER_HELP, add_common_args)
+from mmlatent.apis.args import (COMMON_EPILOG, SCORER_HELP,  # noqa: E402
+                                add_common_args)
+from mmlatent.utils.choices import CONSTRAINTS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -84,71 +85,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               progress, rng)
 from mmlatent.control import (build_scorer,  # noqa: E402
                               check_guidance_scorer, guide)
-from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
-from mmlatent.latent import render, save_latents, start_codes  # noqa
-from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, rng)
-
-
-def _attribute(scorer, given: Optional[str]) -> str:
-    if given:
-        return scorer.check_attribute(given)
-    if len(scorer.attributes) != 1:
-        raise ConfigError(
-            f'scorer {scorer.name} gives several attributes '
-            f"({', '.join(scorer.attributes)}); pick one with --attribute")
-    return next(iter(scorer.attributes))
-
-
-def _start(args, G):
-    codes = start_codes(G.eval(), args.num, space=args.space,
-                        label=args.label, con=args.con, generator=rng(args))
-    return codes.latent, codes.c
-
-
-def _verify(args, G, res, steps, c):
-    """Images of the recorded steps [num, S, ...] and the verifier's
-    scores [num, S] (None without --verify)."""
-    codes = res.latents[steps].transpose(0, 1).flatten(0, 1)
-    img = render(G, codes, space=res.space, c=repeat_c(c, len(steps)))
-    if not args.verify:
-        return img, None
-    verifier = build_scorer(args.verify, args.device)
-    attr = verifier.check_attribute(args.verify_attribute or res.attribute)
-    return img, verifier(img)[attr].float().cpu().view(args.num, len(steps))
-
-
-def _write_csv(path, steps, res, verify):
-    """Every step's guiding score; the verifier's at the recorded steps."""
-    column = {step: j for j, step in enumerate(steps)}
-    with open(path, 'w', newline='') as f:
-        out = csv.writer(f)
-        out.writerow(['step', 'sample', 'guide', 'verify'])
-        for step in range(res.scores.shape[0]):
-            for i in range(res.scores.shape[1]):
-                v = '' if verify is None or step not in column else \
-                    f'{float(verify[i, column[step]]):.6g}'
-                out.writerow([step, i, f'{float(res.scores[step, i]):.6g}',
-                              v])
-
-
-def _report(args, scorer, res, verify) -> None:
-    ok = res.reached()
-    n = len(ok)
-    goal = f'{res.attribute} = {res.target:g} +- {res.tolerance:g}'
-    print(f'guiding scorer {scorer.name}: {int(ok.sum())}/{n} reached '
-          f'{goal} (mean score {float(res.scores[0].mean()):.4f} -> '
-          f'{float(res.scores[-1].mean()):.4f})')
-    if verify is not None:
-        vok = res.reached(verify[:, -1])
-        fooled = int((ok & ~vok).sum())
-        print(f'verifying scorer {args.verify}: {int(vok.sum())}/{n} reached'
-              f' {goal} (mean {float(verify[:, 0].nanmean()):.4f} -> '
-              f'{float(verify[:, -1].nanmean()):.4f}); {fooled} fooled the '
-              'guiding scorer without the verifier agreeing')
+from mmlatent.control.guidance_record import (csv_rows,  # noqa: E402
+                                              final_scores, record_guidance,
+                                              report_lines)
+from mmlatent.control.scorers import single_attribute  # noqa: E402
+from mmlatent.latent import save_latents, start_codes  # noqa: E402
+from mmlatent.utils.image import save_rows  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def outputs(name: str) -> tuple:
@@ -163,31 +110,35 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise ConfigError(f'--num {args.num} and --save-every '
                           f'{args.save_every} must be positive')
     scorer = build_scorer(args.scorer, args.device)
-    attribute = _attribute(scorer, args.attribute)
+    attribute = single_attribute(scorer, args.attribute)
     check_guidance_scorer(scorer, attribute)
     name = f'guidance_{safe_name(attribute)}'
     folder = out_dir(args.out_dir, outputs=outputs(name),
                      overwrite=args.overwrite)
     G = load_app_generator(args).G
-    start, c = _start(args, G)
-    res = guide(G, scorer, start, attribute=attribute, target=args.target,
-                space=args.space, c=c, steps=args.steps,
-                step_size=args.step_size, constraint=args.constraint,
-                prior_weight=args.prior_weight, tolerance=args.tolerance,
+    start = start_codes(G.eval(), args.num, space=args.space,
+                        label=args.label, con=args.con, generator=rng(args))
+    res = guide(G, scorer, start.latent, attribute=attribute,
+                target=args.target, space=args.space, c=start.c,
+                steps=args.steps, step_size=args.step_size,
+                constraint=args.constraint, prior_weight=args.prior_weight,
+                tolerance=args.tolerance,
                 progress=lambda it: progress(it, desc='guidance'))
-    steps = sorted(set(range(0, args.steps + 1, args.save_every)) |
-                   {args.steps})
-    img, verify = _verify(args, G, res, steps, c)
-    save_rows(osp.join(folder, f'{name}.png'),
-              img.view(args.num, len(steps), *img.shape[1:]))
-    _write_csv(osp.join(folder, f'{name}.csv'), steps, res, verify)
-    scores = {f'guide_{attribute}': res.scores[-1]}
-    if verify is not None:
-        scores[f'verify_{attribute}'] = verify[:, -1]
+    verifier = build_scorer(args.verify, args.device) if args.verify \
+        else None
+    record = record_guidance(G, res, start.c, save_every=args.save_every,
+                             verifier=verifier,
+                             verify_attribute=args.verify_attribute)
+    save_rows(osp.join(folder, f'{name}.png'), record.img)
+    with open(osp.join(folder, f'{name}.csv'), 'w', newline='') as f:
+        csv.writer(f).writerows(csv_rows(res, record))
     save_latents(osp.join(folder, f'{name}_latents.pt'), res.latents[-1],
-                 space=args.space, c=c, scores=scores,
+                 space=args.space, c=start.c,
+                 scores=final_scores(res, record),
                  meta=dict(target=args.target, scorer=args.scorer))
-    _report(args, scorer, res, verify)
+    for line in report_lines(res, record, guide_name=scorer.name,
+                             verify_name=args.verify):
+        print(line)
     print(f'wrote {folder}/{name}.png, {name}.csv, {name}_latents.pt')
 
 

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import COMMON_EPILOG, add_common_args  # noqa: E402
+from mmlatent.apis.args import COMMON_EPILOG, add_common_args  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -50,22 +50,10 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.control import class_interpolation, code_sweep  # noqa: E402
-from mmlatent.control.cli import save_rows  # noqa: E402
-from mmlatent.control.traversal import check_codes  # noqa: E402
+from mmlatent.control.traversal import class_pairs, check_codes  # noqa: E402
 from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
-
-
-def _pairs(args, k: int):
-    if (args.source is None) != (args.target is None):
-        raise ConfigError('give both --source and --target, or neither')
-    if args.source is None:
-        return [(a, (a + 1) % k) for a in range(k)]
-    bad = [v for v in (args.source, args.target) if not 0 <= v < k]
-    if bad:
-        raise ConfigError(f'class {bad[0]} is out of range; the code has {k} '
-                          f'classes (0..{k - 1})')
-    return [(args.source, args.target)]
+from mmlatent.apis.app import load_app_generator, out_dir, rng  # noqa: E402
+from mmlatent.utils.image import save_rows  # noqa: E402
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).
@@ -84,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise ConfigError(f'--code-index {args.code_index} is out of range; '
                           f'the generator has {len(cat_dims)} categorical '
                           f'code(s)')
-    pairs = _pairs(args, cat_dims[args.code_index])
+    pairs = class_pairs(cat_dims[args.code_index], args.source, args.target)
     codes = start_codes(G, args.num_rows, label=args.label, con=args.con,
                         generator=rng(args))
     z, c = codes.latent, codes.c

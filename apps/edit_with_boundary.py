@@ -11,8 +11,9 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, EDIT_MODES,  # noqa: E402
-                                 add_common_args, add_scorer_arg)
+from mmlatent.apis.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                add_scorer_arg)
+from mmlatent.utils.choices import EDIT_MODES  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -74,14 +75,16 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 import torch  # noqa: E402
 
-from mmlatent.control import (check_boundary, edit_latents,  # noqa: E402
-                              format_summary, load_boundary, path_summary,
-                              score_images)
-from mmlatent.control.cli import (boundary_codes, check_layers,  # noqa: E402
-                                  safe_name, save_rows, scorers_of)
-from mmlatent.latent import load_codes, render, save_latents  # noqa: E402
-from mmlatent.latent.spaces import repeat_c  # noqa: E402
-from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
+from mmlatent.apis.app import (load_app_generator, out_dir, rng,  # noqa: E402
+                               scorers_of)
+from mmlatent.control import (check_boundary, format_summary,  # noqa: E402
+                              load_boundary)
+from mmlatent.control.edit import (boundary_codes,  # noqa: E402
+                                   check_layers, edit_along_boundary,
+                                   edit_summary)
+from mmlatent.latent import load_codes, save_latents  # noqa: E402
+from mmlatent.utils.image import save_rows  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def _codes(args, G, b):
@@ -98,16 +101,14 @@ def _codes(args, G, b):
                           label=args.label, con=args.con, generator=rng(args))
 
 
-def _report(args, scorers, img, b, distances, folder, name):
-    scores = score_images(scorers, img)
-    paths = {k: v.view(-1, len(distances)) for k, v in scores.items()}
-    rows = path_summary(paths, distances)
-    target = b.attribute if b.attribute in scores else None
-    print(format_summary(rows, distances, target))
+def _report(args, summary, b, distances, folder, name):
+    """Print the table of attribute changes and write the JSON summary."""
+    target = b.attribute if b.attribute in summary['scores'] else None
+    print(format_summary(summary['rows'], distances, target))
     with open(osp.join(folder, f'{name}_summary.json'), 'w') as f:
         json.dump(dict(attribute=b.attribute, mode=args.mode,
-                       distances=distances, attributes=rows), f, indent=1)
-    return scores
+                       distances=distances, attributes=summary['rows']), f,
+                  indent=1)
 
 
 def outputs(name: str) -> tuple:
@@ -131,23 +132,20 @@ def main(argv: Optional[List[str]] = None) -> None:
     scorers = scorers_of(args.scorer, args.device)
     codes = _codes(args, G, b)
     distances = torch.linspace(args.start, args.end, args.steps).tolist()
-    edited = edit_latents(codes.latent, b, distances, mode=args.mode,
-                          layers=args.layers).flatten(0, 1)
-    c = repeat_c(codes.c, args.steps)
-    noise = None if codes.noise is None else [repeat_c(v, args.steps)
-                                              for v in codes.noise]
-    img = render(G, edited, space=codes.space, c=c, batch_size=args.batch_size,
-                 synthesis_kwargs=None if noise is None else dict(
-                     noise=noise))
-    save_rows(osp.join(folder, f'{name}.png'),
-              img.view(-1, args.steps, *img.shape[1:]))
-    scores = _report(args, scorers, img, b, distances, folder, name) \
-        if scorers else None
-    save_latents(osp.join(folder, f'{name}_latents.pt'), edited,
-                 space=codes.space,
-                 c=c, noise=noise, scores=scores, meta=dict(
-                     boundary=osp.abspath(args.boundary), mode=args.mode,
-                     start=args.start, end=args.end, steps=args.steps))
+    edit = edit_along_boundary(G, codes, b, distances, mode=args.mode,
+                               layers=args.layers,
+                               batch_size=args.batch_size)
+    save_rows(osp.join(folder, f'{name}.png'), edit.rows)
+    scores = None
+    if scorers:
+        summary = edit_summary(scorers, edit)
+        _report(args, summary, b, distances, folder, name)
+        scores = summary['scores']
+    save_latents(osp.join(folder, f'{name}_latents.pt'), edit.latent,
+                 space=edit.space, c=edit.c, noise=edit.noise, scores=scores,
+                 meta=dict(boundary=osp.abspath(args.boundary),
+                           mode=args.mode, start=args.start, end=args.end,
+                           steps=args.steps))
     print(f'wrote {folder}/{name}.png ({len(codes)} codes x {args.steps} '
           f'steps, {args.mode} d from {args.start:g} to {args.end:g})')
 

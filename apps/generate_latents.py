@@ -12,8 +12,8 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                 add_scorer_arg)
+from mmlatent.apis.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                add_scorer_arg)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -49,10 +49,10 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
-from mmlatent.control.cli import scorers_of  # noqa: E402
+from mmlatent.control.sampling import score_summary  # noqa: E402
 from mmlatent.latent import render, save_latents, start_codes  # noqa
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, rng)
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               progress, rng, scorers_of)
 from mmlatent.utils.image import save_grid  # noqa: E402
 
 
@@ -88,11 +88,8 @@ def main(argv: Optional[List[str]] = None) -> None:
               render(G, samples.w[:k], space='w'), 8)
     print(f'wrote {args.num} latents to {folder}/latents_z.pt and '
           'latents_w.pt')
-    for name, s in samples.scores.items():
-        ok = s.isfinite()
-        mean = float(s[ok].mean()) if ok.any() else float('nan')
-        print(f'  {name:<14} {kinds[name]:<10} mean {mean:.4f}  '
-              f'NaN {int((~ok).sum())}')
+    for line in score_summary(samples.scores, kinds):
+        print(line)
 
 
 if __name__ == '__main__':

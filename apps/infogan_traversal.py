@@ -10,7 +10,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import COMMON_EPILOG, add_common_args  # noqa: E402
+from mmlatent.apis.args import COMMON_EPILOG, add_common_args  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -46,10 +46,10 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
 from mmlatent.control import infogan_traversals  # noqa: E402
-from mmlatent.control.cli import save_rows  # noqa: E402
 from mmlatent.control.traversal import check_codes  # noqa: E402
 from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import load_app_generator, out_dir, rng  # noqa: E402
+from mmlatent.apis.app import load_app_generator, out_dir, rng  # noqa: E402
+from mmlatent.utils.image import save_rows  # noqa: E402
 
 
 #: Files this app writes in --out-dir (--overwrite deletes them first).

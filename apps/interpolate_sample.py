@@ -12,16 +12,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, SHOW_MODES,  # noqa: E402
-                                 add_batch_size_arg, add_common_args,
-                                 files_epilog, parse_kv, positive,
-                                 set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: E402
+                                add_common_args, files_epilog, parse_kv,
+                                positive, set_out_dir_default)
+from mmlatent.utils.choices import SHOW_MODES  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.errors import ConfigError  # noqa: E402
 
-
-MAPPING_KEYS = ('truncation_psi', 'truncation_cutoff')
-SYNTHESIS_KEYS = ('noise_mode', )
 FILES = [
     ('frame_00000.png ...', 'sequence mode: the frames, numbered along the '
      'path; frame k*(K-1) is endpoint k'),
@@ -91,89 +87,25 @@ def parse_args(argv):
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import (render_codes,  # noqa: E402
-                                   require_w_space)
-from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               seed_all, show_progress)
+from mmlatent.latent.frames import (interpolation_endpoints,  # noqa: E402
+                                    interpolation_frames, sampling_kwargs)
 from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
-from mmlatent.latent.paths import (check_endpoints, default_mode,  # noqa: E402
-                                   interpolation_path)
-from mmlatent.latent.start import start_codes  # noqa: E402
+from mmlatent.latent.paths import check_endpoints  # noqa: E402
 from mmlatent.latent.video import write_video  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, seed_all)
-from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
-
-
-def sample_cfg(G, pairs):
-    """(mapping kwargs, synthesis kwargs) from --sample-cfg."""
-    cfg = parse_kv(pairs)
-    bad = [k for k in cfg if k not in MAPPING_KEYS + SYNTHESIS_KEYS]
-    if bad:
-        raise ConfigError(f"--sample-cfg key '{bad[0]}' is not one of "
-                          f'{MAPPING_KEYS + SYNTHESIS_KEYS}')
-    if cfg:
-        require_w_space(G, f'--sample-cfg {next(iter(cfg))}')
-    mapping = {k: v for k, v in cfg.items() if k in MAPPING_KEYS}
-    synthesis = {k: v for k, v in cfg.items() if k in SYNTHESIS_KEYS}
-    return mapping, ({'noise_mode': 'const', **synthesis} if synthesis
-                     else None)
-
-
-def endpoints(G, args, gen, mapping_kwargs):
-    """The endpoint codes: files first, then codes drawn from --seed; in
-    z, or in w as ws [K, num_ws, w_dim] (per-layer interpolation)."""
-    files = load_codes(args.proj_latent, G) if args.proj_latent else None
-    space = args.space or ('z' if files is None or files.space == 'z'
-                           else 'w')
-    if space == 'w' and not G.has_w_space:
-        print(f'note: {type(G).__name__} has no learned W space; --space w '
-              'interpolates its input w = [z | c]', file=sys.stderr)
-    inner = 'z' if space == 'z' else 'w+'
-    have = 0 if files is None else len(files)
-    num = args.endpoint or max(have, 2 if files is not None else 4)
-    check_endpoints(num, args.show_mode)
-    if num < have:
-        print(f'note: using the first {num} of the {have} codes of '
-              '--proj-latent (--endpoint)', file=sys.stderr)
-    codes = start_codes(G, num, space=inner, files=files, fill=True,
-                        label=args.label, con=args.con, generator=gen,
-                        mapping_kwargs=mapping_kwargs)
-    return codes, space
-
-
-def render_frames(G, path, args, mapping_kwargs, synthesis_kwargs):
-    """uint8 frames [M, H, W, C], rendered and converted batch by batch."""
-    parts = list(batch_ranges(len(path), args.batch_size))
-    frames = []
-    for part in progress(parts, desc='rendering'):
-        img = render_codes(G, path[part], batch_size=args.batch_size,
-                           synthesis_kwargs=synthesis_kwargs,
-                           mapping_kwargs=mapping_kwargs)
-        frames.append(to_uint8(img))
-    return np.concatenate(frames)
+from mmlatent.utils.image import write_image  # noqa: E402
 
 
 def write_outputs(frames, args, folder):
-    """Frames or the group grid, and the videos."""
-    if args.show_mode == 'sequence':
-        for k, frame in enumerate(frames):
-            write_image(osp.join(folder, f'frame_{k:05d}.png'), frame)
-        video, what = frames, f'{len(frames)} frames frame_*.png'
-    else:
-        images = torch.from_numpy(frames).permute(0, 3, 1, 2).float() \
-            .div(127.5).sub(1)
-        rows = images.view(-1, args.interval, *images.shape[1:])
-        write_image(osp.join(folder, 'interpolation_group.png'),
-                    annotated_grid(rows))
-        video = np.stack([annotated_grid(rows[:, t:t + 1])
-                          for t in range(args.interval)])
-        what = f'interpolation_group.png ({rows.shape[0]} rows)'
+    """The frames or the group grid, and the videos; what was written."""
+    for name, image in frames.images.items():
+        write_image(osp.join(folder, name), image)
+    what = f'{len(frames.images)} frames frame_*.png' if \
+        args.show_mode == 'sequence' else \
+        f'interpolation_group.png ({frames.rows} rows)'
     if args.export_video:
-        names = write_video(osp.join(folder, 'interpolation'), video,
+        names = write_video(osp.join(folder, 'interpolation'), frames.video,
                             fps=args.fps)
         what += ', ' + ', '.join(osp.basename(n) for n in names)
     return what
@@ -186,20 +118,27 @@ def main(argv=None):
     gen = seed_all(args)
     loaded = load_app_generator(args)
     G = loaded.G
-    mapping_kwargs, synthesis_kwargs = sample_cfg(G, args.sample_cfg)
-    ends, space = endpoints(G, args, gen, mapping_kwargs)
-    mode = args.interp_mode or default_mode(space)
-    path = interpolation_path(ends, interval=args.interval, mode=mode,
-                              show_mode=args.show_mode)
+    mapping_kwargs, synthesis_kwargs = sampling_kwargs(
+        G, parse_kv(args.sample_cfg))
+    files = load_codes(args.proj_latent, G) if args.proj_latent else None
+    ends = interpolation_endpoints(
+        G, files=files, num=args.endpoint, space=args.space,
+        show_mode=args.show_mode, label=args.label, con=args.con,
+        generator=gen, mapping_kwargs=mapping_kwargs,
+        note=lambda text: print(f'note: {text}', file=sys.stderr))
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
-    frames = render_frames(G, path, args, mapping_kwargs, synthesis_kwargs)
+    frames = interpolation_frames(
+        G, ends, interval=args.interval, mode=args.interp_mode,
+        show_mode=args.show_mode, batch_size=args.batch_size,
+        mapping_kwargs=mapping_kwargs, synthesis_kwargs=synthesis_kwargs,
+        progress=show_progress())
     what = write_outputs(frames, args, folder)
-    save_codes(osp.join(folder, 'endpoints.pt'), ends,
-               meta={'app': 'interpolate_sample', 'space': space,
-                     'interp_mode': mode, 'generator': loaded.which,
+    save_codes(osp.join(folder, 'endpoints.pt'), ends.codes,
+               meta={'app': 'interpolate_sample', 'space': ends.space,
+                     'interp_mode': frames.mode, 'generator': loaded.which,
                      'seed': args.seed})
-    print(f'{len(ends)} endpoints in {space} ({mode}, {args.show_mode}): '
-          f'wrote {what} and endpoints.pt to {folder}')
+    print(f'{len(ends.codes)} endpoints in {ends.space} ({frames.mode}, '
+          f'{args.show_mode}): wrote {what} and endpoints.pt to {folder}')
 
 
 if __name__ == '__main__':

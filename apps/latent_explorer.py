@@ -16,8 +16,8 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
-                                 positive, set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                positive, set_out_dir_default)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -85,7 +85,7 @@ import torch  # noqa: E402
 from mmlatent.explorer import (ExplorerServer, build_session,  # noqa: E402
                                is_shapes_config, make_server, parse_view)
 from mmlatent.latent.sefa import default_cache_path  # noqa: E402
-from mmlatent.utils.app import load_app_generator, out_dir  # noqa: E402
+from mmlatent.apis.app import load_app_generator, out_dir  # noqa: E402
 
 
 def build(argv: Optional[List[str]] = None) -> ExplorerServer:

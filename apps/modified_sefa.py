@@ -13,10 +13,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, EDIT_ORDERS,  # noqa: E402
-                                 SEFA_VARIANTS, add_batch_size_arg,
-                                 add_common_args, files_epilog, positive,
-                                 set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: E402
+                                add_common_args, files_epilog, positive,
+                                set_out_dir_default)
+from mmlatent.utils.choices import EDIT_ORDERS, SEFA_VARIANTS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -101,16 +101,14 @@ def parse_args(argv):
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               progress, seed_all)
 from mmlatent.latent.codes import require_w_space  # noqa: E402
 from mmlatent.latent.io import load_codes  # noqa: E402
-from mmlatent.latent.sefa import (apply_edit,  # noqa: E402
-                                  cached_directions, default_cache_path,
-                                  degree_range, render_edits,
-                                  select_directions)
+from mmlatent.latent.sefa import (cached_directions,  # noqa: E402
+                                  default_cache_path, degree_range,
+                                  select_directions, sefa_grid)
 from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, seed_all)
 from mmlatent.utils.image import write_image  # noqa: E402
 
 
@@ -141,14 +139,6 @@ def directions(G, args, which):
     return V, values
 
 
-def edit_grid(G, codes, direction, degrees, args):
-    """Images [N, D, C, H, W] of the edited codes."""
-    psi = None if args.latent else args.truncation
-    ws = apply_edit(G, codes.latent, direction, degrees, layers=args.layer,
-                    truncation_psi=psi, order=args.edit_order)
-    return render_edits(G, codes, ws, batch_size=args.batch_size)
-
-
 #: Files this app writes in --out-dir (--overwrite deletes them first).
 OUTPUTS = ('sefa_i*.png',)
 
@@ -165,13 +155,14 @@ def main(argv=None):
     V, values = directions(G, args, loaded.which)
     chosen = select_directions(V, list(args.index))
     codes = codes_to_edit(G, args, gen)
-    zero = int((degrees == 0).nonzero()[0])
+    psi = None if args.latent else args.truncation
     for index, direction in progress(list(zip(args.index, chosen)),
                                      desc='directions'):
-        images = edit_grid(G, codes, direction, degrees, args)
         name = f'sefa_i{index}.png'
-        write_image(osp.join(folder, name),
-                    annotated_grid(images, mark_columns=[zero]))
+        write_image(osp.join(folder, name), sefa_grid(
+            G, codes, direction, degrees, layers=args.layer,
+            truncation_psi=psi, order=args.edit_order,
+            batch_size=args.batch_size))
         print(f'direction {index} (eigenvalue {float(values[index]):.4g}): '
               f'{name} ({len(codes)} x {len(degrees)}, degrees '
               f'{float(degrees[0]):g}..{float(degrees[-1]):g})')

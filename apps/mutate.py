@@ -13,10 +13,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG, DIRECTION_MODES,  # noqa: E402
-                                 PRESET_REGIONS, add_batch_size_arg,
-                                 add_common_args, files_epilog, positive,
-                                 set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: E402
+                                add_common_args, files_epilog, positive,
+                                set_out_dir_default)
+from mmlatent.utils.choices import (DIRECTION_MODES,  # noqa: E402
+                                    PRESET_REGIONS)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -96,18 +97,16 @@ def parse_args(argv):
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import annotated_grid  # noqa: E402
-from mmlatent.latent.codes import render_codes, require_w_space  # noqa
-from mmlatent.latent.directions import (jacobian_directions,  # noqa: E402
-                                        save_directions)
-from mmlatent.latent.independence import mutate, outside_energy  # noqa
+from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
+                               seed_all, show_progress)
+from mmlatent.latent.codes import require_w_space  # noqa: E402
+from mmlatent.latent.directions import save_directions  # noqa: E402
 from mmlatent.latent.io import load_codes, save_codes  # noqa: E402
+from mmlatent.latent.mutation import (independent_mutations,  # noqa: E402
+                                      mutation_grids, mutation_record,
+                                      report_lines)
 from mmlatent.latent.regions import parse_region  # noqa: E402
 from mmlatent.latent.start import start_codes  # noqa: E402
-from mmlatent.utils.app import (load_app_generator, out_dir,  # noqa: E402
-                                progress, seed_all, show_progress)
 from mmlatent.utils.image import write_image  # noqa: E402
 
 
@@ -125,73 +124,6 @@ def points(G, args, gen):
                        con=args.con, generator=gen)
 
 
-def mutations(G, codes, ds, args):
-    """Images [N, K, D, C, H, W] and a mask [N, K] of missing directions."""
-    K, n = args.num_directions, len(codes)
-    out, missing = None, torch.ones(n, K, dtype=torch.bool)
-    for i in progress(range(n), desc='mutating'):
-        V = ds.of_point(i)[:K]
-        if V.shape[0] == 0:
-            continue
-        point = codes[i]
-        imgs = mutate(G, point.latent, V, args.deltas, space=point.space,
-                      c=point.c, synthesis_kwargs=point.synthesis_kwargs(G),
-                      batch_size=args.batch_size)[0]
-        if out is None:
-            out = imgs.new_zeros(n, K, *imgs.shape[1:])
-        out[i, :V.shape[0]] = imgs
-        missing[i, :V.shape[0]] = False
-    return out, missing
-
-
-def report(ds, codes, base, images, missing, region, args):
-    """Per point and direction: value, predicted / measured outside."""
-    rows, nonzero = [], torch.tensor(args.deltas) != 0
-    measured = None
-    if region is not None and images is not None:
-        measured = outside_energy(base, images, region)  # [N, K, D]
-    for i in range(len(codes)):
-        j = ds.index_of_point(i)
-        for k in range(min(args.num_directions, len(ds.values[j]))):
-            row = {'point': i, 'direction': k,
-                   'value': float(ds.values[j][k])}
-            if region is not None:
-                row['outside_predicted'] = float(ds.outside[j][k])
-                if measured is not None and nonzero.any():
-                    row['outside_measured'] = float(
-                        measured[i, k][nonzero].mean())
-            rows.append(row)
-    return rows
-
-
-def print_report(rows, region):
-    for row in rows:
-        line = f"point {row['point']} direction {row['direction']}: "
-        if region is None:
-            print(line + f"singular value {row['value']:.4g}")
-            continue
-        line += (f"region gain {row['value']:.4g}, change energy outside "
-                 f"the region {100 * row['outside_predicted']:.2f}% "
-                 '(linear)')
-        if 'outside_measured' in row:
-            line += f", {100 * row['outside_measured']:.2f}% (measured)"
-        print(line)
-
-
-def write_grids(images, missing, region, args, folder):
-    zero = [j for j, d in enumerate(args.deltas) if d == 0]
-    names = []
-    for k in range(args.num_directions):
-        if missing[:, k].all():
-            continue
-        name = f'mutate_d{k}.png'
-        empty = missing[:, k:k + 1].expand(-1, len(args.deltas))
-        write_image(osp.join(folder, name), annotated_grid(
-            images[:, k], mark_columns=zero, outline=region, empty=empty))
-        names.append(name)
-    return names
-
-
 #: Files this app writes in --out-dir (--overwrite deletes them first).
 OUTPUTS = ('mutate_d*.png', 'directions.pt', 'points.pt', 'report.json')
 
@@ -205,28 +137,26 @@ def main(argv=None):
         parse_region(args.region, G.resolution)
     codes = points(G, args, gen)
     folder = out_dir(args.out_dir, outputs=OUTPUTS, overwrite=args.overwrite)
-    ds = jacobian_directions(G, codes, region=region, mode=args.mode,
-                             relax=args.relax, num=args.num_directions,
-                             chunk_size=args.chunk_size,
-                             progress=show_progress())
-    for message in dict.fromkeys(ds.messages):
-        print(f'{ds.kind} directions: {message}', file=sys.stderr)
-    images, missing = mutations(G, codes, ds, args)
-    base = render_codes(G, codes, batch_size=args.batch_size)
-    rows = report(ds, codes, base, images, missing, region, args)
-    print_report(rows, region)
-    names = [] if images is None else \
-        write_grids(images, missing, region, args, folder)
+    result = independent_mutations(
+        G, codes, region=region, mode=args.mode, relax=args.relax,
+        num_directions=args.num_directions, deltas=args.deltas,
+        chunk_size=args.chunk_size, batch_size=args.batch_size,
+        progress=show_progress(),
+        note=lambda text: print(text, file=sys.stderr))
+    ds = result.ds
+    for line in report_lines(result.rows, local=region is not None):
+        print(line)
+    grids = mutation_grids(result)
+    for name, grid in grids.items():
+        write_image(osp.join(folder, name), grid)
     meta = {'app': 'mutate', 'generator': loaded.which, 'seed': args.seed,
             'region': str(args.region), 'relax': args.relax}
     save_directions(osp.join(folder, 'directions.pt'), ds, meta=meta)
     save_codes(osp.join(folder, 'points.pt'), codes, meta=meta)
     with open(osp.join(folder, 'report.json'), 'w') as f:
-        json.dump({'kind': ds.kind, 'mode': ds.mode, 'space': ds.space,
-                   'deltas': args.deltas, 'messages': ds.messages,
-                   'directions': rows}, f, indent=1)
+        json.dump(mutation_record(result), f, indent=1)
     print(f'{ds.kind} directions in {ds.space} ({ds.mode}): wrote '
-          f"{', '.join(names) or 'no grid'}, directions.pt, points.pt, "
+          f"{', '.join(grids) or 'no grid'}, directions.pt, points.pt, "
           f'report.json to {folder}')
 
 

@@ -10,9 +10,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import (COMMON_EPILOG,  # noqa: E402
-                                 PERCEPTUAL_CHOICES, add_common_args,
-                                 files_epilog, positive, set_out_dir_default)
+from mmlatent.apis.args import (COMMON_EPILOG, add_common_args,  # noqa: E402
+                                files_epilog, positive, set_out_dir_default)
+from mmlatent.utils.choices import PERCEPTUAL_CHOICES  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -95,42 +95,16 @@ def parse_args(argv):
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-import cv2  # noqa: E402
-import torch  # noqa: E402
-
-from mmlatent.latent.annotate import side_by_side  # noqa: E402
-from mmlatent.latent.codes import render_codes, require_w_space  # noqa
-from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
+from mmlatent.apis.app import (condition, load_app_generator,  # noqa: E402
+                               out_dir, seed_all, show_progress)
+from mmlatent.latent.codes import require_w_space  # noqa: E402
 from mmlatent.latent.io import save_codes  # noqa: E402
-from mmlatent.latent.projection import project  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, seed_all, show_progress)
-from mmlatent.utils.image import (read_image, resize_center_crop,  # noqa
-                                  to_tensor, write_image)
+from mmlatent.latent.projector import (project_in_batches,  # noqa: E402
+                                       projection_targets)
+from mmlatent.utils.image import read_image, write_image  # noqa: E402
+from mmlatent.utils.outputs import unique_stems  # noqa: E402
 from mmlatent.utils.perceptual import (MissingWeightsError,  # noqa: E402
                                        build_perceptual)
-
-
-def unique_stems(paths):
-    """File name stems, made unique with _1, _2, ... in input order."""
-    seen, stems = {}, []
-    for path in paths:
-        stem = osp.splitext(osp.basename(path))[0]
-        count = seen.get(stem, 0)
-        seen[stem] = count + 1
-        stems.append(stem if count == 0 else f'{stem}_{count}')
-    return stems
-
-
-def targets(images, G):
-    """[N, C, res, res] in [-1, 1], resized and centre-cropped."""
-    out = []
-    for img in images:
-        img = resize_center_crop(img, G.resolution)
-        if G.out_channels == 1:
-            img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[:, :, None]
-        out.append(to_tensor(img))
-    return torch.stack(out)
 
 
 def perceptual_distance(args):
@@ -151,37 +125,14 @@ def check_args(args):
                           'give --mse > 0 (e.g. --mse 1)')
 
 
-def project_all(G, target, c, perceptual, args, gen, folder, which):
-    """Project in batches of --batch-size, writing each batch's files as
-    soon as it is done (a Ctrl-C keeps the finished ones)."""
-    stems = unique_stems(args.images)
-    for part in batch_ranges(target.shape[0], args.batch_size):
-        result = project(
-            G, target[part], steps=args.total_iters,
-            space='w+' if args.w_plus else None,
-            c=None if c is None else c[part], perceptual=perceptual,
-            mse_weight=args.mse, initial_lr=args.lr,
-            lr_rampup=args.lr_rampup, lr_rampdown=args.lr_rampdown,
-            initial_noise_factor=args.noise,
-            noise_ramp_length=args.noise_ramp,
-            regularize_noise_weight=args.noise_regularize,
-            w_avg_samples=args.w_avg_samples, generator=gen,
-            progress=show_progress())
-        codes = result.codes
-        write_results(G, codes, result.losses, target[part].cpu(),
-                      args.images[part], stems[part], args, folder, which)
-    return result.space
-
-
-def write_results(G, codes, losses, target, paths, stems, args, folder,
-                  which):
+def save_batch(batch, args, stems, folder, which):
     """``<stem>-project.png`` and ``.pt`` of one batch of projections."""
-    images = render_codes(G, codes, batch_size=max(args.batch_size, 8))
-    for i, (path, stem) in enumerate(zip(paths, stems)):
+    paths = args.images[batch.part]
+    for i, (path, stem) in enumerate(zip(paths, stems[batch.part])):
         write_image(osp.join(folder, f'{stem}-project.png'),
-                    side_by_side(target[i], images[i]))
-        mine = {k: v[i:i + 1] for k, v in losses.items()}
-        save_codes(osp.join(folder, f'{stem}-project.pt'), codes[i],
+                    batch.pictures[i])
+        mine = batch.losses_of(i)
+        save_codes(osp.join(folder, f'{stem}-project.pt'), batch.codes[i],
                    losses=mine,
                    meta={'app': 'stylegan_projector', 'source': str(path),
                          'checkpoint': str(args.checkpoint),
@@ -213,12 +164,22 @@ def main(argv=None):
     if args.perceptual == 'random':
         print('note: --perceptual random uses an untrained backbone (smoke '
               'runs only)', file=sys.stderr)
-    target = targets(images, G).to(args.device)
+    target = projection_targets(images, G).to(args.device)
     c = condition(G, target.shape[0], args, gen)
-    space = project_all(G, target, c, perceptual, args, gen, folder,
-                        loaded.which)
-    print(f'projected {len(images)} image(s) in {space} space with '
-          f'{args.total_iters} steps into {folder}')
+    stems = unique_stems(args.images)
+    batches = project_in_batches(
+        G, target, batch_size=args.batch_size, c=c, steps=args.total_iters,
+        space='w+' if args.w_plus else None, perceptual=perceptual,
+        mse_weight=args.mse, initial_lr=args.lr, lr_rampup=args.lr_rampup,
+        lr_rampdown=args.lr_rampdown, initial_noise_factor=args.noise,
+        noise_ramp_length=args.noise_ramp,
+        regularize_noise_weight=args.noise_regularize,
+        w_avg_samples=args.w_avg_samples, generator=gen,
+        progress=show_progress())
+    for batch in batches:  # each batch is saved before the next starts
+        save_batch(batch, args, stems, folder, loaded.which)
+    print(f'projected {len(images)} image(s) in {batch.codes.space} space '
+          f'with {args.total_iters} steps into {folder}')
 
 
 if __name__ == '__main__':

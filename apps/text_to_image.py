@@ -12,7 +12,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import COMMON_EPILOG, add_common_args  # noqa: E402
+from mmlatent.apis.args import COMMON_EPILOG, add_common_args  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -84,55 +84,16 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 import torch  # noqa: E402
 
+from mmlatent.apis.app import (condition, load_app_generator,  # noqa: E402
+                               out_dir, progress, rng)
 from mmlatent.control import build_scorer  # noqa: E402
-from mmlatent.control.cli import safe_name, save_rows  # noqa: E402
-from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
-                                     rerank_for_prompt, verify_prompt)
-from mmlatent.latent import render, save_latents  # noqa: E402
+from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
+                                     prompt_grid, prompt_report,
+                                     verify_prompt)
+from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
-from mmlatent.utils.app import (condition, load_app_generator,  # noqa: E402
-                                out_dir, progress, rng)
-
-
-def _run(args, G, scorer):
-    gen = rng(args)
-    c = condition(G, args.num, args, gen)
-    if args.method == 'rerank':
-        return rerank_for_prompt(G, scorer, args.prompt, args.num,
-                                 factor=args.factor, c=c, generator=gen)
-    z = G.sample_z(args.num, gen)
-    return guide_to_prompt(G, scorer, args.prompt, z, c=c,
-                           steps=args.steps, lr=args.lr, pull=args.pull,
-                           progress=lambda it: progress(it, desc='guide'))
-
-
-def _grid(args, G, res):
-    """[rows, cols, C, H, W] images of the result."""
-    if args.method == 'rerank':
-        img = render(G, res.z, c=res.c)
-        return img[None]
-    steps = sorted(set(range(0, args.steps + 1, args.save_every))
-                   | {args.steps})
-    codes = res.path[steps].transpose(0, 1).flatten(0, 1)
-    c = None if res.c is None else res.c.repeat_interleave(len(steps), 0)
-    img = render(G, codes, c=c)
-    return img.view(args.num, len(steps), *img.shape[1:])
-
-
-def _report(args, res, check) -> None:
-    n = len(res.z)
-    print(f"prompt '{args.prompt}', {args.method}: {res.passes} generator "
-          f'passes; guiding score {float(res.scores[0].mean()):.3f} -> '
-          f'{float(res.scores[-1].mean()):.3f}')
-    if check is None:
-        return
-    line = (f"verifier {args.verify}: {int(check['reached'].sum())}/{n} "
-            f"have every named attribute; {int(check['fooled'].sum())}/{n} "
-            'fooled the guide only')
-    if 'unnamed' in check:
-        line += (f"; attributes not named changed in "
-                 f"{float(check['unnamed'].mean()):.0%} of cases")
-    print(line)
+from mmlatent.utils.image import save_rows  # noqa: E402
+from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
 def outputs(name: str) -> tuple:
@@ -207,10 +168,17 @@ def main(argv: Optional[List[str]] = None) -> None:
     name = f'text_{safe_name(args.prompt)}_{args.method}'
     folder = out_dir(args.out_dir, outputs=outputs(name),
                      overwrite=args.overwrite)
-    res = _run(args, G, scorer)
+    gen = rng(args)
+    res = images_for_prompt(
+        G, scorer, args.prompt, args.num, method=args.method,
+        c=condition(G, args.num, args, gen), generator=gen,
+        steps=args.steps, lr=args.lr, pull=args.pull, factor=args.factor,
+        progress=lambda it: progress(it, desc='guide'))
     check = None if verifier is None else verify_prompt(
         G, res, args.prompt, verifier)
-    save_rows(osp.join(folder, f'{name}.png'), _grid(args, G, res))
+    save_rows(osp.join(folder, f'{name}.png'),
+              prompt_grid(G, res, method=args.method,
+                          save_every=args.save_every))
     scores = {'guide': res.scores[-1]}
     if check is not None:
         scores['verify'] = check['verify']
@@ -218,7 +186,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                  c=res.c, scores=scores,
                  meta=dict(prompt=args.prompt, method=args.method,
                            scorer=args.scorer, passes=res.passes))
-    _report(args, res, check)
+    for line in prompt_report(args.prompt, args.method, res, check,
+                              args.verify):
+        print(line)
     print(f'wrote {folder}/{name}.png, {name}_latents.pt')
 
 

@@ -5,17 +5,14 @@
         --condition outputs/boundary_x_z.pt
 """
 import argparse
-import math
 import os.path as osp
 import sys
 from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import BOUNDARY_SOLVERS  # noqa: E402
+from mmlatent.utils.choices import BOUNDARY_SOLVERS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
-from mmlatent.utils.errors import ConfigError  # noqa: E402
-from mmlatent.utils.outputs import check_out_file  # noqa: E402
 
 
 EPILOG = """output:
@@ -93,44 +90,24 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 import torch  # noqa: E402
 
-from mmlatent.control import (accuracy_warning,  # noqa: E402
-                              condition_boundary, load_boundary, save_boundary,
-                              train_boundary)
-from mmlatent.control.cli import safe_name  # noqa: E402
+from mmlatent.control import (condition_boundary,  # noqa: E402
+                              load_boundary, save_boundary, train_boundary)
+from mmlatent.control.boundary_fit import (boundary_report,  # noqa: E402
+                                           conditioned_report,
+                                           default_boundary_path,
+                                           latent_scores, provenance)
 from mmlatent.latent import load_latents  # noqa: E402
-from mmlatent.utils.build import suggest  # noqa: E402
-
-
-def _scores(lf, path: str, attribute: str) -> torch.Tensor:
-    if not lf.scores:
-        raise ConfigError(f"'{path}' holds no scores; write it with "
-                          'apps/generate_latents.py --scorer NAME')
-    if attribute not in lf.scores:
-        raise ConfigError(
-            f"unknown attribute '{attribute}'"
-            f'{suggest(attribute, lf.scores)}; {path} has scores for '
-            f"{', '.join(lf.scores)}")
-    return lf.scores[attribute]
-
-
-def default_output(args: argparse.Namespace, space: str) -> str:
-    name = f'boundary_{safe_name(args.attribute)}_{space}'
-    if args.condition:
-        conds = [load_boundary(c).attribute for c in args.condition]
-        name += '_cond_' + '_'.join(safe_name(c) for c in conds)
-    return osp.join(osp.dirname(osp.abspath(args.latents)), name + '.pt')
+from mmlatent.utils.outputs import check_out_file  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     lf = load_latents(args.latents)
-    if lf.space not in ('z', 'w'):
-        raise ConfigError(f"'{args.latents}' holds '{lf.space}' codes; "
-                          "train boundaries on 'z' or 'w' codes "
-                          '(latents_z.pt / latents_w.pt)')
-    scores = _scores(lf, args.latents, args.attribute)
-    out = check_out_file(args.output or default_output(args, lf.space),
-                         overwrite=args.overwrite)
+    scores = latent_scores(lf, args.latents, args.attribute)
+    out = check_out_file(args.output or default_boundary_path(
+        args.latents, args.attribute, lf.space,
+        [load_boundary(c).attribute for c in args.condition or []]),
+        overwrite=args.overwrite)
     conditions = [load_boundary(c) for c in args.condition or []]
     b = train_boundary(lf.latent, scores, ratio=args.ratio, split=args.split,
                        invalid_value=args.invalid_value,
@@ -139,28 +116,13 @@ def main(argv: Optional[List[str]] = None) -> None:
                        through_origin=args.through_origin, space=lf.space,
                        attribute=args.attribute,
                        generator=torch.Generator().manual_seed(args.seed))
-    print(f"boundary of '{args.attribute}' in {lf.space} space from "
-          f"{b.meta['num_samples']} samples ({b.meta['dropped_nan']} with "
-          f"NaN scores and {b.meta['dropped_invalid']} with the invalid "
-          f"value dropped), {b.meta['num_per_class']} per class")
-    print(f"validation accuracy: {b.accuracy['validation']:.2%}")
-    warning = accuracy_warning(b)
-    if warning:
-        print(warning)
-    rem = b.accuracy['remaining']
-    print('accuracy on the remaining samples: ' +
-          ('n/a (none left)' if math.isnan(rem) else f'{rem:.2%}'))
-    b.meta.update(latents=osp.abspath(args.latents),
-                  **{k: v for k, v in lf.meta.items()
-                     if k in ('checkpoint', 'generator')})
+    for line in boundary_report(b):
+        print(line)
+    b.meta.update(provenance(lf, args.latents))
     if conditions:
         primal = b.normal
         b = condition_boundary(b, conditions)
-        cos = ', '.join(f'{c.attribute} {float(b.normal @ c.normal):+.1e}'
-                        for c in conditions)
-        print(f"conditioned on {', '.join(c.attribute for c in conditions)}"
-              f': cosine to the unconditioned normal '
-              f'{float(b.normal @ primal):.4f}; to the conditions {cos}')
+        print(conditioned_report(b, primal, conditions))
     path = save_boundary(out, b)
     print(f'wrote {path}')
 

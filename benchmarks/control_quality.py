@@ -80,6 +80,7 @@ def train(name: str, work_dir: str, iters) -> str:
         'default_hooks.checkpoint.interval': iters,
         'default_hooks.logger.interval': max(1, iters // 10)})
     cfg.custom_hooks = [dict(type='IterationSeedHook')]
+    cfg.val_evaluator = None        # no end-of-training evaluation
     cfg.log_level = 'WARNING'
     folder = osp.join(work_dir, name)
     cfg = prepare_config(cfg, config_path=path, work_dir=folder)

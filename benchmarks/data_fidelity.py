@@ -48,6 +48,7 @@ from mmlatent.models.loading import load_generator  # noqa: E402
 from mmlatent.registry import DATASETS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
+from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
 
 MAIN_JOB = 'configs/dcgan/dcgan_continuity_shapes-32x32.py'
 COLUMNS = ('validity', 'class_distance', 'shape_fit', 'fit_ratio', 'ks_max',
@@ -67,7 +68,7 @@ def parse_args(argv=None):
                    'default: the config name)')
     p.add_argument('--seed', type=int, default=0, help='training seed')
     p.add_argument('--num-samples', type=int, default=2000)
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'])
+    p.add_argument('--sample-model', default='ema', choices=SAMPLE_MODELS)
     p.add_argument('--feature-net', help='Shapes feature network '
                    'checkpoint (default: train one into the work dir)')
     p.add_argument('--work-dir', default='work_dirs/data_fidelity')

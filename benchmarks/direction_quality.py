@@ -43,6 +43,7 @@ from mmlatent.latent import (generator_jacobian,  # noqa: E402
 from mmlatent.models.loading import load_generator  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
+from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs', 'dcgan',
                   'dcgan_continuity_shapes-32x32.py')
@@ -57,7 +58,7 @@ def parse_args():
     p.add_argument('--local-points', type=int, default=32)
     p.add_argument('--quick', action='store_true')
     p.add_argument('--work-dir', default='work_dirs/direction_quality')
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
+    p.add_argument('--sample-model', default='ema', choices=SAMPLE_MODELS,
                    help='generator to evaluate (ema: the EMA generator once '
                    'it holds averaged weights)')
     p.add_argument('--threads', type=int, help='torch threads')
@@ -83,7 +84,8 @@ def train_gan(args, seed: int) -> str:
     opts = {'train_cfg.max_iters': args.iters,
             'default_hooks.checkpoint.interval': args.iters,
             'default_hooks.logger.interval': max(1, args.iters // 4),
-            'custom_hooks': [dict(type='IterationSeedHook')]}
+            'custom_hooks': [dict(type='IterationSeedHook')],
+            'val_evaluator': None}         # no end-of-training evaluation
     cfg = prepare_config(load_config(CONFIG, opts), config_path=CONFIG,
                          work_dir=work_dir, seed=seed)
     cfg.experiment_name = f'direction_quality_s{seed}_{os.getpid()}'

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mmlatent.explorer import build_session, make_server  # noqa: E402
+from mmlatent.models.ema import pick_generator  # noqa: E402
 from mmlatent.registry import MODELS  # noqa: E402
 from mmlatent.training import load_config  # noqa: E402
 
@@ -40,8 +41,7 @@ def generator_of(config: str) -> torch.nn.Module:
     """The config's generator with random-init weights, in eval mode."""
     cfg = load_config(osp.join(ROOT, config), {})
     model = MODELS.build(cfg.model)
-    ema = getattr(model, 'generator_ema', None)
-    G = ema.module if ema is not None else model.generator
+    G = pick_generator(model).G
     return G.eval().requires_grad_(False)
 
 

@@ -139,7 +139,8 @@ def train(setting: str, work_dir: str, iters: int, seed: int, dose: float,
             'train_cfg.max_iters': iters,
             'default_hooks.checkpoint.interval': iters,
             'default_hooks.logger.interval': max(1, iters // 4),
-            'custom_hooks': [dict(type='IterationSeedHook')]}
+            'custom_hooks': [dict(type='IterationSeedHook')],
+            'val_evaluator': None}         # no end-of-training evaluation
     if load_from:
         opts['model.ema.start_iter'] = 0    # keep averaging the base's EMA
     path = config_path(setting)

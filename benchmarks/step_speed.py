@@ -48,7 +48,7 @@ DCGAN64 = dict(
     discriminator=dict(type='DCGANDiscriminator', resolution=64,
                        base_channels=128, max_channels=1024, norm='bn'),
     gan_loss=dict(type='NonSaturatingGANLoss'),
-    # contiguous: channels_last measured slower here (README, Speed)
+    # contiguous: channels_last measured slower here (docs/speed.md)
     channels_last=False)
 STYLEGAN2_64 = dict(
     type='StyleGAN2',

@@ -17,8 +17,8 @@ from mmlatent.evaluation import (FrechetDistance, ShapesFidelity,
                                  ShapesValidity, TextAlignment,
                                  evaluate_generator, evaluate_images,
                                  held_out_prompts, real_images)
-from mmlatent.models.loading import load_generator, load_model, \
-    pick_generator
+from mmlatent.models.loading import (load_generator, load_model,
+                                     loaded_generator)
 
 
 def keyword_versions(prompts: List[str], seed: int = 0) -> List[str]:
@@ -40,7 +40,7 @@ def gan_figures(ckpt: str, *, num: int = 2000, sample_model: str = 'orig'
     samples for 200 full held-out prompts, the same as keyword lists, and
     40 prompts that leave attributes out."""
     model, cfg, meta = load_model(ckpt)
-    G = pick_generator(model, cfg, meta, sample_model).G
+    G = loaded_generator(model, cfg, meta, sample_model).G
     full = held_out_prompts(200, seed=1)
     partial = held_out_prompts(40, drop_prob=0.5, seed=2)
     return dict(full=alignment(model, G, full, num),
@@ -73,7 +73,7 @@ def fidelity(ckpt: str, net_path: str, dcgan: str, num: int,
     ``dcgan``, of that unconditional checkpoint's samples, each against
     ``num`` held-out real images."""
     model, cfg, meta = load_model(ckpt)
-    G = pick_generator(model, cfg, meta, sample_model).G
+    G = loaded_generator(model, cfg, meta, sample_model).G
     real = ShapesDataset(32, num_samples=num, seed=100000)
     out = dict(text_gan=evaluate_images(
         fidelity_metrics(net_path), real=real_images(real, num),

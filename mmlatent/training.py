@@ -1,25 +1,27 @@
-"""Building a Runner from a config file and command-line options; the logic
-behind ``tools/train.py``."""
+"""Building a Runner from a config file and the options of
+``tools/train.py`` (parsed by :mod:`mmlatent.apis.train_args`; the command
+itself is :func:`mmlatent.apis.train.main`)."""
+import importlib.util
 import os
-import sys
 import os.path as osp
+import sys
 from typing import List, Optional
 
 import torch
-from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
-
+import torch.distributed as dist
+from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
 
-from .registry import (DATASETS, HOOKS, LOOPS, MODELS, OPTIMIZERS, RUNNERS,
-                       VISBACKENDS)
-from .utils.cfg_options import check_option_types
 from .engine.runner import HOOK_SUBSTITUTES
-from .engine.work_dir import kept_checkpoint_note, prepare_work_dir
-from .utils.cli import on_interrupt
+from .evaluation.gen_evaluator import generative_evaluator_cfg
+from .registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIMIZERS,
+                       RUNNERS, VISBACKENDS)
+from .utils.build import check_cfg_keys
+from .utils.cfg_options import check_option_types
+from .utils.choices import VIS_BACKENDS
 from .utils.errors import ConfigError
-from .utils.threads import choose_threads, load_average, usable_cores
-from .training_args import VIS_BACKENDS, parse_args  # noqa: F401
 from .utils.image import first_line
+from .utils.threads import choose_threads, load_average, usable_cores
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -74,7 +76,6 @@ def set_vis_backends(cfg: Config, names: Optional[List[str]]) -> None:
     backend's package is missing."""
     if not names:
         return
-    import importlib.util
     backends = [dict(type='LocalVisBackend')]
     for name in dict.fromkeys(names):
         backend, module, extra = VIS_BACKENDS[name]
@@ -109,7 +110,6 @@ def init_cpu_distributed(cfg: Config) -> None:
     on a machine without a GPU; with the group already initialised the
     Runner uses it as it is.
     """
-    import torch.distributed as dist
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available() \
             and not dist.is_initialized():
         dist.init_process_group(backend='gloo')
@@ -122,7 +122,6 @@ def validate_config(cfg: Config) -> None:
 
     (mmengine's Runner builds these through its root registries, whose
     errors are multi-line tracebacks after the environment dump.)"""
-    from .utils.build import check_cfg_keys
     check_cfg_keys(cfg.model, MODELS)
     dataset = cfg.get('train_dataloader', {}).get('dataset')
     if isinstance(dataset, dict):
@@ -140,12 +139,26 @@ def validate_config(cfg: Config) -> None:
         check_cfg_keys(hook, HOOKS)
     if isinstance(cfg.get('train_cfg'), dict):
         check_cfg_keys(cfg.train_cfg, LOOPS)
+    for metric in _val_metrics(cfg.get('val_evaluator')):
+        check_cfg_keys(metric, METRICS)
+    if isinstance(cfg.get('val_cfg'), dict):
+        check_cfg_keys(dict(cfg.val_cfg, type=cfg.val_cfg.get(
+            'type', 'GenerativeValLoop')), LOOPS)
     for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
         if isinstance(wrapper.get('optimizer'), dict):
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)
+
+
+def _val_metrics(evaluator) -> list:
+    """The metric config dicts of a ``val_evaluator``."""
+    evaluator = generative_evaluator_cfg(evaluator)
+    metrics = evaluator.get('metrics') if isinstance(evaluator, dict) \
+        else None
+    return _dicts(metrics if isinstance(metrics, (list, tuple))
+                  else [metrics])
 
 
 def _dicts(items) -> list:
@@ -166,7 +179,6 @@ def build_runner(cfg: Config):
     validate_config(cfg)
     cfg.setdefault('runner_type', 'LatentRunner')
     return RUNNERS.build(cfg)
-
 
 
 def add_import_paths(config_path: str) -> None:
@@ -203,26 +215,3 @@ def check_model_builds(cfg: Config) -> None:
         raise
     except Exception:  # noqa: BLE001 - reported by the runner's build
         pass
-
-
-def main(argv: Optional[List[str]] = None) -> None:
-    """``tools/train.py``: parse, check, prepare the work dir, train."""
-    args = parse_args(argv)
-    add_import_paths(args.config)
-    cfg = load_config(args.config, args.cfg_options)
-    cfg = prepare_config(cfg, config_path=args.config,
-                         work_dir=args.work_dir, resume=args.resume,
-                         launcher=args.launcher, seed=args.seed)
-    set_vis_backends(cfg, args.vis_backend)
-    if args.progress:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='ProgressBarHook')]
-    check_config(cfg)
-    if is_rank_zero():
-        prepare_work_dir(cfg.work_dir, resume=bool(cfg.get('resume')),
-                         overwrite=args.overwrite,
-                         config_name=osp.basename(args.config))
-    on_interrupt(lambda: kept_checkpoint_note(cfg.work_dir))
-    set_cpu_threads(verbose=is_rank_zero())
-    init_cpu_distributed(cfg)
-    build_runner(cfg).train()

@@ -54,11 +54,13 @@ def train(cfg):
 
 def tiny_checkpoint(family: str, work_dir: str, iters: int = 2) -> str:
     """Train ``family`` for ``iters`` iterations without hooks that write
-    images; returns the path of the final checkpoint."""
+    images and without evaluation; returns the path of the final
+    checkpoint."""
     cfg = make_cfg(FAMILY_CONFIGS[family], work_dir,
                    train_cfg__max_iters=iters,
                    default_hooks__checkpoint__interval=iters,
-                   custom_hooks=[dict(type='IterationSeedHook')])
+                   custom_hooks=[dict(type='IterationSeedHook')],
+                   val_evaluator=None)
     train(cfg)
     return osp.join(str(work_dir), f'iter_{iters}.pth')
 

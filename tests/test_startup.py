@@ -40,8 +40,9 @@ from mmengine.registry import Registry
 import mmlatent.registry as r
 locations = sorted({{loc for v in vars(r).values() if isinstance(v, Registry)
                     for loc in v._locations}})
-for name in locations + ['mmlatent.training', 'mmlatent.evaluating',
-                         'mmlatent.latent', 'mmlatent.utils.app']:
+for name in locations + ['mmlatent.training', 'mmlatent.apis.train',
+                         'mmlatent.apis.evaluate', 'mmlatent.latent',
+                         'mmlatent.apis.app']:
     importlib.import_module(name)
 print(json.dumps(dict(locations=locations,
                       heavy=[m for m in {HEAVY!r} if m in sys.modules])))
@@ -113,7 +114,7 @@ def test_make_grid_matches_torchvision(n, c, nrow, padding):
 def test_parser_names_match_the_library():
     """The torch-free names the parsers list are the library's."""
     from mmlatent.latent.sefa import VARIANTS
-    from mmlatent.utils.args import SEFA_VARIANTS
+    from mmlatent.utils.choices import SEFA_VARIANTS
     assert tuple(VARIANTS) == SEFA_VARIANTS
     from mmlatent.apis.inference import FOREIGN_FORMATS, INPUT_FORMATS
     assert INPUT_FORMATS == ('mmlatent', ) + FOREIGN_FORMATS

@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import CONVERT_FORMATS  # noqa: E402
+from mmlatent.utils.choices import CONVERT_FORMATS  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 

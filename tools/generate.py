@@ -18,7 +18,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.utils.args import INPUT_FORMATS, NOISE_MODES  # noqa: E402
+from mmlatent.apis.args import add_sample_model_arg  # noqa: E402
+from mmlatent.utils.choices import INPUT_FORMATS, NOISE_MODES  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
@@ -45,8 +46,7 @@ def parse_args(argv=None):
                    help='layout of CKPT (default: mmlatent)')
     p.add_argument('--config', help='config overriding the stored one '
                    '(mmlatent checkpoints)')
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
-                   help='ema (if averaged weights exist) or orig')
+    add_sample_model_arg(p)
     p.add_argument('--batch-size', type=int, default=16,
                    help='images per batch (default: 16)')
     p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
@@ -61,7 +61,7 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 from mmlatent.apis import (init_generator, parse_seeds,  # noqa: E402
                            sample_conditional, sample_images)
-from mmlatent.utils.app import check_device, out_dir  # noqa: E402
+from mmlatent.apis.app import check_device, out_dir  # noqa: E402
 from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
 

@@ -11,12 +11,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.training_args import parse_args  # noqa: E402
+from mmlatent.apis.train_args import parse_args  # noqa: E402
 
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
-from mmlatent.training import main  # noqa: E402
+from mmlatent.apis.train import main  # noqa: E402
 from mmlatent.utils.cli import run_cli  # noqa: E402
 
 if __name__ == '__main__':

@@ -72,7 +72,7 @@ from mmlatent.control.classifier import (classifier_config,  # noqa: E402
                                          classifier_data, save_classifier,
                                          train_classifier)
 from mmlatent.registry import MODELS  # noqa: E402
-from mmlatent.utils.app import progress  # noqa: E402
+from mmlatent.apis.app import progress  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -82,7 +82,7 @@ from mmlatent.text.training import (head_accuracy,  # noqa: E402
                                     retrieval_r1, shapes_pool,
                                     text_image_config, train_text_image,
                                     zero_shot_accuracy)
-from mmlatent.utils.app import progress  # noqa: E402
+from mmlatent.apis.app import progress  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:

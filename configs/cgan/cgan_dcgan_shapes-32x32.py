@@ -2,7 +2,7 @@
 # a one-hot; D has an auxiliary classifier trained on the labels of real
 # images only (classifier_weight), and G is trained to draw images that it
 # classifies as the requested class. (D taking the one-hot as input
-# channels, or a projection D, stayed at chance: README, Controls.)
+# channels, or a projection D, stayed at chance: configs/cgan/README.md.)
 _base_ = [
     '../_base_/models/dcgan-32x32.py', '../_base_/datasets/shapes-32x32.py',
     '../_base_/schedules/iter_2k.py', '../_base_/default_runtime.py'

@@ -6,7 +6,7 @@
 # harmonics (HarmonicsCatHead) and learns the cluster labels from real
 # images only (sup_real_only): G has to draw the cluster's shape to make its
 # code readable. The code matches the measured class 92.3% of the time
-# after 24,000 iterations (README, Quality on Shapes): about 36 min on one
+# after 24,000 iterations (configs/infogan/README.md): about 36 min on one
 # CPU thread.
 _base_ = ['./infogan_dcgan_shapes-32x32.py']
 model = dict(discriminator=dict(cat_head=dict(type='HarmonicsCatHead')),

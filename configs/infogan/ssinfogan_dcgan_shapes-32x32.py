@@ -3,7 +3,7 @@
 # also learns the shape class of the labelled real images, and only from
 # them (sup_real_only), so G must draw the class to make its code readable.
 # The code matches the measured class 56% of the time after 10k iterations,
-# 93% after 24k and 97.5% after 28k (README, Quality on Shapes): about 31 min
+# 93% after 24k and 97.5% after 28k (configs/infogan/README.md): about 31 min
 # on 2 CPU cores.
 _base_ = ['./infogan_dcgan_shapes-32x32.py']
 model = dict(info_loss=dict(lambda_sup=1.0, sup_real_only=True))

@@ -9,7 +9,8 @@ _base_ = [
 ]
 train_dataloader = dict(batch_size=32)
 train_cfg = dict(max_iters=5000)
-custom_hooks = [
-    dict(type='SampleGridHook', interval=500),
-    dict(type='ShapesValidityHook', num_samples=1000),
-]
+custom_hooks = [dict(type='SampleGridHook', interval=500)]
+# At the end of training: the validity of 1000 samples (validity.json).
+val_evaluator = [dict(type='ShapesValidity')]
+val_cfg = dict(type='GenerativeValLoop', num_samples=1000,
+               out_json='validity.json')

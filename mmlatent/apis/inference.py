@@ -21,8 +21,9 @@ from ..converters import convert_to_model
 from ..latent.codes import require_w_space
 from ..latent.interpolation import render
 from ..latent.start import seed_z
-from ..models.loading import LoadedGenerator, load_generator, pick_generator
-from ..utils.args import INPUT_FORMATS, NOISE_MODES
+from ..models.loading import (LoadedGenerator, load_generator,
+                              loaded_generator)
+from ..utils.choices import INPUT_FORMATS, NOISE_MODES
 from ..utils.errors import ConfigError
 
 FOREIGN_FORMATS = ('nvidia', 'rosinality', 'mmgen')
@@ -51,7 +52,7 @@ def init_generator(checkpoint: str, *, format: str = 'mmlatent',
                                    w_avg_samples=w_avg_samples)
     model = model.to(device).eval().requires_grad_(False)
     cfg = Config.fromstring(meta['cfg'], '.py')
-    loaded = pick_generator(model, cfg, meta, sample_model)
+    loaded = loaded_generator(model, cfg, meta, sample_model)
     loaded.message = ('using the EMA generator' if loaded.which == 'ema'
                       else 'using the original generator') + \
         f' of the {format} file (converted in memory)'

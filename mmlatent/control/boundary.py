@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from ..latent.sefa import layer_mask
 from ..latent.spaces import latent_size
-from ..utils.args import BOUNDARY_SOLVERS, EDIT_MODES
+from ..utils.choices import BOUNDARY_SOLVERS, EDIT_MODES
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError, MMLatentError
 

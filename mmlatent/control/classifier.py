@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from torch import Tensor, nn
 
+from ..datasets import ImageFolderDataset, ShapesDataset
 from ..datasets.shapes import FACTOR_NAMES
 from ..models.layers import conv_trunk
 from ..registry import MODELS
@@ -259,7 +260,6 @@ def classifier_data(data: str, *, resolution: int = 32,
     """The dataset for ``data``: ``'shapes'`` (procedural Shapes with
     factors) or the path of an image folder whose subfolders are the
     classes."""
-    from ..datasets import ImageFolderDataset, ShapesDataset
     if data == 'shapes':
         return ShapesDataset(resolution=resolution, num_samples=num_samples,
                              seed=seed,

@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..datasets.digits import DigitsDataset
+
 
 def digit_features(img: Tensor) -> np.ndarray:
     """[N, C, H, W] images in [-1, 1] -> [N, 64] grey 8x8 area means in
@@ -23,7 +25,6 @@ def digit_classifier(resolution: int = 32, *, holdout: float = 0.2,
     ``classify(img [N, C, H, W])`` gives the digit of each image."""
     from sklearn.linear_model import LogisticRegression
 
-    from ..datasets.digits import DigitsDataset
     ds = DigitsDataset(resolution=resolution)
     x, y = digit_features(ds.images), ds.targets.numpy()
     order = np.random.default_rng(seed).permutation(len(y))

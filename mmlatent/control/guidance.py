@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..latent.spaces import default_synthesis_kwargs, frozen, ws_of
-from ..utils.args import CONSTRAINTS
+from ..utils.choices import CONSTRAINTS
 from ..utils.errors import ConfigError
 from .scorers import BINARY, Scorer
 

@@ -14,12 +14,13 @@ analytic Shapes measurer understands prompts): codes the guide accepts but
 the verifier rejects fooled the guide without changing the image enough.
 """
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor, nn
 
 from ..datasets.captions import ATTRIBUTES, parse_prompt
+from ..latent.interpolation import render
 from ..latent.spaces import default_synthesis_kwargs, frozen
 from ..utils.errors import ConfigError
 from .scorers import Scorer
@@ -155,3 +156,57 @@ def _changes(values: Tensor, n: int, prompt: str) -> Dict[str, Tensor]:
         if cols:
             out[key] = (values[:n, cols] != values[n:, cols]).float().mean(1)
     return out
+
+
+def images_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
+                      *, method: str = 'guide', c: Optional[Tensor] = None,
+                      generator: Optional[torch.Generator] = None,
+                      steps: int = 100, lr: float = 0.05, pull: float = 0.05,
+                      factor: int = 64, progress=None) -> PromptResult:
+    """``num`` codes for ``prompt`` by ``method``: :func:`guide_to_prompt`
+    from ``num`` prior samples drawn with ``generator``, or
+    :func:`rerank_for_prompt`."""
+    if method not in PROMPT_METHODS:
+        raise ConfigError(f"method='{method}' is not one of "
+                          f'{PROMPT_METHODS}')
+    if method == 'rerank':
+        return rerank_for_prompt(G, scorer, prompt, num, factor=factor, c=c,
+                                 generator=generator)
+    z = G.sample_z(num, generator)
+    return guide_to_prompt(G, scorer, prompt, z, c=c, steps=steps, lr=lr,
+                           pull=pull, progress=progress)
+
+
+def prompt_grid(G: nn.Module, res: PromptResult, *, method: str = 'guide',
+                save_every: int = 20) -> Tensor:
+    """Images [rows, cols, C, H, W] of a result: ``guide``: one row per
+    code with a column every ``save_every`` steps of its path and the
+    last; ``rerank``: one row of the kept samples."""
+    if method == 'rerank':
+        return render(G, res.z, c=res.c)[None]
+    last = res.path.shape[0] - 1
+    steps = sorted(set(range(0, last + 1, save_every)) | {last})
+    codes = res.path[steps].transpose(0, 1).flatten(0, 1)
+    c = None if res.c is None else res.c.repeat_interleave(len(steps), 0)
+    img = render(G, codes, c=c)
+    return img.view(len(res.z), len(steps), *img.shape[1:])
+
+
+def prompt_report(prompt: str, method: str, res: PromptResult,
+                  check: Optional[Dict[str, Tensor]] = None,
+                  verifier: str = '') -> List[str]:
+    """The generator passes and the guiding score's change, and (with the
+    :func:`verify_prompt` result ``check``) what the verifier found."""
+    n = len(res.z)
+    lines = [f"prompt '{prompt}', {method}: {res.passes} generator "
+             f'passes; guiding score {float(res.scores[0].mean()):.3f} -> '
+             f'{float(res.scores[-1].mean()):.3f}']
+    if check is None:
+        return lines
+    line = (f"verifier {verifier}: {int(check['reached'].sum())}/{n} "
+            f"have every named attribute; {int(check['fooled'].sum())}/{n} "
+            'fooled the guide only')
+    if 'unnamed' in check:
+        line += (f"; attributes not named changed in "
+                 f"{float(check['unnamed'].mean()):.0%} of cases")
+    return lines + [line]

@@ -99,3 +99,16 @@ def format_summary(rows: List[dict], distances: Sequence[float],
             str(r['valid'])]
         lines.append(' '.join(f'{c:>10}' for c in cells))
     return '\n'.join(lines)
+
+
+def score_summary(scores: Dict[str, Tensor],
+                  kinds: Dict[str, str]) -> List[str]:
+    """One line per attribute: its kind, the mean of its finite scores and
+    how many are NaN (images the scorer could not judge)."""
+    lines = []
+    for name, s in scores.items():
+        ok = s.isfinite()
+        mean = float(s[ok].mean()) if ok.any() else float('nan')
+        lines.append(f'  {name:<14} {kinds[name]:<10} mean {mean:.4f}  '
+                     f'NaN {int((~ok).sum())}')
+    return lines

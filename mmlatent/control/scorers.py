@@ -33,10 +33,12 @@ from torch import Tensor, nn
 
 from ..datasets.captions import (attribute_values, parse_prompt,
                                  split_prompts, to_indices)
+from ..datasets.measure import measure_factors
 from ..datasets.shapes import SHAPES
 from ..registry import SCORERS
 from ..utils.build import suggest
 from ..utils.errors import ConfigError
+from .classifier import load_classifier
 
 CONTINUOUS, BINARY = 'continuous', 'binary'
 FACTOR_KEYS = ('x', 'y', 'scale', 'rotation', 'hue')
@@ -72,6 +74,18 @@ class Scorer(nn.Module):
 
     def forward(self, img: Tensor) -> Dict[str, Tensor]:
         raise NotImplementedError
+
+
+def single_attribute(scorer: Scorer, given: Optional[str] = None) -> str:
+    """``given`` (checked), or the scorer's only attribute; one line asking
+    for ``--attribute`` when it gives several."""
+    if given:
+        return scorer.check_attribute(given)
+    if len(scorer.attributes) != 1:
+        raise ConfigError(
+            f'scorer {scorer.name} gives several attributes '
+            f"({', '.join(scorer.attributes)}); pick one with --attribute")
+    return next(iter(scorer.attributes))
 
 
 @SCORERS.register_module(name=['ShapesScorer', 'shapes'])
@@ -151,7 +165,6 @@ class ShapesScorer(Scorer):
         """int64 [N, 5] caption values (shape, colour, size, x, y; see
         :mod:`mmlatent.datasets.captions`) of ``img``; -1 for invalid
         images."""
-        from ..datasets.measure import measure_factors
         m = measure_factors(img.detach().float().cpu(),
                             **self.measure_options)
         return torch.where(m['valid'][:, None], self._values(m), -1)
@@ -164,7 +177,6 @@ class ShapesScorer(Scorer):
 
     @torch.no_grad()
     def forward(self, img: Tensor) -> Dict[str, Tensor]:
-        from ..datasets.measure import measure_factors
         m = measure_factors(img.detach().float().cpu(),
                             **self.measure_options)
         valid = m['valid']
@@ -247,7 +259,6 @@ class ClassifierScorer(ModuleScorer):
     """
 
     def __init__(self, checkpoint: str) -> None:
-        from .classifier import load_classifier
         loaded = load_classifier(checkpoint)
         super().__init__(loaded.model, outputs=loaded.outputs,
                          binary=loaded.binary,

@@ -5,12 +5,13 @@ categorical code against measured classes after Hungarian matching.
 Every image function returns ``img`` [rows, cols, C, H, W]: one row per
 ``z`` and one column per code value (CPU, no gradient).
 """
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..datasets.measure import measure_factors
 from ..latent.spaces import default_synthesis_kwargs, frozen
 from ..utils.errors import ConfigError
 
@@ -94,6 +95,21 @@ def class_interpolation(G: nn.Module, z: Tensor, c: Tensor, *, source: int,
     return _render(G, z, ends[0] + t * (ends[1] - ends[0]))
 
 
+def class_pairs(num_classes: int, source: Optional[int] = None,
+                target: Optional[int] = None) -> List[Tuple[int, int]]:
+    """The (source, target) classes to interpolate between: the one pair
+    given, or without one each class to the next (cyclically)."""
+    if (source is None) != (target is None):
+        raise ConfigError('give both --source and --target, or neither')
+    if source is None:
+        return [(a, (a + 1) % num_classes) for a in range(num_classes)]
+    bad = [v for v in (source, target) if not 0 <= v < num_classes]
+    if bad:
+        raise ConfigError(f'class {bad[0]} is out of range; the code has '
+                          f'{num_classes} classes (0..{num_classes - 1})')
+    return [(source, target)]
+
+
 def hungarian_accuracy(codes: Sequence[int], classes: Sequence[int]
                        ) -> Tuple[float, Dict[int, int], np.ndarray]:
     """Accuracy of ``codes`` as predictors of ``classes`` after the
@@ -115,7 +131,6 @@ def hungarian_accuracy(codes: Sequence[int], classes: Sequence[int]
 
 def measured_class(img: Tensor) -> Tensor:
     """Shape class of each image by the analytic measurer (-1: invalid)."""
-    from ..datasets.measure import measure_factors
     m = measure_factors(img)
     return torch.where(m['valid'], m['label'], torch.full_like(m['label'],
                                                                -1))

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional
 
 from torch import Tensor, nn
 
+from ..models.ema import pick_generator
 from ..models.loading import load_model
 from ..models.stylegan2_layers import MinibatchStd
 from ..utils.checkpoint import atomic_save
@@ -98,12 +99,11 @@ def export_rosinality(src: str, dst: str, *, with_d: bool = True,
     """Write the StyleGAN2 of the mmlatent checkpoint ``src`` as a
     rosinality ``.pt`` at ``dst`` (atomically); returns what was written."""
     model, _, _ = load_model(src, config=config)
-    G, ema = getattr(model, 'generator', None), getattr(
-        model, 'generator_ema', None)
+    G = getattr(model, 'generator', None)
     if G is None or not hasattr(G, 'synthesis_net'):
         raise CheckpointError(f"'{src}' holds no StyleGAN2Generator; only "
                               'StyleGAN2 exports to rosinality')
-    G_ema = ema.module if ema is not None and ema.is_averaged else G
+    G_ema = pick_generator(model).G
     check_exportable(G_ema, drop_conv_clamp)
     out = dict(g_ema=generator_state(G_ema),
                latent_avg=G_ema.w_avg.detach().cpu().clone())

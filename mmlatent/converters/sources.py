@@ -6,7 +6,7 @@ from typing import Dict, Optional
 
 import torch
 
-from ..utils.args import CONVERT_FORMATS
+from ..utils.choices import CONVERT_FORMATS
 from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError
 from .layout import StateDict

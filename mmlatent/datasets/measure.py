@@ -171,7 +171,8 @@ def _measure_chunk(rgb: np.ndarray, classes: Sequence[str],
     return dict(x=mom['cx'] / w * nan, y=mom['cy'] / h * nan,
                 scale=np.sqrt(area) * nan, rotation=rotation * nan,
                 hue=_hue(colour) * nan, label=np.where(found, label, -1),
-                area=area, valid=valid, num_components=num)
+                area=area, valid=valid, num_components=num,
+                silhouette=weight.astype(np.float32))
 
 
 def _check_options(classes, region, opts: dict) -> Tuple[str, ...]:
@@ -199,7 +200,8 @@ def measure_factors(images,
                     fg_threshold: float = 0.3,
                     min_component_area: float = 0.004,
                     max_outside_fraction: float = 0.05,
-                    region: Optional[Tuple[int, int, int, int]] = None
+                    region: Optional[Tuple[int, int, int, int]] = None,
+                    silhouette: bool = False
                     ) -> Dict[str, torch.Tensor]:
     """Measure the Shapes factors of a batch of images.
 
@@ -218,6 +220,9 @@ def measure_factors(images,
         region: optional pixel box ``(x0, y0, x1, y1)``, end exclusive;
             pixels outside it are ignored (e.g. one half of a
             TwoShapesDataset image).  Units stay fractions of the image.
+        silhouette: also return ``silhouette`` [N, H, W]: the weights the
+            factors were measured on (HSV value inside the shape, 0
+            elsewhere).
 
     Returns:
         dict of [N] tensors: float ``x, y, scale, rotation, hue`` (NaN where
@@ -239,15 +244,20 @@ def measure_factors(images,
     step = max(1, _CHUNK_PX // max(1, rgb.shape[1] * rgb.shape[2]))
     parts = [_measure_chunk(rgb[i:i + step], classes, opts)
              for i in range(0, len(rgb), step)]
+    keys = ('x', 'y', 'scale', 'rotation', 'hue', 'area', 'label',
+            'num_components', 'valid') + (('silhouette', ) if silhouette
+                                          else ())
     out = {k: np.concatenate([p[k] for p in parts]) if parts else
-           np.zeros(0) for k in ('x', 'y', 'scale', 'rotation', 'hue',
-                                 'area', 'label', 'num_components', 'valid')}
+           np.zeros((0, ) + rgb.shape[1:3] * (k == 'silhouette'))
+           for k in keys}
     res = {k: torch.from_numpy(out[k].astype(np.float32)) for k in
            ('x', 'y', 'scale', 'rotation', 'hue', 'area')}
     res.update(label=torch.from_numpy(out['label'].astype(np.int64)),
                num_components=torch.from_numpy(
                    out['num_components'].astype(np.int64)),
                valid=torch.from_numpy(out['valid'].astype(bool)))
+    if silhouette:
+        res['silhouette'] = torch.from_numpy(out['silhouette'])
     return res
 
 

@@ -5,7 +5,8 @@ from .loops import LatentTrainLoop
 from .optim import GANOptimWrapperConstructor
 from .progress import ProgressBarHook
 from .runner import LatentRunner
+from .val_loop import GenerativeValLoop
 
 __all__ = ['AtomicCheckpointHook', 'EarlyLoggerHook', 'IterationSeedHook',
-           'iteration_seed', 'GANOptimWrapperConstructor', 'LatentRunner',
-           'LatentTrainLoop', 'ProgressBarHook']
+           'iteration_seed', 'GANOptimWrapperConstructor', 'GenerativeValLoop',
+           'LatentRunner', 'LatentTrainLoop', 'ProgressBarHook']

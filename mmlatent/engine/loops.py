@@ -1,6 +1,7 @@
 """An iteration-based training loop whose resume skips data cheaply."""
 import itertools
 import logging
+from typing import Optional
 
 from mmengine.dataset import InfiniteSampler
 from mmengine.logging import print_log
@@ -32,7 +33,18 @@ class LatentTrainLoop(IterBasedTrainLoop):
     stream (milliseconds) instead of loading and dropping ``i`` batches
     (minutes for procedurally rendered data). The batches that follow are
     the same, so a resumed run still reproduces an uninterrupted one.
-    Other samplers fall back to mmengine's way."""
+    Other samplers fall back to mmengine's way.
+
+    ``val_interval`` (iterations between evaluations of the ``val_cfg``
+    loop) defaults to None: evaluate once, at the end of training.
+    """
+
+    def __init__(self, runner, dataloader, max_iters: int,
+                 val_begin: int = 1, val_interval: Optional[int] = None,
+                 dynamic_intervals=None):
+        super().__init__(runner, dataloader, max_iters, val_begin=val_begin,
+                         val_interval=val_interval or max_iters,
+                         dynamic_intervals=dynamic_intervals)
 
     def run(self):
         if self._iter == 0 or not skip_sampler(self.dataloader, self._iter):

@@ -1,5 +1,7 @@
 """The mmlatent Runner: mmengine's Runner with atomic checkpoints and a
 plain ``--resume`` that survives a kill at any instant."""
+import copy
+
 from mmengine.dist import is_main_process, master_only
 from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
@@ -9,11 +11,13 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from ..registry import RUNNERS
+from .checkpoint_hook import AtomicCheckpointHook
 from .hooks import IterationSeedHook
 from .resume import choose_resume_checkpoint, remove_partials
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
                                 message_hub_to_plain)
 from ..utils.model import unwrap
+from ..utils.rng import preserved_rng
 
 ATOMIC_BACKEND = 'mmlatent_atomic_local'
 #: Default hooks replaced by their mmlatent subclasses (same options).
@@ -42,6 +46,26 @@ def _wrapped_children(runner) -> list:
 def _rename_prefix(state: dict, old: str, new: str) -> dict:
     return {new + k[len(old):] if k.startswith(old) else k: v
             for k, v in state.items()}
+
+
+def with_val_defaults(cfg):
+    """``cfg`` with the validation parts filled in. ``val_evaluator`` is the
+    switch: without one there is no validation (``val_cfg`` and
+    ``val_dataloader`` are dropped); with one, ``val_cfg`` defaults to
+    (and a ``val_cfg`` without type becomes) a ``GenerativeValLoop`` and
+    ``val_dataloader`` to the training set (its real images are the
+    reference of the metrics)."""
+    if cfg.get('val_evaluator') is None:
+        cfg.val_cfg = cfg.val_dataloader = None
+        return cfg
+    val_cfg = dict(cfg.get('val_cfg') or {})
+    val_cfg.setdefault('type', 'GenerativeValLoop')
+    cfg.val_cfg = val_cfg
+    if cfg.get('val_dataloader') is None:
+        cfg.val_dataloader = dict(
+            cfg.train_dataloader, persistent_workers=False,
+            sampler=dict(type='DefaultSampler', shuffle=False))
+    return cfg
 
 
 class CheckpointFormatHook(Hook):
@@ -81,13 +105,34 @@ class LatentRunner(Runner):
     checkpoints are read with ``weights_only=True``
     (see :mod:`mmlatent.utils.checkpoint`). It registers the
     :class:`IterationSeedHook` itself unless ``custom_hooks`` already holds
-    one, so a config that replaces ``custom_hooks`` keeps exact resume."""
+    one, so a config that replaces ``custom_hooks`` keeps exact resume.
+    Validation is on when the config has a ``val_evaluator``
+    (:func:`with_val_defaults`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register_hook(CheckpointFormatHook())
         if not any(isinstance(h, IterationSeedHook) for h in self.hooks):
             self.register_hook(IterationSeedHook())
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'LatentRunner':
+        """mmengine's ``from_cfg`` after :func:`with_val_defaults`."""
+        return super().from_cfg(with_val_defaults(copy.deepcopy(cfg)))
+
+    def train(self):
+        """mmengine's ``train``, with the validation loop built first so
+        that ``save_best`` is checked against its metrics (one line)
+        before anything runs. Building it draws nothing from the global
+        RNGs (its sampler would seed itself from numpy's), so training is
+        the same with or without validation."""
+        if self._val_loop is not None:
+            with preserved_rng():
+                self._val_loop = self.build_val_loop(self._val_loop)
+        for hook in self.hooks:
+            if isinstance(hook, AtomicCheckpointHook):
+                hook.resolve_save_best(self._val_loop)
+        return super().train()
 
     def register_default_hooks(self, hooks=None) -> None:
         """mmengine's default hooks, with ``CheckpointHook`` and

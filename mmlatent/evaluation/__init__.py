@@ -6,12 +6,13 @@ from .directions import (DirectionOrthogonality, OutsideEnergy,
                          orthogonality, shape_box_masks)
 from .disentanglement import DCI, MIG, dci, mig
 from .evaluator import (build_metric, evaluate_generator, evaluate_images,
-                        format_table, jsonable, real_images)
+                        format_table, jsonable, real_images, real_subset)
 from .factors import FactorMetric
 from .fidelity import (ShapesFidelity, class_distance, ks_distance,
                        shape_fit)
 from .features import (FeatureExtractor, InceptionV3, PixelFeatures,
                        ShapesFeatureNet, build_extractor, inception_path)
+from .gen_evaluator import GenerativeEvaluator
 from .frechet import (FrechetDistance, KernelDistance, frechet_distance,
                       kernel_distance)
 from .metric import GenerativeMetric
@@ -32,7 +33,8 @@ __all__ = [
     'OutsideEnergy', 'direction_matrix', 'orthogonality', 'shape_box_masks',
     'DCI', 'MIG', 'dci', 'mig', 'build_metric', 'evaluate_generator',
     'evaluate_images', 'ShapesFidelity', 'class_distance', 'ks_distance',
-    'shape_fit', 'format_table', 'jsonable', 'real_images', 'FactorMetric',
+    'shape_fit', 'format_table', 'jsonable', 'real_images', 'real_subset',
+    'GenerativeEvaluator', 'FactorMetric',
     'FeatureExtractor', 'InceptionV3', 'PixelFeatures', 'ShapesFeatureNet',
     'build_extractor', 'inception_path', 'FrechetDistance', 'KernelDistance',
     'frechet_distance', 'kernel_distance', 'GenerativeMetric',

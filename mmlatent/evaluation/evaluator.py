@@ -46,15 +46,21 @@ def check_unique_keys(metrics: Sequence[GenerativeMetric]) -> None:
             seen[key] = type(m).__name__
 
 
+def real_subset(n: int, num: int, seed: int = 0) -> List[int]:
+    """Indices of the ``num`` items (all ``n`` when fewer) that the real
+    images of an evaluation are taken from, fixed by ``seed``."""
+    idx = np.random.default_rng(seed).permutation(n)[:min(num, n)]
+    return [int(i) for i in idx]
+
+
 def real_images(dataset, num: int, *, batch_size: int = 100,
                 seed: int = 0) -> Iterator[Tensor]:
     """Batches of ``img`` [n, C, H, W] from ``num`` items of a dataset
     (a random subset without replacement, fixed by ``seed``; all items
     when it has fewer)."""
-    n = len(dataset)
-    idx = np.random.default_rng(seed).permutation(n)[:min(num, n)]
+    idx = real_subset(len(dataset), num, seed)
     for start in range(0, len(idx), batch_size):
-        items = [dataset[int(i)] for i in idx[start:start + batch_size]]
+        items = [dataset[i] for i in idx[start:start + batch_size]]
         yield torch.stack([it['img'] if isinstance(it, dict) else it
                            for it in items])
 

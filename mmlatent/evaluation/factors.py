@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..datasets.measure import measure_factors
 from ..latent.directions import direction_matrix
 from ..latent.spaces import default_synthesis_kwargs
 from ..utils.errors import ConfigError, ShapeError
@@ -87,7 +88,6 @@ class FactorMetric(GenerativeMetric):
         return code
 
     def process_generator(self, G: nn.Module, n: int, gen) -> None:
-        from ..datasets.measure import measure_factors
         with torch.no_grad():
             z, c = G.sample_z(n, gen), G.sample_c(n, gen)
             ws = G.mapping(z, c)

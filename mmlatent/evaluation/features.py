@@ -29,6 +29,7 @@ from ..registry import FEATURE_EXTRACTORS
 from ..utils.checkpoint import describe_load_error
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.perceptual import MissingWeightsError
+from .shapes_net import ShapesNet, load_shapes_net
 
 INCEPTION_FILE = 'pt_inception-2015-12-05-6726825d.pth'
 INCEPTION_URL = ('https://github.com/mseitzer/pytorch-fid/releases/download/'
@@ -193,7 +194,6 @@ class ShapesFeatureNet(FeatureExtractor):
     def __init__(self, checkpoint: Optional[str] = None,
                  feature_dim: int = 128):
         super().__init__()
-        from .shapes_net import ShapesNet, load_shapes_net
         if checkpoint is None:
             raise ConfigError(
                 'ShapesFeatureNet needs checkpoint=PATH (train one with '

@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..datasets.measure import measure_factors
+from ..datasets.shapes import SHAPES, render_shapes
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
@@ -69,12 +71,18 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
     """Soft IoU [n] of each image's silhouette with the ideal shape at its
     measured class and pose (NaN where no shape was found).
 
+    The silhouette is what the factors were measured on: the HSV value
+    inside the measured shape (its connected component grown by 1 px, so
+    the anti-aliased rim and any blur next to the outline count). Faint
+    haze elsewhere in the image is not part of the shape (haze above the
+    measurer's threshold makes the image invalid instead).
+
     Args:
         img: [n, 3, H, W] in [-1, 1], shapes on black.
-        measured: the output of ``measure_factors(img, classes=classes)``.
+        measured: the output of ``measure_factors(img, classes=classes,
+            silhouette=True)``.
         classes: the class names ``measured['label']`` indexes.
     """
-    from ..datasets.shapes import render_shapes
     n, _, h, w = img.shape
     if h != w:
         raise ConfigError(f'shape fit needs square images, got {h}x{w}')
@@ -89,7 +97,7 @@ def shape_fit(img: Tensor, measured: Dict[str, Tensor],
     ideal = render_shapes(measured['label'][found].numpy(), factors.numpy(),
                           h, shapes=tuple(classes))
     b = torch.from_numpy(ideal.max(3)).double() / 255.0
-    a = ((img[found].detach().double().cpu() + 1) / 2).clamp(0, 1).amax(1)
+    a = measured['silhouette'][found].double()
     inter = torch.minimum(a, b).sum((1, 2))
     union = torch.maximum(a, b).sum((1, 2)).clamp_min(1e-12)
     fit[found] = (inter / union).float()
@@ -106,9 +114,8 @@ class _Measured:
 
     def add(self, img: Tensor, options: dict, classes: Sequence[str]
             ) -> None:
-        from ..datasets.measure import measure_factors
         img = img.cpu()
-        m = measure_factors(img, **options)
+        m = measure_factors(img, silhouette=True, **options)
         fit = shape_fit(img, m, classes)
         keep = m['valid']
         part = {k: m[k][keep] for k in FACTORS + ('label', )}
@@ -163,7 +170,6 @@ class ShapesFidelity(GenerativeMetric):
 
     @property
     def classes(self) -> tuple:
-        from ..datasets.shapes import SHAPES
         return tuple(self.options.get('classes', SHAPES))
 
     def prepare(self, G, dataset_meta=None) -> None:
@@ -208,3 +214,18 @@ class ShapesFidelity(GenerativeMetric):
         out.update({self._key(f'ks_{f}'): v for f, v in ks.items()})
         out[self._key('ks_max')] = max(ks.values())
         return out
+
+    def reference(self) -> Dict[str, float]:
+        """``real_shape_fit``: the real images' median shape fit."""
+        fit = self.real.get('fit')
+        return {self._key('real_shape_fit'): float(
+            fit.double().median()) if len(fit) else float('nan')}
+
+    def report(self, results: Dict[str, float]) -> str:
+        real = self.reference()[self._key('real_shape_fit')]
+        return (f"Shapes fidelity: class distance "
+                f"{results[self._key('class_distance')]:.3f}, shape fit "
+                f"{results[self._key('shape_fit')]:.3f} (median; real "
+                f"images {real:.3f}), 10th percentile "
+                f"{results[self._key('shape_fit_p10')]:.3f}, largest factor "
+                f"KS {results[self._key('ks_max')]:.3f}")

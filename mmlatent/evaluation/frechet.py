@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..registry import METRICS
+from ..registry import FEATURE_EXTRACTORS, METRICS
 from ..utils.errors import ConfigError
 from .features import build_extractor
 from .metric import GenerativeMetric, positive_int
@@ -127,7 +127,6 @@ class FeatureMetric(GenerativeMetric):
 
     @property
     def feature_name(self) -> str:
-        from ..registry import FEATURE_EXTRACTORS
         FEATURE_EXTRACTORS.import_from_location()
         cls = FEATURE_EXTRACTORS.get(self.extractor_cfg['type'])
         return getattr(cls, 'short_name', self.extractor_cfg['type'].lower())

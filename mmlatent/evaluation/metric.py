@@ -2,7 +2,7 @@
 
 A metric sees up to three streams, fed batch by batch by
 :func:`~mmlatent.evaluation.evaluator.evaluate_generator` (the one place
-that drives metrics, used by the evaluation hook, ``tools/evaluate.py`` and
+that drives metrics, used by the validation loop, ``tools/evaluate.py`` and
 the benchmarks):
 
 * ``feed_real(img)``: real images [n, C, H, W] in [-1, 1]
@@ -156,6 +156,16 @@ class GenerativeMetric:
 
     def summary(self) -> Dict[str, float]:
         raise NotImplementedError
+
+    def reference(self) -> Dict[str, float]:
+        """Figures of the real images that put the outputs in context (no
+        better-is rule; e.g. ShapesFidelity's ``real_shape_fit``)."""
+        return {}
+
+    def report(self, results: Dict[str, float]) -> Optional[str]:
+        """A human-readable summary line of this metric's ``results`` (the
+        validation loop logs it), or None."""
+        return None
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({", ".join(self.keys)})'

@@ -26,6 +26,7 @@ from ..latent.interpolation import lerp, slerp
 from ..latent.spaces import default_synthesis_kwargs
 from ..registry import METRICS
 from ..utils.errors import ConfigError
+from ..utils.perceptual import lpips_distance
 from .metric import GenerativeMetric
 
 SPACES = ('z', 'w')
@@ -100,7 +101,6 @@ class PerceptualPathLength(GenerativeMetric):
 
     def to(self, device) -> 'PerceptualPathLength':
         if self.distance != 'pixel':
-            from ..utils.perceptual import lpips_distance
             if self._lpips is None:
                 net = 'vgg' if self.distance == 'lpips' else 'alex'
                 self._lpips = lpips_distance(net)

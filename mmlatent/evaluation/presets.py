@@ -1,7 +1,7 @@
 """Short metric names (``tools/evaluate.py --metrics``) -> metric configs."""
 from typing import Dict, List, Optional, Sequence
 
-from ..utils.args import METRIC_NAMES
+from ..utils.choices import METRIC_NAMES
 from ..utils.build import suggest
 from ..utils.errors import ConfigError
 

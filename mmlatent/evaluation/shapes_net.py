@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..datasets.shapes import ShapesDataset
 from ..utils.checkpoint import atomic_save, describe_load_error
 from ..utils.errors import CheckpointError
 
@@ -102,7 +103,6 @@ def augment(img: Tensor, gen: torch.Generator) -> Tensor:
 
 def render_set(num: int, seed: int, resolution: int = INPUT_SIZE):
     """(images [num, 3, R, R], labels [num], factors [num, 5]) of Shapes."""
-    from ..datasets.shapes import ShapesDataset
     ds = ShapesDataset(resolution=resolution, num_samples=num, seed=seed)
     items = [ds[i] for i in range(num)]
     return (torch.stack([it['img'] for it in items]),

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..datasets import measure_factors, measure_rectangles
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import positive_int
@@ -29,7 +30,6 @@ MEASURES = ('auto', 'shapes', 'rectangles')
 def measure_images(img: Tensor, measure: str, options: dict
                    ) -> Dict[str, np.ndarray]:
     """x, y, scale and valid [N] of images [N, C, H, W] in [-1, 1]."""
-    from ..datasets import measure_factors, measure_rectangles
     if measure == 'rectangles':
         return measure_rectangles(img, **options)
     if img.shape[1] == 1:

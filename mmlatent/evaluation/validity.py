@@ -5,6 +5,7 @@ from typing import Dict, Optional
 
 from torch import Tensor, nn
 
+from ..datasets.measure import measure_factors
 from ..registry import METRICS
 from ..utils.errors import ConfigError
 from .metric import GenerativeMetric
@@ -24,7 +25,6 @@ def measure_options(measure: Optional[dict],
 
 def check_measure(measure: Optional[dict]) -> Optional[dict]:
     import inspect
-    from ..datasets.measure import measure_factors
     if measure is None:
         return None
     if not isinstance(measure, dict):
@@ -73,7 +73,6 @@ class ShapesValidity(GenerativeMetric):
         self.valid = self.seen = 0
 
     def process_fake(self, img: Tensor) -> None:
-        from ..datasets.measure import measure_factors
         self.valid += int(measure_factors(img.cpu(), **self.options)[
             'valid'].sum())
         self.seen += img.shape[0]
@@ -82,3 +81,7 @@ class ShapesValidity(GenerativeMetric):
         if not self.seen:
             raise ConfigError('the validity metric got no samples')
         return {self.name: self.valid / self.seen}
+
+    def report(self, results: Dict[str, float]) -> str:
+        return (f'Shapes validity: {results[self.name]:.1%} of {self.seen} '
+                'samples pass measure_factors')

@@ -25,11 +25,11 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from ..apis.inference import seed_z
 from ..latent.codes import Codes, compact
 from ..latent.interpolation import lerp, slerp
 from ..latent.io import save_codes
 from ..latent.spaces import broadcast_w, model_device
+from ..latent.start import seed_z
 from .images import png_bytes, shapes_factors
 from .sliders import Slider
 from .view import RequestError, View
@@ -200,7 +200,7 @@ class ExplorerSession:
 
     def seed_codes(self, seed: int, view: View) -> Codes:
         """The z code of ``seed`` as tools/generate.py draws it
-        (:func:`~mmlatent.apis.inference.seed_z`, NVIDIA's seeds), and
+        (:func:`~mmlatent.latent.start.seed_z`, NVIDIA's seeds), and
         its condition from ``torch.Generator().manual_seed(seed)``."""
         z = seed_z(self.G, [seed]).to(self.device)
         gen = torch.Generator(device=self.device).manual_seed(seed)

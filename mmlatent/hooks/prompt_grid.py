@@ -6,10 +6,10 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from ..models.ema import check_sample_model, pick_generator
 from ..registry import HOOKS
 from ..utils.image import make_grid, write_image
 from ..utils.model import unwrap
-from .sample_grid import pick_generator
 
 #: the default prompts of the grids (held-out templates among them)
 DEFAULT_PROMPTS = (
@@ -34,23 +34,25 @@ class PromptGridHook(Hook):
     """Every ``interval`` iterations and at the end of training, writes
     ``<work_dir>/<out_dir>/iter_<k>_prompts.png`` (and
     ``final_prompts.png``): one row per prompt, the same ``num_samples``
-    codes ``z`` (seeded by ``seed``) in every row. The model needs
-    ``prompt_condition(prompt, n)`` (TextConditionalGAN)."""
+    codes ``z`` (seeded by ``seed``) in every row; ``sample_model`` as
+    :class:`SampleGridHook`. The model needs ``prompt_condition(prompt,
+    n)`` (TextConditionalGAN)."""
     priority = 'LOW'
 
     def __init__(self, interval: int = 1000,
                  prompts: Sequence[str] = DEFAULT_PROMPTS,
-                 num_samples: int = 8, sample_model: str = 'auto',
+                 num_samples: int = 8, sample_model: str = 'ema',
                  seed: int = 2024, out_dir: str = 'samples'):
         self.interval, self.prompts = interval, list(prompts)
-        self.num_samples, self.sample_model = num_samples, sample_model
+        self.num_samples = num_samples
+        self.sample_model = check_sample_model(sample_model)
         self.seed, self.out_dir = seed, out_dir
 
     def write(self, runner, tag: str, step: int) -> None:
         if not is_main_process():
             return
         model = unwrap(runner.model)
-        G, _ = pick_generator(model, self.sample_model)
+        G = pick_generator(model, self.sample_model).G
         gen = torch.Generator(device=G.device).manual_seed(self.seed)
         z = G.sample_z(self.num_samples, gen)
         was_training = G.training

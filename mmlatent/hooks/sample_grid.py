@@ -7,30 +7,9 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from ..models.ema import check_sample_model, pick_generator
 from ..registry import HOOKS
-from ..utils.errors import ConfigError
 from ..utils.image import make_grid, write_image
-from ..utils.model import unwrap
-
-SAMPLE_MODELS = ('auto', 'ema', 'orig')
-
-
-def pick_generator(model, sample_model: str = 'auto'):
-    """The generator to sample from: ``ema`` (the EMA generator, error if
-    the model has none), ``orig``, or ``auto`` (EMA once it holds averaged
-    weights). Returns ``(G, name)``."""
-    if sample_model not in SAMPLE_MODELS:
-        raise ConfigError(f"sample_model='{sample_model}' is not one of "
-                          f'{SAMPLE_MODELS}')
-    ema = getattr(model, 'generator_ema', None)
-    if sample_model == 'ema' and ema is None:
-        raise ConfigError("sample_model='ema' but the model has no EMA "
-                          "generator; use 'orig'")
-    use_ema = ema is not None and (sample_model == 'ema' or (
-        sample_model == 'auto' and ema.is_averaged))
-    return (ema.module, 'ema') if use_ema else (unwrap(model.generator),
-                                                'orig')
-
 
 @torch.no_grad()
 def code_grids(G, z: torch.Tensor, c: Optional[torch.Tensor],
@@ -70,17 +49,20 @@ class SampleGridHook(Hook):
     Args:
         interval: iterations between grids.
         num_samples: latents per grid (per row for the code grids).
-        sample_model: ``auto`` (EMA once averaged), ``ema`` or ``orig``.
+        sample_model: ``ema`` (the EMA generator once it holds averaged
+            weights, else the original) or ``orig`` (see
+            :func:`~mmlatent.models.ema.pick_generator`).
         seed: seed of the fixed latents.
         out_dir: folder relative to the work dir.
     """
     priority = 'LOW'
 
     def __init__(self, interval: int = 500, num_samples: int = 64,
-                 sample_model: str = 'auto', seed: int = 2024,
+                 sample_model: str = 'ema', seed: int = 2024,
                  out_dir: str = 'samples'):
         self.interval, self.num_samples = interval, num_samples
-        self.sample_model, self.seed, self.out_dir = sample_model, seed, out_dir
+        self.sample_model = check_sample_model(sample_model)
+        self.seed, self.out_dir = seed, out_dir
         self._z = self._c = None
 
     def _fixed_latents(self, G):
@@ -93,7 +75,7 @@ class SampleGridHook(Hook):
     def write(self, runner, tag: str, step: int) -> None:
         if not is_main_process():
             return
-        G, _ = pick_generator(unwrap(runner.model), self.sample_model)
+        G = pick_generator(runner.model, self.sample_model).G
         z, c = self._fixed_latents(G)
         was_training = G.training
         G.eval()

@@ -39,7 +39,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from torch import Tensor, nn
 
-from ..utils.args import DIRECTION_KINDS, DIRECTION_MODES
+from ..utils.choices import DIRECTION_KINDS, DIRECTION_MODES
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from . import independence

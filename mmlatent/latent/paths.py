@@ -19,7 +19,7 @@ from typing import Callable, Optional
 import torch
 from torch import Tensor
 
-from ..utils.args import SHOW_MODES
+from ..utils.choices import SHOW_MODES
 from ..utils.errors import ConfigError
 from .codes import Codes
 from .interpolation import interpolate, path_through

@@ -12,7 +12,7 @@ resolution; ``left``/``right`` are as seen in the image.
 import torch
 from torch import Tensor
 
-from ..utils.args import PRESET_REGIONS
+from ..utils.choices import PRESET_REGIONS
 from ..utils.errors import ConfigError
 
 PRESET_RESOLUTION = 256

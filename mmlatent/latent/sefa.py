@@ -27,12 +27,14 @@ import hashlib
 import os.path as osp
 from typing import Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..utils.args import EDIT_ORDERS
+from ..utils.choices import EDIT_ORDERS
 from ..utils.checkpoint import atomic_save
 from ..utils.errors import ConfigError
+from .annotate import annotated_grid
 from .codes import Codes, render_codes
 
 CACHE_FORMAT = 'mmlatent.sefa/1'
@@ -297,3 +299,19 @@ def render_edits(G: nn.Module, codes: Codes, ws: Tensor, *,
     edited = Codes(ws.flatten(0, 1), 'w+', None, noise)
     images = render_codes(G, edited, batch_size=batch_size)
     return images.view(n, d, *images.shape[1:])
+
+
+def sefa_grid(G: nn.Module, codes: Codes, direction: Tensor,
+              degrees: Tensor, *, layers: Optional[Sequence[int]] = None,
+              truncation_psi: Optional[float] = None,
+              order: str = 'truncate-edit',
+              batch_size: int = 16) -> np.ndarray:
+    """The uint8 grid of ``codes`` (W+) edited along ``direction`` by each
+    of ``degrees`` (:func:`apply_edit`, :func:`render_edits`): one row per
+    code, one column per degree, the degree-0 column (the unedited codes)
+    framed."""
+    ws = apply_edit(G, codes.latent, direction, degrees, layers=layers,
+                    truncation_psi=truncation_psi, order=order)
+    images = render_edits(G, codes, ws, batch_size=batch_size)
+    zero = int((torch.as_tensor(degrees) == 0).nonzero()[0])
+    return annotated_grid(images, mark_columns=[zero])

@@ -17,6 +17,7 @@ from torch import Tensor
 from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import no_param_grads, unwrap
+from .ema import pick_generator
 
 Losses = Dict[str, Tensor]
 #: ``autocast`` option -> dtype of the forward passes (None: float32).
@@ -59,8 +60,8 @@ class UnconditionalGAN(BaseModel):
             ``start_iter``, ``interval``); None for no EMA.
         continuity: ContinuityRegularizer options; None to disable.
         channels_last: keep G, D and the real batches in the channels-last
-            memory format (faster convolutions on CPUs; see the README's
-            Speed section for what it measured).
+            memory format (faster convolutions on CPUs; see docs/speed.md,
+            training throughput, for what it measured).
         r1: R1Regularizer options (``gamma``, ``interval``): the lazy
             gradient penalty on real images (Mescheder et al. 2018); None
             to disable.
@@ -130,9 +131,9 @@ class UnconditionalGAN(BaseModel):
 
     @property
     def sample_model(self):
-        """The EMA generator when it holds averaged weights, else G."""
-        ema = self.generator_ema
-        return ema.module if ema is not None and ema.is_averaged else self.G
+        """The EMA generator when it holds averaged weights, else G (see
+        :func:`~mmlatent.models.ema.pick_generator`)."""
+        return pick_generator(self).G
 
     @property
     def device_type(self) -> str:

@@ -1,13 +1,17 @@
-"""Exponential moving average of the generator's weights."""
+"""Exponential moving average of the generator's weights, and the one
+policy that picks the generator to sample: the EMA one when it really
+holds averaged weights, else the plain one."""
 from copy import deepcopy
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registry import MODELS
+from ..utils.choices import SAMPLE_MODELS
 from ..utils.errors import ConfigError
+from ..utils.model import unwrap
 
 
 @MODELS.register_module()
@@ -84,3 +88,42 @@ class GeneratorEMA(nn.Module):
         G.train()
         G(G.sample_z(batch_size), G.sample_c(batch_size))
         G.train(was_training)
+
+
+class PickedGenerator(NamedTuple):
+    """The generator to sample and which one it is (``'ema'`` or
+    ``'orig'``)."""
+    G: nn.Module
+    which: str
+
+
+def check_sample_model(sample_model: str) -> str:
+    """``sample_model`` if it is one of :data:`SAMPLE_MODELS`, else one
+    line naming it and the choices."""
+    if sample_model not in SAMPLE_MODELS:
+        raise ConfigError(
+            f"sample_model='{sample_model}' is not one of {SAMPLE_MODELS}: "
+            "'ema' takes the EMA generator once it holds averaged weights "
+            "(else the original), 'orig' always the original")
+    return sample_model
+
+
+def has_averaged_ema(model: nn.Module) -> bool:
+    """Whether ``model`` (a GAN, possibly DDP-wrapped) holds an EMA
+    generator with averaged weights (not a mere copy of G)."""
+    ema = getattr(unwrap(model), 'generator_ema', None)
+    return ema is not None and ema.is_averaged
+
+
+def pick_generator(model: nn.Module,
+                   sample_model: str = 'ema') -> PickedGenerator:
+    """The generator of ``model`` to sample, by the one policy of training
+    hooks, apps and evaluation: ``'ema'`` takes the EMA generator when it
+    holds averaged weights (:attr:`GeneratorEMA.is_averaged`) and the
+    original otherwise (no EMA, or EMA never updated); ``'orig'`` always
+    takes the original."""
+    model = unwrap(model)
+    if check_sample_model(sample_model) == 'ema' and \
+            has_averaged_ema(model):
+        return PickedGenerator(model.generator_ema.module, 'ema')
+    return PickedGenerator(unwrap(model.generator), 'orig')

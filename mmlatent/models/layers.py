@@ -91,3 +91,29 @@ def conv_trunk(resolution: int, in_channels: int, base_channels: int,
         ch, res = out, res // 2
     return nn.Sequential(*layers, nn.Flatten(),
                          nn.Linear(ch * res * res, hidden), nn.LeakyReLU(0.2))
+
+
+class AddCoords(nn.Module):
+    """CoordConv's input (Liu et al. 2018): appends two constant channels,
+    the pixel's x and y in ``[-1, 1]``, so the next convolution knows where
+    it draws. The channels are constants, so a piecewise-linear generator
+    stays piecewise linear."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, _, h, w = x.shape
+        ys = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype)
+        xs = torch.linspace(-1, 1, w, device=x.device, dtype=x.dtype)
+        grid = torch.stack([xs.expand(h, w), ys[:, None].expand(h, w)])
+        out = torch.cat([x, grid.expand(n, 2, h, w)], 1)
+        if x.is_contiguous(memory_format=torch.channels_last):
+            out = out.contiguous(memory_format=torch.channels_last)
+        return out
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) of every convolution and
+    linear layer of ``module``, in place; returns ``module``."""
+    for m in list(module.modules()):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.utils.parametrizations.spectral_norm(m)
+    return module

@@ -13,8 +13,7 @@ from ..registry import MODELS
 from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.image import first_line
-
-SAMPLE_MODELS = ('ema', 'orig')
+from .ema import check_sample_model, pick_generator
 
 
 @dataclass
@@ -112,36 +111,29 @@ def _short(keys, n: int = 6) -> str:
 def load_generator(path: str, *, config: Optional[str] = None,
                    sample_model: str = 'ema',
                    device: str = 'cpu') -> LoadedGenerator:
-    """The generator to use from a checkpoint.
-
-    ``sample_model='ema'`` takes the EMA generator when the checkpoint
-    really holds averaged EMA weights and falls back to the original one
-    otherwise (saying so); ``'orig'`` always takes the original.
-    """
-    if sample_model not in SAMPLE_MODELS:
-        raise ConfigError(f"--sample-model '{sample_model}' is not one of "
-                          f'{SAMPLE_MODELS}')
+    """The generator to use from a checkpoint, picked by
+    :func:`~mmlatent.models.ema.pick_generator`: ``'ema'`` takes the EMA
+    generator when the checkpoint really holds averaged EMA weights and
+    falls back to the original one otherwise (saying so); ``'orig'``
+    always takes the original."""
+    check_sample_model(sample_model)
     model, cfg, meta = load_model(path, config=config, device=device)
-    return pick_generator(model, cfg, meta, sample_model)
+    return loaded_generator(model, cfg, meta, sample_model)
 
 
-def pick_generator(model: torch.nn.Module, cfg: Config, meta: dict,
-                   sample_model: str = 'ema') -> LoadedGenerator:
-    """The EMA generator of ``model`` when ``sample_model='ema'`` and it
-    holds averaged weights, else the original one (the message says
-    which and why)."""
-    if sample_model not in SAMPLE_MODELS:
-        raise ConfigError(f"--sample-model '{sample_model}' is not one of "
-                          f'{SAMPLE_MODELS}')
-    ema = getattr(model, 'generator_ema', None)
-    has_ema = ema is not None and ema.is_averaged
+def loaded_generator(model: torch.nn.Module, cfg: Config, meta: dict,
+                     sample_model: str = 'ema') -> LoadedGenerator:
+    """:func:`~mmlatent.models.ema.pick_generator` of a loaded ``model``
+    with its config and meta; the message says which generator and
+    why."""
+    G, which = pick_generator(model, sample_model)
     it = meta.get('iter', '?')
-    if sample_model == 'ema' and has_ema:
-        return LoadedGenerator(ema.module, model, cfg, 'ema',
+    if which == 'ema':
+        return LoadedGenerator(G, model, cfg, 'ema',
                                f'using the EMA generator (iteration {it})',
                                meta)
     why = '' if sample_model == 'orig' else \
         ' (the checkpoint holds no averaged EMA weights)'
-    return LoadedGenerator(model.generator, model, cfg, 'orig',
+    return LoadedGenerator(G, model, cfg, 'orig',
                            f'using the original generator{why} '
                            f'(iteration {it})', meta)

@@ -12,6 +12,7 @@ COUNT_KEYS = {
     'train_dataloader.num_workers': 0, 'default_hooks.logger.interval': 1,
     'default_hooks.checkpoint.interval': 1,
     'default_hooks.checkpoint.max_keep_ckpts': -1, 'randomness.seed': 0,
+    'val_cfg.num_samples': 1, 'val_cfg.batch_size': 1,
 }
 
 

@@ -107,6 +107,12 @@ def save_grid(path: str, images: Tensor, nrow: int) -> None:
     write_image(path, make_grid(images, nrow))
 
 
+def save_rows(path: str, img: Tensor) -> str:
+    """Write ``img`` [rows, cols, C, H, W] as one grid; returns ``path``."""
+    save_grid(path, img.flatten(0, 1), img.shape[1])
+    return path
+
+
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif',
                     '.tiff')
 

@@ -32,6 +32,23 @@ def remove_entries(folder: str, names: Sequence[str]) -> None:
             os.remove(path)
 
 
+def safe_name(text: str) -> str:
+    """``text`` usable in a file name (other characters become ``_``)."""
+    return ''.join(ch if ch.isalnum() or ch in '-_.' else '_' for ch in text)
+
+
+def unique_stems(paths: Sequence[str]) -> List[str]:
+    """File name stems of ``paths``, made unique with _1, _2, ... in input
+    order (``a/x.png, b/x.png`` -> ``x, x_1``)."""
+    seen, stems = {}, []
+    for path in paths:
+        stem = osp.splitext(osp.basename(path))[0]
+        count = seen.get(stem, 0)
+        seen[stem] = count + 1
+        stems.append(stem if count == 0 else f'{stem}_{count}')
+    return stems
+
+
 def make_writable_dir(path: str, option: str = '--out-dir') -> str:
     """Create ``path`` (with parents); one-line errors for an existing file
     there and for a folder that cannot be created or written."""

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .args import PERCEPTUAL_CHOICES
+from .choices import PERCEPTUAL_CHOICES
 from .checkpoint import describe_load_error
 from .errors import CheckpointError, ConfigError, MMLatentError
 

@@ -16,7 +16,7 @@ from mmengine.visualization import BaseVisBackend
 from helpers import ROOT, config_path, make_cfg, train
 from mmlatent.engine import ProgressBarHook
 from mmlatent.registry import HOOKS, VISBACKENDS
-from mmlatent.training import main
+from mmlatent.apis.train import main
 from mmlatent.utils.cfg_options import check_option_types
 from mmlatent.utils.cli import run_cli
 from mmlatent.utils.errors import ConfigError

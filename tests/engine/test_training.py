@@ -74,6 +74,23 @@ class WeightsSumHook(Hook):
         path = os.path.join(runner.work_dir, f'sum_{get_rank()}.txt')
         with open(path, 'w') as f:
             f.write(repr(total))
+
+
+@HOOKS.register_module()
+class FiguresHook(Hook):
+    """Appends each evaluation's figures, and the best score at the end,
+    to figures_<rank>.txt."""
+    def _write(self, runner, text):
+        from mmengine.dist import get_rank
+        path = os.path.join(runner.work_dir, f'figures_{get_rank()}.txt')
+        with open(path, 'a') as f:
+            f.write(text + '\\n')
+
+    def after_val_epoch(self, runner, metrics=None):
+        self._write(runner, repr(sorted(metrics.items())))
+
+    def after_train(self, runner):
+        self._write(runner, repr(runner.message_hub.get_info('best_score')))
 '''
 FAST = ['train_cfg.max_iters=6', 'default_hooks.logger.interval=1',
         'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=8']
@@ -237,6 +254,27 @@ def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path,
     assert meta['iter'] == 6 and not any(
         '.module.' in k and not k.startswith('generator_ema.module.')
         for k in state(tmp_path / 'wd' / 'iter_6.pth'))
+
+
+def test_two_process_gloo_evaluation_gives_every_rank_the_figures(
+        tmp_path):
+    cfg = user_config(tmp_path, 'dict(type="FiguresHook")')
+    torchrun = [sys.executable, '-m', 'torch.distributed.run',
+                '--nproc_per_node', '2', '--master_port', str(free_port())]
+    wd = tmp_path / 'wd'
+    r = cli(cfg, '--launcher', 'pytorch', '--work-dir', str(wd),
+            '--cfg-options', *FAST, 'train_cfg.val_interval=3',
+            'val_cfg.num_samples=40',
+            'default_hooks.checkpoint.save_best=class_distance',
+            launcher=torchrun, timeout=400)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    assert ('Evaluation at iteration 6: the orig generator, 40 samples, '
+            'seed 0, on rank 0 for all 2 processes') in r.stdout + r.stderr
+    figures = [(wd / f'figures_{rank}.txt').read_text() for rank in (0, 1)]
+    assert figures[0] == figures[1] and len(figures[0].splitlines()) == 3
+    assert 'class_distance' in figures[0]
+    assert len(list(wd.glob('best_class_distance_iter_*.pth'))) == 1
+    assert (wd / 'validity.json').exists()
 
 
 @pytest.mark.parametrize('args,expected', [

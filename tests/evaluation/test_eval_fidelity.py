@@ -130,3 +130,11 @@ def test_errors_name_the_problem(real_sets):
     with pytest.raises(ConfigError, match='image metrics only'):
         evaluate_images([dict(type='ContinuityMetric')], real=[a],
                         fake=[a])
+
+
+def test_faint_haze_off_the_shape_is_not_part_of_the_silhouette(real_sets):
+    (a, _, _), (b, _, _) = real_sets
+    real_fit = _fidelity(a, b)['shape_fit']
+    hazy = ((b + 1) / 2).clamp_min(0.04) * 2 - 1    # ~10/255 everywhere
+    # only the 1-px rim grown around the shape keeps some haze
+    assert real_fit - 0.03 < _fidelity(a, hazy)['shape_fit'] < real_fit

@@ -8,7 +8,7 @@ import sys
 import pytest
 from helpers import ROOT
 
-from mmlatent.evaluating import main
+from mmlatent.apis.evaluate import main
 from mmlatent.evaluation.features import INCEPTION_FILE
 from mmlatent.utils.errors import ConfigError
 

@@ -3,7 +3,8 @@ import cv2
 import pytest
 import torch
 
-from mmlatent.hooks import code_grids, pick_generator
+from mmlatent.hooks import SampleGridHook, code_grids
+from mmlatent.models.ema import pick_generator
 from mmlatent.registry import MODELS
 from mmlatent.utils.errors import ConfigError
 
@@ -40,6 +41,8 @@ def test_infogan_continuous_grid_sweeps_one_code_per_row():
 
 
 def test_pick_generator_prefers_averaged_ema():
+    """The one policy (issue 12): 'ema' is the EMA generator once it holds
+    averaged weights, the original before; hooks take 'ema' by default."""
     model = MODELS.build(dict(
         type='UnconditionalGAN',
         generator=dict(type='DCGANGenerator', resolution=8, z_dim=4,
@@ -47,13 +50,14 @@ def test_pick_generator_prefers_averaged_ema():
         discriminator=dict(type='DCGANDiscriminator', resolution=8,
                            base_channels=4),
         ema=dict(momentum=0.5)))
-    assert pick_generator(model, 'auto')[1] == 'orig'
-    assert pick_generator(model, 'ema')[1] == 'ema'
+    assert pick_generator(model, 'ema')[1] == 'orig'
     model.generator_ema.steps.fill_(5)
-    assert pick_generator(model, 'auto') == (model.generator_ema.module,
-                                             'ema')
+    assert pick_generator(model, 'ema') == (model.generator_ema.module,
+                                            'ema')
     with pytest.raises(ConfigError, match="sample_model='best'"):
         pick_generator(model, 'best')
+    with pytest.raises(ConfigError, match="sample_model='auto'"):
+        SampleGridHook(sample_model='auto')  # checked at construction
 
 
 def test_hook_writes_grids(tmp_path):

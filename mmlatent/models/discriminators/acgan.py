@@ -22,15 +22,17 @@ class ACGANDiscriminator(DCGANDiscriminator):
 
     Args:
         num_classes: classes of the auxiliary classifier.
-        Other arguments as :class:`DCGANDiscriminator`.
+        Other arguments as :class:`DCGANDiscriminator` (``spectral_norm``
+        normalises the trunk and the real/fake head, not the classifier,
+        whose logits must be free to grow).
     """
 
     def __init__(self, num_classes: int, resolution: int = 32,
                  in_channels: int = 3, base_channels: int = 64,
                  max_channels: int = 512, norm: str = 'bn', c_dim: int = 0,
-                 init_std: float = 0.02):
+                 init_std: float = 0.02, spectral_norm: bool = False):
         super().__init__(resolution, in_channels, base_channels,
-                         max_channels, norm, c_dim, init_std)
+                         max_channels, norm, c_dim, init_std, spectral_norm)
         if not isinstance(num_classes, int) or num_classes < 2:
             raise ConfigError(f'num_classes={num_classes!r} must be an int '
                               '>= 2 (the classes of the labelled data)')

@@ -6,8 +6,8 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ShapeError
-from ..layers import check_resolution, dcgan_init, norm_layer, \
-    pyramid_channels
+from ..layers import apply_spectral_norm, check_resolution, dcgan_init, \
+    norm_layer, pyramid_channels
 
 
 @MODELS.register_module()
@@ -23,11 +23,15 @@ class DCGANDiscriminator(nn.Module):
         norm: ``bn``, ``in`` or ``none``.
         c_dim: size of a condition ``c`` given as extra constant input
             channels (conditional GAN); 0 for none.
+        spectral_norm: spectral normalisation of every convolution
+            (Miyato et al. 2018): D judges each sample on its own (unlike
+            ``bn``) and stays Lipschitz, so G does not collapse.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
                  base_channels: int = 64, max_channels: int = 512,
-                 norm: str = 'bn', c_dim: int = 0, init_std: float = 0.02):
+                 norm: str = 'bn', c_dim: int = 0, init_std: float = 0.02,
+                 spectral_norm: bool = False):
         super().__init__()
         num_down = check_resolution(resolution)
         ch = [pyramid_channels(base_channels, max_channels, resolution,
@@ -42,6 +46,8 @@ class DCGANDiscriminator(nn.Module):
         self.feature_channels = ch[-1]
         self.head = nn.Conv2d(ch[-1], 1, 4, 1, 0)
         dcgan_init(self, init_std)
+        if spectral_norm:
+            apply_spectral_norm(self)
 
     def features(self, img: Tensor, c: Optional[Tensor] = None) -> Tensor:
         """Trunk features [n, feature_channels, 4, 4]."""

@@ -5,16 +5,34 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ConfigError
-from ..layers import check_resolution, dcgan_init, norm_layer, \
+from ..layers import AddCoords, check_resolution, dcgan_init, norm_layer, \
     output_layer, pyramid_channels
+
+UPSAMPLES = ('deconv', 'nearest')
+
+
+def up_block(c_in: int, c_out: int, upsample: str, coords: bool,
+             bias: bool) -> list:
+    """2x upsampling layers: ``deconv`` a ConvTranspose2d(4x4, stride 2),
+    ``nearest`` nearest-neighbour 2x then Conv2d(3x3) (no checkerboard,
+    Odena et al. 2016); ``coords`` first appends CoordConv's x, y maps."""
+    extra = 2 if coords else 0
+    if upsample == 'deconv':
+        conv = [nn.ConvTranspose2d(c_in + extra, c_out, 4, 2, 1, bias=bias)]
+        return ([AddCoords()] if coords else []) + conv
+    if upsample == 'nearest':
+        conv = [nn.Conv2d(c_in + extra, c_out, 3, 1, 1, bias=bias)]
+        return [nn.Upsample(scale_factor=2.0, mode='nearest')] + \
+            ([AddCoords()] if coords else []) + conv
+    raise ConfigError(f"upsample='{upsample}' is not one of {UPSAMPLES}")
 from .base import VectorInputGenerator
 
 
 @MODELS.register_module()
 class DCGANGenerator(VectorInputGenerator):
-    """``w = [z | c]`` (1x1) -> 4x4 -> ... -> ``resolution`` by stride-2
-    ConvTranspose2d(4x4) blocks with ``norm`` and ReLU, tanh output (or a
-    ReLU clamp to [-1, 1]).
+    """``w = [z | c]`` (1x1) -> 4x4 -> ... -> ``resolution`` by 2x
+    upsampling blocks (stride-2 ConvTranspose2d(4x4) by default) with
+    ``norm`` and ReLU, tanh output (or a ReLU clamp to [-1, 1]).
 
     Args:
         resolution: output size, a power of two from 8 to 1024.
@@ -29,6 +47,11 @@ class DCGANGenerator(VectorInputGenerator):
         output: ``tanh`` or ``relu_clamp`` (``clamp(x, -1, 1)`` made of
             ReLUs: with ``norm`` bn (eval mode) or none the whole generator
             is then piecewise linear, as GCert's certified generators).
+        upsample: ``deconv`` (DCGAN) or ``nearest`` (nearest 2x + 3x3
+            conv, no checkerboard artefacts; 2.25x the multiply-adds).
+        coords: feed every upsampling block CoordConv's x, y maps, so
+            the generator knows where it draws (sharper outlines at the
+            right place; see configs/dcgan/README.md).
     """
 
     def __init__(self, resolution: int = 32, z_dim: int = 100,
@@ -36,7 +59,8 @@ class DCGANGenerator(VectorInputGenerator):
                  max_channels: int = 512, norm: str = 'bn',
                  prior: str = 'normal', cat_dims: Sequence[int] = (),
                  con_dim: int = 0, init_std: float = 0.02,
-                 output: str = 'tanh'):
+                 output: str = 'tanh', upsample: str = 'deconv',
+                 coords: bool = False):
         super().__init__(z_dim, resolution=resolution,
                          out_channels=out_channels, prior=prior,
                          cat_dims=cat_dims, con_dim=con_dim)
@@ -46,10 +70,10 @@ class DCGANGenerator(VectorInputGenerator):
         layers = [nn.ConvTranspose2d(self.w_dim, ch[0], 4, 1, 0, bias=False),
                   norm_layer(norm, ch[0]), nn.ReLU(True)]
         for c_in, c_out in zip(ch[:-1], ch[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
-                       norm_layer(norm, c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(ch[-1], out_channels, 4, 2, 1),
-                   output_layer(output)]
+            layers += up_block(c_in, c_out, upsample, coords, False) + [
+                norm_layer(norm, c_out), nn.ReLU(True)]
+        layers += up_block(ch[-1], out_channels, upsample, coords, True) + [
+            output_layer(output)]
         self.net = nn.Sequential(*layers)
         dcgan_init(self, init_std)
 

@@ -1,22 +1,21 @@
-"""What every app shares: the common options, loading the generator a
+"""What every app shares once its arguments are parsed (the options
+themselves are in :mod:`mmlatent.apis.args`): loading the generator a
 checkpoint holds, the condition ``c`` from ``--label`` / ``--con``, seeds,
-devices and progress bars. Apps stay thin: parse, load, call one library
-function, save."""
+devices, scorers, output folders and progress bars. Apps stay thin: parse,
+load, call one library function, save."""
 import argparse
 import os
 import sys
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 import torch
 from tqdm import tqdm
 
+from ..control.scorers import Scorer, build_scorers
 from ..latent.start import sample_condition
 from ..models.loading import LoadedGenerator, load_generator
-from .args import (COMMON_EPILOG, add_batch_size_arg,  # noqa: F401
-                   add_common_args, files_epilog, parse_kv, positive,
-                   set_out_dir_default)
-from .errors import ConfigError
-from .outputs import prepare_out_dir
+from ..utils.errors import ConfigError
+from ..utils.outputs import prepare_out_dir
 
 
 def check_device(device: str) -> str:
@@ -87,5 +86,10 @@ def seed_all(args: argparse.Namespace) -> torch.Generator:
     inside generators) and return :func:`rng`."""
     torch.manual_seed(args.seed)
     return rng(args)
+
+
+def scorers_of(specs: Optional[Sequence[str]], device: str) -> List[Scorer]:
+    """The scorers of ``--scorer SPEC ...`` (none when not given)."""
+    return build_scorers(list(specs or []), device)
 
 

@@ -1,57 +1,17 @@
 """What command-line parsers need, without torch: the options every app
-shares, argparse types, and the names that options choose from.
+shares and argparse types.
 
-Apps and tools build their parser from this module only, and import the
-library (torch) after parsing, so ``--help`` and usage errors answer in a
-fraction of a second. The library modules that own these names import them
-from here.
+Apps and tools build their parser from this module (and the names of
+:mod:`mmlatent.utils.choices`) only, and import the library (torch) after
+parsing, so ``--help`` and usage errors answer in a fraction of a second.
 """
 import argparse
 import textwrap
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Iterable, Optional
 
-from .errors import ConfigError
+from ..utils.choices import SAMPLE_MODELS
+from ..utils.errors import ConfigError
 
-# -- names the options choose from (owned by the named library modules) --
-#: mmlatent.control.guidance: how guidance keeps codes in range.
-CONSTRAINTS = ('auto', 'sphere', 'clamp', 'penalty', 'none')
-#: mmlatent.control.boundary: edit distances relative to the code's own
-#: signed distance, or absolute.
-EDIT_MODES = ('relative', 'absolute')
-#: mmlatent.latent.paths: how interpolation frames are laid out.
-SHOW_MODES = ('sequence', 'group')
-#: mmlatent.latent.directions: kinds and modes of Jacobian directions.
-DIRECTION_KINDS, DIRECTION_MODES = ('global', 'local'), ('point', 'mean')
-#: mmlatent.latent.regions: name -> (cx, cy, h, w) in 256-px FFHQ
-#: coordinates.
-PRESET_REGIONS: Dict[str, Tuple[float, float, float, float]] = {
-    'left_eye': (95, 120, 24, 44),
-    'right_eye': (161, 120, 24, 44),
-    'eyes': (128, 120, 28, 120),
-    'eyebrow': (128, 100, 20, 130),
-    'nose': (128, 152, 44, 40),
-    'mouth': (128, 190, 30, 72),
-    'chin': (128, 226, 30, 90),
-}
-#: mmlatent.latent.sefa: reference SeFa variants and edit orders with
-#: truncation.
-SEFA_VARIANTS = ('mmgen', 'rosinality', 'genforce')
-EDIT_ORDERS = ('truncate-edit', 'edit-truncate')
-#: mmlatent.utils.perceptual: perceptual distances of the projector.
-PERCEPTUAL_CHOICES = ('vgg', 'alex', 'random', 'none')
-#: mmlatent.converters: checkpoint formats that can be converted.
-CONVERT_FORMATS = ('rosinality', 'mmgen', 'nvidia')
-#: mmlatent.apis.inference: checkpoints tools/generate.py reads, and noise
-#: modes of style generators.
-INPUT_FORMATS = ('mmlatent', 'nvidia', 'rosinality', 'mmgen')
-NOISE_MODES = ('const', 'random', 'none')
-#: mmlatent.control.boundary: solvers of train_boundary.
-BOUNDARY_SOLVERS = ('linear-svc', 'svc')
-#: mmlatent.evaluation.presets: metric names of tools/evaluate.py.
-METRIC_NAMES = ('fid', 'kid', 'fd', 'kd', 'pr', 'ppl', 'mig', 'dci',
-                'continuity', 'validity', 'orthogonality', 'outside_energy',
-                'fidelity', 'continuity_norm', 'chord', 'pieces',
-                'trajectories', 'ghosting')
 SCORER_HELP = ("attribute scorer: 'shapes' (the analytic Shapes measurer), "
                "'classifier:PATH' or the PATH of a classifier file "
                '(tools/train_classifier.py), NAME:key=value,... for options')
@@ -90,13 +50,20 @@ def add_common_args(p: argparse.ArgumentParser, *,
     p.add_argument('--overwrite', action='store_true',
                    help='delete the files an earlier run of this app left '
                    'in --out-dir (without it the app refuses to mix runs)')
-    p.add_argument('--sample-model', default='ema', choices=['ema', 'orig'],
-                   help='ema (if averaged weights exist) or orig')
+    add_sample_model_arg(p)
     p.add_argument('--label', type=int, nargs='+', metavar='K',
                    help='class / categorical code(s) for conditional GANs '
                    'and InfoGAN')
     p.add_argument('--con', type=float, nargs='+', metavar='V',
                    help="InfoGAN's continuous codes, in [-1, 1]")
+
+
+def add_sample_model_arg(p: argparse.ArgumentParser, **kwargs) -> None:
+    """``--sample-model ema|orig`` (see :func:`~mmlatent.models.ema.
+    pick_generator`)."""
+    kwargs.setdefault('help', 'ema (if averaged weights exist) or orig')
+    p.add_argument('--sample-model', default='ema', choices=SAMPLE_MODELS,
+                   **kwargs)
 
 
 def set_out_dir_default(p: argparse.ArgumentParser, path: str) -> None:

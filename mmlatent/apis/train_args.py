@@ -1,17 +1,12 @@
 """The command line of ``tools/train.py``, without torch: the tool parses
 it (and answers ``--help`` and usage errors) before it imports
-:mod:`mmlatent.training`."""
+:mod:`mmlatent.apis.train`."""
 import argparse
 from typing import List, Optional
 
 from mmengine.config import DictAction
 
-#: ``--vis-backend`` choices: (mmengine backend, module it needs, extra).
-VIS_BACKENDS = {
-    'local': ('LocalVisBackend', None, None),
-    'tensorboard': ('TensorboardVisBackend', 'tensorboard', 'tensorboard'),
-    'wandb': ('WandbVisBackend', 'wandb', 'wandb'),
-}
+from ..utils.choices import VIS_BACKENDS
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
