@@ -26,7 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from ..datasets.captions import (ATTRIBUTES, HELD_OUT_TEMPLATES, VALUES,
-                                 parse_prompt, random_caption, to_indices)
+                                 attribute_values, parse_prompt,
+                                 random_caption, to_indices)
 from ..latent.spaces import default_synthesis_kwargs
 from ..registry import METRICS
 from ..utils.errors import ConfigError
@@ -56,7 +57,6 @@ def held_out_prompts(num: int, *, drop_prob: float = 0.0, seed: int = 0
 def measured_values(img: Tensor, options: dict) -> Tensor:
     """int64 [N, 5] caption values the measurer reads in ``img``; -1 rows
     for invalid images."""
-    from ..datasets.captions import attribute_values
     from ..datasets.measure import measure_factors
     m = measure_factors(img.detach().float().cpu(), **options)
     factors = torch.stack([m[k] for k in FACTOR_KEYS], 1).nan_to_num()
