@@ -18,8 +18,9 @@ model = dict(
     type='TextConditionalGAN',
     generator=dict(type='DCGANGenerator', resolution=32, z_dim=64,
                    con_dim=text_dim, base_channels=32, norm='bn'),
-    # the discriminator is a config key: norm='none' + mbstd_group_size=4
-    # (with r1=dict(gamma=0.05, interval=4) below) is the alternative
+    # the discriminator is a config key (measured: norm='bn'); untried
+    # alternatives: norm='none' with spectral_norm=True, or with
+    # mbstd_group_size=4 and r1=dict(gamma=0.05, interval=4)
     discriminator=dict(type='TextMatchingDiscriminator', text_dim=text_dim,
                        resolution=32, base_channels=32, norm='bn'),
     gan_loss=dict(type='NonSaturatingGANLoss'),

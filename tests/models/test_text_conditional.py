@@ -130,6 +130,14 @@ def test_matching_discriminator_shapes_and_text_dependence():
                            mbstd_group_size=2, attribute_sizes=()))
     score, logits = mb(img, t)
     assert score.shape == (4, ) and logits is None
+    sn = MODELS.build(dict(type='TextMatchingDiscriminator', text_dim=8,
+                           resolution=16, base_channels=8, norm='none',
+                           spectral_norm=True))
+    for name in ('head', 'text_proj', 'attr_head', 'trunk.0'):
+        layer = sn.get_submodule(name)
+        assert hasattr(layer, 'parametrizations'), name
+    score, logits = sn(img, t)
+    assert score.shape == (4, ) and logits.shape == (4, sum(SIZES))
 
 
 def test_sizes_are_checked():

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ConfigError, ShapeError
-from ..layers import dcgan_init
+from ..layers import apply_spectral_norm, dcgan_init
 from ..stylegan2_layers import MinibatchStd
 from .dcgan import DCGANDiscriminator
 
@@ -31,6 +31,9 @@ class TextMatchingDiscriminator(DCGANDiscriminator):
             attributes); empty for no heads (logits then None).
         mbstd_group_size: >0 appends StyleGAN's minibatch-std channel
             before the heads (0: none).
+        spectral_norm: spectral normalisation of every convolution and
+            linear layer, heads and text projection included (with
+            ``norm='none'``: D judges each sample on its own).
         Other arguments as :class:`DCGANDiscriminator` (``c_dim`` is 0:
         the text enters through the projection).
     """
@@ -39,9 +42,11 @@ class TextMatchingDiscriminator(DCGANDiscriminator):
                  in_channels: int = 3, base_channels: int = 64,
                  max_channels: int = 512, norm: str = 'bn',
                  attribute_sizes: Sequence[int] = CAPTION_SIZES,
-                 mbstd_group_size: int = 0, init_std: float = 0.02):
+                 mbstd_group_size: int = 0, init_std: float = 0.02,
+                 spectral_norm: bool = False):
         super().__init__(resolution, in_channels, base_channels,
-                         max_channels, norm, 0, init_std)
+                         max_channels, norm, 0, init_std,
+                         spectral_norm=spectral_norm)
         if not isinstance(text_dim, int) or text_dim < 1:
             raise ConfigError(f'text_dim={text_dim!r} must be a positive '
                               'int (the text embedding size)')
@@ -54,7 +59,13 @@ class TextMatchingDiscriminator(DCGANDiscriminator):
         self.text_proj = nn.Linear(text_dim, ch * 16, bias=False)
         self.attr_head = nn.Linear(ch * 16, sum(self.attribute_sizes)) \
             if self.attribute_sizes else None
-        dcgan_init(self, init_std)
+        if not spectral_norm:
+            dcgan_init(self, init_std)
+            return
+        for m in (self.head, self.text_proj, self.attr_head):
+            if m is not None:  # the trunk is initialised and normalised
+                dcgan_init(m, init_std)
+                apply_spectral_norm(m)
 
     def forward(self, img: Tensor, t: Optional[Tensor] = None
                 ) -> Tuple[Tensor, Optional[Tensor]]:
