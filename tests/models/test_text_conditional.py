@@ -189,3 +189,12 @@ def test_prompt_condition_errors_are_one_line():
         with pytest.raises(ConfigError, match=msg) as e:
             model.prompt_condition(prompt, 1)
         assert '\n' not in str(e.value)
+
+
+def test_missing_text_image_file_is_one_line(tmp_path):
+    from mmlatent.utils.errors import CheckpointError
+    model = tiny_gan(text_image_checkpoint=str(tmp_path / 'none.pth'))
+    with pytest.raises(CheckpointError, match='train one with tools/'
+                                              'train_text_image.py') as e:
+        model.init_weights()
+    assert '\n' not in str(e.value)
