@@ -2,6 +2,8 @@
 
     python apps/text_to_image.py CKPT --prompt 'a red triangle on the left' \\
         --scorer text:work_dirs/text_image.pth [--method guide|rerank]
+    python apps/text_to_image.py TEXT_GAN_CKPT --method conditional \\
+        --prompt 'a large blue square'
 """
 import argparse
 import os.path as osp
@@ -22,19 +24,23 @@ EPILOG = """methods:
                prompt; --steps steps, --lr
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
-  conditional  sampling of a text-conditioned GAN (not yet available)
+  conditional  (a text-conditioned GAN, configs/text/) --num samples
+               G(z, t) with t the prompt's text embedding; no --scorer
 
 verification: --verify (default shapes, the analytic measurer) judges the
 final images: reached = the verifier finds every attribute the prompt
-names; fooled = the guide's score >= 0.5 but the verifier disagrees;
+names; fooled = the guide's score >= 0.5 but the verifier disagrees
+(guide and rerank);
 unnamed = share of the attributes the prompt leaves out that changed
 (guide). Generator passes are counted for both methods.
 
 outputs (in --out-dir), <name> = text_<prompt>_<method>:
   <name>.png         guide: one row per code, columns every --save-every
-                     steps and the last; rerank: the kept samples
+                     steps and the last; rerank: the kept samples;
+                     conditional: the samples, 8 a row
   <name>_latents.pt  latent file of the final z codes with the scores
-                     (guide, verify); apps/interpolate_sample.py
+                     (guide, verify); conditional: w = [z | t] codes (space
+                     w) with the verifier's score; apps/interpolate_sample.py
                      --proj-latent A.pt B.pt morphs between two prompts
 
 """ + COMMON_EPILOG
@@ -51,9 +57,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help="what to draw, e.g. 'a red triangle on the left'")
     p.add_argument('--method', choices=METHODS, default='guide',
                    help='guide (default), rerank or conditional')
-    p.add_argument('--scorer', required=True, metavar='SPEC',
-                   help='the guiding / ranking scorer, e.g. text:PATH '
-                   '(tools/train_text_image.py)')
+    p.add_argument('--scorer', metavar='SPEC',
+                   help='guide / rerank: the guiding / ranking scorer, e.g. '
+                   'text:PATH (tools/train_text_image.py)')
     p.add_argument('--verify', default='shapes', metavar='SPEC',
                    help="second scorer that judges the result (default: "
                    "shapes; 'none' to skip)")
@@ -76,6 +82,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == '__main__':  # answer --help and usage errors before torch loads
     parse_args(sys.argv[1:])
 
+import torch  # noqa: E402
+
 from mmlatent.apis.app import (condition, load_app_generator,  # noqa: E402
                                out_dir, progress, rng)
 from mmlatent.control import build_scorer  # noqa: E402
@@ -83,6 +91,7 @@ from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
 from mmlatent.latent import save_latents  # noqa: E402
+from mmlatent.latent.spaces import frozen  # noqa: E402
 from mmlatent.utils.image import save_rows  # noqa: E402
 from mmlatent.utils.outputs import safe_name  # noqa: E402
 
@@ -93,21 +102,65 @@ def outputs(name: str) -> tuple:
     return (f'{name}.png', f'{name}_latents.pt')
 
 
+def check_prompt(prompt: str) -> None:
+    if not prompt.strip():
+        raise ConfigError("--prompt is empty; give one, e.g. --prompt "
+                          "'a red triangle on the left'")
+
+
+def conditional(args, loaded, verifier) -> None:
+    """--method conditional: samples of a text-conditioned GAN."""
+    model, G = loaded.model, loaded.G
+    if not hasattr(model, 'prompt_condition'):
+        raise ConfigError(
+            f"--method conditional needs a text-conditioned GAN checkpoint "
+            f"(configs/text/); '{args.checkpoint}' holds a "
+            f'{type(model).__name__}: use --method guide or rerank')
+    c = model.prompt_condition(args.prompt, args.num)
+    name = f'text_{safe_name(args.prompt)}_conditional'
+    folder = out_dir(args.out_dir, outputs=outputs(name),
+                     overwrite=args.overwrite)
+    with torch.no_grad(), frozen(G):
+        z = G.sample_z(args.num, rng(args))
+        ws = G.mapping(z, c.to(z))
+        img = G.synthesis(ws)
+    scores, line = {}, ''
+    if verifier is not None:
+        verifier.check_attribute(args.prompt)
+        s = verifier(img)[args.prompt].float().cpu()
+        scores['verify'] = s
+        line = (f'; verifier {args.verify}: '
+                f'{int((s.nan_to_num(0.0) >= 0.5).sum())}/{args.num} have '
+                'every named attribute')
+    cols = min(8, args.num)
+    rows = -(-args.num // cols)
+    pad = img.new_full((rows * cols - args.num, *img.shape[1:]), -1.0)
+    save_rows(osp.join(folder, f'{name}.png'),
+              torch.cat([img, pad]).view(rows, cols, *img.shape[1:]))
+    save_latents(osp.join(folder, f'{name}_latents.pt'), ws[:, 0],
+                 space='w', scores=scores,
+                 meta=dict(prompt=args.prompt, method='conditional'))
+    print(f"prompt '{args.prompt}', conditional: {args.num} generator "
+          f'passes{line}')
+    print(f'wrote {folder}/{name}.png, {name}_latents.pt')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.save_every < 1:
         raise ConfigError(f'--num {args.num} and --save-every '
                           f'{args.save_every} must be positive')
+    check_prompt(args.prompt)
     if args.method == 'conditional':
-        raise ConfigError('--method conditional needs a text-conditioned '
-                          'GAN, which mmlatent does not train yet; use '
-                          '--method guide or rerank')
+        verifier = None if args.verify == 'none' else build_scorer(
+            args.verify, args.device)
+        return conditional(args, load_app_generator(args), verifier)
+    if args.scorer is None:
+        raise ConfigError(f'--method {args.method} needs --scorer, e.g. '
+                          '--scorer text:work_dirs/text/text_image_bow.pth')
     scorer = build_scorer(args.scorer, args.device)
     verifier = None if args.verify == 'none' else build_scorer(
         args.verify, args.device)
-    if not args.prompt.strip():
-        raise ConfigError("--prompt is empty; give one, e.g. --prompt "
-                          "'a red triangle on the left'")
     scorer.check_attribute(args.prompt)
     if verifier is not None:
         verifier.check_attribute(args.prompt)

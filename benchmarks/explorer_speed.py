@@ -5,10 +5,13 @@ weights of the config's architecture (the speed does not depend on the
 weights).
 
     python benchmarks/explorer_speed.py [--configs A.py B.py]
-        [--requests 60] [--threads 2]
+        [--requests 60] [--threads 2] [--kind sliders interpolation]
 
 Targets (issue 18): <= 100 ms for the DCGAN, <= 300 ms for StyleGAN2 64 px
-on 2 CPU cores. Prints figures only.
+on 2 CPU cores. ``--kind interpolation`` times scrubbing the
+interpolation slider towards ``seed:2`` in w (both ends' ws come from the
+session's mapping cache, so a frame is one synthesis). Prints figures
+only.
 """
 import argparse
 import base64
@@ -55,7 +58,16 @@ def post(url: str, body: dict) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
 
 
-def measure(config: str, requests: int) -> dict:
+def request_body(kind: str, i: int, space: str) -> dict:
+    """The i-th request of a slider move or an interpolation scrub."""
+    if kind == 'interpolation':
+        return {'seed': 1, 'space': 'w', 'target': 'seed:2',
+                't': 0.5 + 0.5 * np.sin(i / 5)}
+    return {'seed': 1, 'space': space, 'sliders': {
+        'sefa0': 3 * np.sin(i / 5), 'sefa1': np.cos(i / 7)}}
+
+
+def measure(config: str, requests: int, kind: str = 'sliders') -> dict:
     G = generator_of(config)
     with tempfile.TemporaryDirectory() as out:
         session = build_session(G, out_dir=out, num_sefa=4, measure=True)
@@ -67,8 +79,7 @@ def measure(config: str, requests: int) -> dict:
         times = []
         try:
             for i in range(requests + 3):
-                body = {'seed': 1, 'space': space, 'sliders': {
-                    'sefa0': 3 * np.sin(i / 5), 'sefa1': np.cos(i / 7)}}
+                body = request_body(kind, i, space)
                 start = time.perf_counter()
                 post(url, body)
                 if i >= 3:                    # the first ones warm up
@@ -86,15 +97,19 @@ def main(argv=None) -> None:
     p.add_argument('--configs', nargs='+', default=CONFIGS)
     p.add_argument('--requests', type=int, default=60)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--kind', nargs='+', default=['sliders'],
+                   choices=['sliders', 'interpolation'],
+                   help='slider moves and / or interpolation scrubs')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'torch threads: {args.threads}; slider moves through HTTP, '
-          f'{args.requests} requests each (with the measured Shapes '
-          'factors)')
-    for config in args.configs:
-        r = measure(config, args.requests)
-        print(f"{osp.basename(config):44s} {r['res']:4d} px  request-to-"
-              f"image median {r['median']:7.1f} ms  p90 {r['p90']:7.1f} ms")
+    print(f'torch threads: {args.threads}; requests through HTTP, '
+          f'{args.requests} each (with the measured Shapes factors)')
+    for kind in args.kind:
+        for config in args.configs:
+            r = measure(config, args.requests, kind)
+            print(f"{kind:13s} {osp.basename(config):44s} {r['res']:4d} px  "
+                  f"request-to-image median {r['median']:7.1f} ms  p90 "
+                  f"{r['p90']:7.1f} ms")
 
 
 if __name__ == '__main__':

@@ -1,23 +1,35 @@
-"""Quality of the text-image encoder on real Shapes images (issue 17,
-part 6, first row): zero-shot attribute accuracy, retrieval R@1 of the
-full caption among 100, and the accuracy drop on paraphrased prompts.
-With --gen-ckpt, also guiding a generator toward --prompt against
-reranking its samples (both judged by the analytic measurer).
+"""Quality of the text side (issue 17, part 6).
+
+--ckpt: the text-image encoder on real Shapes images (first row):
+zero-shot attribute accuracy, retrieval R@1 of the full caption among 100,
+and the accuracy drop on paraphrased prompts. With --gen-ckpt, also guiding
+a generator toward --prompt against reranking its samples (both judged by
+the analytic measurer).
+
+--gan-ckpt: a text-conditioned GAN (configs/text/), judged by the analytic
+measurer on prompts from held-out templates (benchmarks/text_gan_rows.py):
+validity, per-attribute and all-five accuracy, entropy of the attributes
+a prompt leaves out, retrieval precision, the paraphrase drop.
 
 Usage:
     python benchmarks/text_quality.py --ckpt work_dirs/text_image.pth
     python benchmarks/text_quality.py --ckpt work_dirs/text_image.pth \
         --gen-ckpt work_dirs/dcgan/iter_10000.pth
+    python benchmarks/text_quality.py \\
+        --gan-ckpt work_dirs/textgan/iter_6000.pth
 
 The images are those after the file's training images (same seed); the
 truth is their known factors; prompts come from held-out templates.
 """
 import argparse
+import json
+import os
 import os.path as osp
 import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
 
@@ -32,6 +44,7 @@ from mmlatent.text.dual_encoder import (load_text_image,  # noqa: E402
 from mmlatent.text.training import (image_embeddings,  # noqa: E402
                                     retrieval_r1, shapes_pool,
                                     zero_shot_accuracy)
+from text_gan_rows import run as run_gan_rows  # noqa: E402
 
 #: (label, attributes, target) of the first row of the issue's table
 TARGETS = [('class and colour', ('shape', 'colour'), 0.97),
@@ -92,7 +105,19 @@ def generator_rows(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--ckpt', required=True, help='text-image file')
+    p.add_argument('--ckpt', help='text-image file')
+    p.add_argument('--gan-ckpt', help='a text-conditioned GAN checkpoint')
+    p.add_argument('--gan-num', type=int, default=2000,
+                   help='samples per prompt set of --gan-ckpt')
+    p.add_argument('--sample-model', default='orig', choices=('ema', 'orig'),
+                   help='generator of --gan-ckpt (default: orig)')
+    p.add_argument('--feature-net', help='Shapes feature network '
+                   '(benchmarks/data_fidelity.py trains one): adds the '
+                   "text GAN's fidelity and Frechet distance")
+    p.add_argument('--dcgan-ckpt', help='an unconditional DCGAN checkpoint '
+                   'for the Frechet distance ratio (with --feature-net)')
+    p.add_argument('--json', default='benchmarks/results/text_quality.json',
+                   help='--gan-ckpt figures are added to this file')
     p.add_argument('--num', type=int, default=2000,
                    help='held-out images (default: 2000)')
     p.add_argument('--gen-ckpt', help='a generator checkpoint to guide')
@@ -101,6 +126,29 @@ def main() -> None:
     p.add_argument('--steps', type=int, default=100)
     args = p.parse_args()
     torch.set_num_threads(1)
+    if args.gan_ckpt:
+        gan_rows(args)
+    if args.ckpt:
+        encoder_rows(args)
+
+
+def gan_rows(args) -> None:
+    """The text GAN's rows; figures stored in --json under the
+    checkpoint's path."""
+    fig = run_gan_rows(args.gan_ckpt, args.gan_num, args.sample_model,
+                       args.feature_net, args.dcgan_ckpt)
+    results = {}
+    if osp.exists(args.json):
+        with open(args.json) as f:
+            results = json.load(f)
+    results[f'{args.gan_ckpt}:{args.sample_model}'] = fig
+    os.makedirs(osp.dirname(args.json) or '.', exist_ok=True)
+    with open(args.json, 'w') as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    print(f'wrote {args.json}')
+
+
+def encoder_rows(args) -> None:
     cfg = text_image_config_of(args.ckpt)
     data = cfg.get('train_data', {})
     model, _ = load_text_image(args.ckpt)

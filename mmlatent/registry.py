@@ -46,7 +46,7 @@ FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
                      locations=['mmlatent.datasets'])
 MODELS = Registry('model', parent=MMENGINE_MODELS,
                   build_func=build_model_checked,
-                  locations=['mmlatent.models'])
+                  locations=['mmlatent.models', 'mmlatent.text'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
                           locations=['mmlatent.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS,

@@ -51,6 +51,42 @@ print(json.dumps(dict(locations=locations,
     assert loaded['heavy'] == []
 
 
+def test_inference_loads_no_runner_or_control_stack(tiny_ckpts):
+    """An app that loads a generator from a checkpoint and renders (as
+    apps/modified_sefa.py) imports neither mmengine's runner (about 1 s:
+    FSDP, sympy) nor the control package (scorers, boundaries)."""
+    loaded = run_python(f"""
+import json, sys
+from mmlatent.apis.app import load_app_generator
+from mmlatent.latent.sefa import cached_directions, sefa_grid
+from mmlatent.latent.start import start_codes
+from mmlatent.models.loading import load_generator
+G = load_generator({tiny_ckpts['dcgan']!r}).G
+G.synthesis(G.mapping(G.sample_z(1)))
+print(json.dumps(sorted(m for m in ('mmengine.runner', 'mmlatent.control',
+                                    'mmlatent.engine') if m in sys.modules)))
+""")
+    assert loaded == []
+
+
+@pytest.mark.parametrize('order', ['mmlatent first', 'mmengine first'])
+def test_runner_reads_checkpoints_with_the_safe_loader(order):
+    """mmengine's local checkpoint loader (load_from, resume) is
+    mmlatent's weights_only loader once the runner module is imported,
+    whichever of mmlatent and mmengine's runner was imported first."""
+    first = ('import mmlatent.utils.checkpoint as ck\n'
+             'from mmengine.runner.checkpoint import CheckpointLoader')
+    if order == 'mmengine first':
+        first = '\n'.join(reversed(first.split('\n')))
+    result = run_python(f"""
+import json
+{first}
+import mmlatent.engine.runner
+print(json.dumps(CheckpointLoader._schemes[''] is ck._load_local))
+""")
+    assert result is True
+
+
 @pytest.mark.parametrize('script', SCRIPTS)
 def test_help_does_not_import_torch(script):
     """``--help`` is answered from the parser alone (torch alone takes

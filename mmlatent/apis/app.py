@@ -6,16 +6,18 @@ load, call one library function, save."""
 import argparse
 import os
 import sys
-from typing import Iterable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence
 
 import torch
 from tqdm import tqdm
 
-from ..control.scorers import Scorer, build_scorers
 from ..latent.start import sample_condition
 from ..models.loading import LoadedGenerator, load_generator
 from ..utils.errors import ConfigError
 from ..utils.outputs import prepare_out_dir
+
+if TYPE_CHECKING:  # the scorers load on first use (start-up of most apps)
+    from ..control.scorers import Scorer
 
 
 def check_device(device: str) -> str:
@@ -88,8 +90,10 @@ def seed_all(args: argparse.Namespace) -> torch.Generator:
     return rng(args)
 
 
-def scorers_of(specs: Optional[Sequence[str]], device: str) -> List[Scorer]:
+def scorers_of(specs: Optional[Sequence[str]],
+               device: str) -> List['Scorer']:
     """The scorers of ``--scorer SPEC ...`` (none when not given)."""
+    from ..control.scorers import build_scorers
     return build_scorers(list(specs or []), device)
 
 

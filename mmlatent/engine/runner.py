@@ -15,9 +15,12 @@ from .checkpoint_hook import AtomicCheckpointHook
 from .hooks import IterationSeedHook
 from .resume import choose_resume_checkpoint, remove_partials
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
-                                message_hub_to_plain)
+                                message_hub_to_plain,
+                                use_safe_loader_in_mmengine)
 from ..utils.model import unwrap
 from ..utils.rng import preserved_rng
+
+use_safe_loader_in_mmengine()  # load_from / resume: weights_only
 
 ATOMIC_BACKEND = 'mmlatent_atomic_local'
 #: Default hooks replaced by their mmlatent subclasses (same options).

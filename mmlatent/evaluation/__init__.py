@@ -23,6 +23,8 @@ from .segments import (ChordDeviation, LinearPieces, NormalisedContinuity,
                        draw_segments, images_along)
 from .shapes_net import (ShapesNet, load_shapes_net, save_shapes_net,
                          train_shapes_net)
+from .text_alignment import (TextAlignment, alignment_figures,
+                             held_out_prompts)
 from .trajectories import FactorTrajectories, Ghosting, shape_brightness
 from .validity import ShapesValidity
 
@@ -41,5 +43,6 @@ __all__ = [
     'load_shapes_net', 'save_shapes_net', 'train_shapes_net',
     'ShapesValidity', 'ChordDeviation', 'LinearPieces',
     'NormalisedContinuity', 'draw_segments', 'images_along',
-    'FactorTrajectories', 'Ghosting', 'shape_brightness'
+    'FactorTrajectories', 'Ghosting', 'shape_brightness', 'TextAlignment',
+    'alignment_figures', 'held_out_prompts'
 ]

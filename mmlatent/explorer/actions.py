@@ -128,7 +128,8 @@ def start_upload(session: ExplorerSession, body: bytes,
         start_projection(job, G, target.to(session.device),
                          mse_weight=session.mse_weight,
                          w_avg_samples=session.w_avg_samples,
-                         done=_finish(session))
+                         done=_finish(session),
+                         starts=session.projection_starts)
     return job.info()
 
 

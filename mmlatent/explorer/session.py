@@ -8,7 +8,8 @@ the code to show, in this order::
     z (seed or stored z code, truncated) + z sliders
     -> ws = mapping(z, c)        (cached per seed / code while z is fixed)
     -> + w sliders on the chosen W+ layers, + w+ sliders
-    -> interpolated towards the target (slerp in z, else lerp in ws)
+    -> interpolated towards the target (slerp in z, else lerp in ws; the
+       target's ws come from the same cache)
 
 and :meth:`render` runs ``G.synthesis`` once on it. Every generator is
 reached through the latent interface (DESIGN.md §3) only.
@@ -31,6 +32,7 @@ from ..latent.io import save_codes
 from ..latent.spaces import broadcast_w, model_device
 from ..latent.start import seed_z
 from .images import png_bytes, shapes_factors
+from .jobs import StartCache
 from .sliders import Slider
 from .view import RequestError, View
 
@@ -84,6 +86,8 @@ class ExplorerSession:
         self._ids = itertools.count(1)
         self._file_ids: Dict[str, int] = {}
         self.sefa_status = ''
+        #: the projections' mean code, estimated once (see StartCache)
+        self.projection_starts = StartCache()
         #: the page's first view: seed, labels, con
         self.start: Dict = {'seed': 0, 'labels': None, 'con': None}
         self.device = model_device(G)
@@ -212,15 +216,21 @@ class ExplorerSession:
                                "'seed' or one of the ids GET /api/info lists")
         return self.codes[key][1]
 
-    def _endpoint(self, key: str, view: View) -> Codes:
+    def _seed_key(self, seed: int, view: View) -> tuple:
+        """The mapping-cache key of ``seed``'s code under ``view``."""
+        return ('seed', seed, view.psi, tuple(view.labels or ()),
+                tuple(view.con or ()))
+
+    def _endpoint(self, key: str, view: View) -> Tuple[Codes, tuple]:
+        """The target code and its mapping-cache key."""
         if key.startswith('seed:'):
             try:
                 seed = int(key[5:])
             except ValueError:
                 raise RequestError(f"target={key!r}: write 'seed:N' with an "
                                    'integer N') from None
-            return self.seed_codes(seed, view)
-        return self._stored(key, 'target')
+            return self.seed_codes(seed, view), self._seed_key(seed, view)
+        return self._stored(key, 'target'), ('code', key, view.psi)
 
     def _truncate_z(self, z: Tensor, psi: float) -> Tensor:
         """Non-style generators: z scaled towards the prior mean 0."""
@@ -305,7 +315,7 @@ class ExplorerSession:
     def _interpolate(self, cur: Current, view: View) -> Current:
         if view.target is None or view.t == 0:
             return cur
-        end = self._endpoint(view.target, view)
+        end, key = self._endpoint(view.target, view)
         if view.space == 'z':
             if cur.z is None or end.space != 'z':
                 raise RequestError('interpolation in z needs two z codes '
@@ -314,7 +324,7 @@ class ExplorerSession:
             z = slerp(cur.z, z_end, view.t)
             c = cur.c if cur.c is None else lerp(cur.c, end.c, view.t)
             return Current(z, c, self._map(z, c, view.psi, None), cur.noise)
-        _, ws_end = self._z_stage(end, View(psi=view.psi), None)
+        _, ws_end = self._z_stage(end, View(psi=view.psi), key)
         return self._split_w(Current(None, cur.c, lerp(cur.ws, ws_end,
                                                        view.t), cur.noise))
 
@@ -323,8 +333,7 @@ class ExplorerSession:
         with self.lock:
             if view.base == 'seed':
                 base = self.seed_codes(view.seed, view)
-                key = ('seed', view.seed, view.psi, tuple(view.labels or ()),
-                       tuple(view.con or ()))
+                key = self._seed_key(view.seed, view)
             else:
                 base = self._stored(view.base, 'base')
                 key = ('code', view.base, view.psi)

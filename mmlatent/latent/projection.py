@@ -45,12 +45,16 @@ class ProjectionResult:
         used, ``perceptual`` and ``noise_reg``).
     history: [steps, N] total loss at each step.
     latent_history: [steps, N, ...] code after each step if asked.
+    stats: the mean code and spread the run started from (pass them as
+        ``stats=`` to the next projection with the same G and space to
+        skip their estimate).
     """
     codes: Codes
     losses: Dict[str, Tensor]
     history: Tensor
     latent_history: Optional[Tensor] = None
     meta: Dict = field(default_factory=dict)
+    stats: Optional[Tuple[Tensor, Tensor]] = None
 
     latent = property(lambda self: self.codes.latent)
     space = property(lambda self: self.codes.space)
@@ -115,6 +119,20 @@ def latent_stats(G: nn.Module, space: str, num_samples: int,
     if space != 'z' and torch.is_tensor(w_avg):
         mean = w_avg.detach().reshape(-1).to(mean)
     return mean, std
+
+
+def _check_stats(G: nn.Module, space: str,
+                 stats: Tuple[Tensor, Tensor]) -> Tuple[Tensor, Tensor]:
+    """``stats`` if they fit codes of ``space``, else one line."""
+    dim = G.z_dim if space == 'z' else G.w_dim
+    mean, std = stats
+    if tuple(mean.shape) != (dim, ) or std.numel() != 1:
+        raise ConfigError(
+            f'stats have a mean of shape {tuple(mean.shape)} and a spread of '
+            f'{std.numel()} values; {space} codes need ({dim},) and one '
+            'value: pass the stats of a projection in the same space')
+    device = model_device(G)
+    return mean.to(device), std.to(device)
 
 
 def _check_args(G: nn.Module, target: Tensor, space: str, steps: int,
@@ -259,7 +277,9 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
             regularize_noise_weight: float = 1e5,
             w_avg_samples: int = 10000, generator: torch.Generator,
             progress: bool = False, keep_history: bool = False,
-            callback: Optional[StepCallback] = None) -> ProjectionResult:
+            callback: Optional[StepCallback] = None,
+            stats: Optional[Tuple[Tensor, Tensor]] = None
+            ) -> ProjectionResult:
     """Project target images [N, C, H, W] in [-1, 1] (G's size) to codes.
 
     Args:
@@ -275,6 +295,11 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
         callback: called after every step as ``callback(step, steps,
             mean_total_loss)`` (e.g. a progress display); step counts
             from 1.
+        stats: the mean code [dim] and spread of ``space`` (e.g.
+            ``result.stats`` of an earlier projection, or
+            :func:`latent_stats`): reused instead of mapping
+            ``w_avg_samples`` new samples (then ``generator`` draws only
+            the noise). None: estimated here.
 
     G runs frozen in eval mode; only the codes and noise maps get
     gradients. Noise maps are optimised when G has noise inputs (see
@@ -288,7 +313,8 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
     schedule = _Schedule(initial_lr, lr_rampdown, lr_rampup,
                          initial_noise_factor, noise_ramp_length)
     with frozen(G):
-        mean, std = latent_stats(G, space, w_avg_samples, generator)
+        mean, std = latent_stats(G, space, w_avg_samples, generator) \
+            if stats is None else _check_stats(G, space, stats)
         latent = _initial_latent(G, mean, n, space)
         noise = _initial_noise(G, n, generator)
         objective = _Objective(G, target, space, c, perceptual, mse_weight,
@@ -305,4 +331,4 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
     return ProjectionResult(
         Codes(latent.detach(), space, None if c is None else c.detach(),
               [v.detach() for v in noise] or None),
-        losses, history, codes)
+        losses, history, codes, stats=(mean, std))

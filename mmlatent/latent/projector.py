@@ -53,10 +53,14 @@ def project_in_batches(G: nn.Module, target: Tensor, *, batch_size: int = 1,
     (each independently; :func:`~mmlatent.latent.projection.project` with
     ``project_kwargs``), yielding each batch as soon as it is done, so a
     caller can save it before the next one starts. ``c`` [N, c_dim]: the
-    fixed condition of conditional generators."""
+    fixed condition of conditional generators. The mean code and spread
+    are estimated once, in the first batch (``w_avg_samples`` mapped
+    samples), and reused by the others."""
+    stats = project_kwargs.pop('stats', None)
     for part in batch_ranges(target.shape[0], batch_size):
         result = project(G, target[part], c=None if c is None else c[part],
-                         **project_kwargs)
+                         stats=stats, **project_kwargs)
+        stats = result.stats
         images = render_codes(G, result.codes,
                               batch_size=max(batch_size, render_batch_size))
         pictures = [side_by_side(t, img)

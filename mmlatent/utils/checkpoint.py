@@ -4,9 +4,12 @@
   folder, then renamed over the target, so a run killed while saving leaves
   the previous checkpoint intact.
 * Every checkpoint is read with ``torch.load(weights_only=True)``; nothing
-  is ever unpickled with ``weights_only=False``. Importing this module makes
-  mmengine's local checkpoint loader (used by ``load_from`` and ``resume``)
-  do the same.
+  is ever unpickled with ``weights_only=False``. mmengine's local
+  checkpoint loader (used by ``load_from`` and ``resume``) does the same
+  once :func:`use_safe_loader_in_mmengine` ran: the runner module
+  (``mmlatent.engine.runner``) calls it, and so does importing this module
+  when mmengine's runner is already loaded. Reading a checkpoint for
+  inference does not import mmengine's runner (about 1 s of start-up).
 * What mmengine's resume needs besides tensors is the message hub's
   ``HistoryBuffer`` of logged scalars, whose numpy arrays pickle through
   ``builtins.getattr`` -- a global no allow-list should admit. The runner
@@ -21,10 +24,11 @@ import os.path as osp
 import tempfile
 from typing import Any, List
 
+import sys
+
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
 
 from .errors import CheckpointError
 
@@ -175,4 +179,14 @@ def _load_local(filename: str, map_location=None) -> dict:
     return load_checkpoint_file(filename, map_location)
 
 
-CheckpointLoader.register_scheme(prefixes='', loader=_load_local, force=True)
+def use_safe_loader_in_mmengine() -> None:
+    """Make mmengine's loader of local checkpoints (``load_from``,
+    ``resume``, ``Pretrained`` init) read them with
+    :func:`load_checkpoint_file`. Imports mmengine's runner."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_local,
+                                     force=True)
+
+
+if 'mmengine.runner.checkpoint' in sys.modules:  # already paid for
+    use_safe_loader_in_mmengine()

@@ -151,3 +151,31 @@ def test_help_documents_options_and_files(app, capsys):
         assert option in text
     for name, _ in sefa.FILES:
         assert name in text
+
+
+def test_codes_are_mapped_once_and_rendered_in_batches(tiny_ckpts, app,
+                                                       tmp_path,
+                                                       monkeypatch):
+    """Three directions of 4 samples x 3 degrees: one mapping (the sampled
+    codes), ceil(12 / 5) = 3 synthesis batches per direction, no
+    gradients anywhere."""
+    sefa = app('modified_sefa')
+    calls, load = [], sefa.load_app_generator
+
+    def counted(args):
+        loaded = load(args)
+        G = loaded.G
+        for name in ('mapping', 'synthesis'):
+            def wrap(*a, _f=getattr(G, name), _name=name, **k):
+                calls.append((_name, a[0].shape[0],
+                              torch.is_grad_enabled()))
+                return _f(*a, **k)
+            monkeypatch.setattr(G, name, wrap)
+        return loaded
+    monkeypatch.setattr(sefa, 'load_app_generator', counted)
+    sefa.main([tiny_ckpts['stylegan2'], '-i', '0', '1', '2', '-d', '1',
+               '--num-samples', '4', '--batch-size', '5', '-o',
+               str(tmp_path / 'out'), '--eigen-vector',
+               str(tmp_path / 'eigen.pt')])
+    assert calls == [('mapping', 4, False)] + \
+        [('synthesis', n, False) for n in (5, 5, 2)] * 3

@@ -39,6 +39,17 @@ def test_load_refuses_arbitrary_objects(tmp_path):
     assert '\n' not in str(e.value)
 
 
+def test_mmengine_loader_is_the_safe_one(tmp_path):
+    """load_from / resume go through mmengine's CheckpointLoader, which the
+    runner module points at load_checkpoint_file."""
+    import mmlatent.engine.runner  # noqa: F401 - registers the loader
+    from mmengine.runner.checkpoint import CheckpointLoader
+    path = tmp_path / 'evil.pth'
+    torch.save({'x': Payload()}, str(path))
+    with pytest.raises(CheckpointError, match='Unsupported global'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
 def test_load_errors_are_one_line(tmp_path):
     with pytest.raises(CheckpointError, match='does not exist'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))

@@ -207,3 +207,64 @@ def test_text_hook(tmp_path):
     assert float(session.sliders[s['id']].vector.norm()) == \
         pytest.approx(1.0)
     assert session.info()['text'] is True
+
+
+def test_interpolation_target_is_mapped_once(tmp_path):
+    G = Counting()
+    session = build_session(G, out_dir=str(tmp_path), num_sefa=0)
+    frames = [image(session, seed=1, target='seed:2', t=t, space='w')
+              for t in (0.25, 0.5, 0.75)]
+    # seed 1 and the target seed 2 are mapped once each, not per frame
+    assert G.calls == {'mapping': 2, 'synthesis': 3}
+    image(session, seed=2)  # the target's ws serve as a base too
+    assert G.calls == {'mapping': 2, 'synthesis': 4}
+    fresh = build_session(Counting(), out_dir=str(tmp_path), num_sefa=0)
+    assert np.array_equal(frames[1], image(fresh, seed=1, target='seed:2',
+                                           t=0.5, space='w'))
+
+
+def test_sefa_directions_are_computed_once_per_checkpoint(tmp_path,
+                                                          monkeypatch):
+    import mmlatent.latent.sefa as sefa
+    calls, compute = [], sefa.sefa_directions
+    monkeypatch.setattr(sefa, 'sefa_directions',
+                        lambda *a, **k: calls.append(1) or compute(*a, **k))
+    cache = str(tmp_path / 'ckpt_sefa-ema-all.pt')
+    first = build_session(Counting(), out_dir=str(tmp_path), num_sefa=2,
+                          sefa_cache=cache)
+    again = build_session(Counting(), out_dir=str(tmp_path), num_sefa=2,
+                          sefa_cache=cache)
+    assert (first.sefa_status, again.sefa_status) == ('cached', 'read')
+    assert len(calls) == 1
+    assert torch.equal(first.sliders['sefa1'].vector,
+                       again.sliders['sefa1'].vector)
+
+
+def test_projections_estimate_the_mean_code_once(G_of, tmp_path,
+                                                 monkeypatch):
+    from mmlatent.explorer.jobs import ProjectionJob, run_projection
+    from mmlatent.latent.projection import project
+    G = G_of('stylegan2')
+    session = build_session(G, out_dir=str(tmp_path), num_sefa=0,
+                            w_avg_samples=50)
+    target = session.render(View(seed=3)).clamp(-1, 1)
+    sizes, mapping = [], G.mapping
+
+    def counted(z, *args, **kwargs):
+        sizes.append(z.shape[0])
+        return mapping(z, *args, **kwargs)
+    monkeypatch.setattr(G, 'mapping', counted)
+    got = []
+    for i in range(2):
+        run_projection(ProjectionJob(f'job{i}', 2), G, target,
+                       mse_weight=1.0, w_avg_samples=50,
+                       done=lambda job, codes: got.append(codes),
+                       starts=session.projection_starts)
+    assert len(got) == 2 and sizes == [50]  # the second job maps nothing
+    monkeypatch.setattr(G, 'mapping', mapping)
+    want = project(G, target, steps=2, mse_weight=1.0, w_avg_samples=50,
+                   generator=torch.Generator().manual_seed(0))
+    for codes in got:  # each as a fresh seed-0 projection
+        assert torch.equal(codes.latent, want.latent)
+        assert all(torch.equal(a, b) for a, b in zip(codes.noise,
+                                                     want.noise))

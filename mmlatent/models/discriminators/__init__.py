@@ -4,8 +4,10 @@ from .dcgan_mbstd import DCGANMbstdDiscriminator
 from .infogan import InfoGANDiscriminator
 from .q_heads import HarmonicsCatHead, ImageCatHead, PoseJitterCatHead
 from .stylegan2 import StyleGAN2Discriminator
+from .text_matching import TextMatchingDiscriminator
 
 __all__ = ['ACGANDiscriminator', 'DCGANDiscriminator',
            'DCGANMbstdDiscriminator', 'InfoGANDiscriminator', 'WGANGPCritic',
-           'StyleGAN2Discriminator', 'ImageCatHead', 'PoseJitterCatHead',
+           'StyleGAN2Discriminator', 'TextMatchingDiscriminator',
+           'ImageCatHead', 'PoseJitterCatHead',
            'HarmonicsCatHead']

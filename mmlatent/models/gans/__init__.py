@@ -1,6 +1,8 @@
 from .conditional import ConditionalGAN
 from .infogan import InfoGAN
 from .stylegan2 import StyleGAN2
+from .text_conditional import TextConditionalGAN
 from .wgan_gp import WGANGP
 
-__all__ = ['ConditionalGAN', 'InfoGAN', 'StyleGAN2', 'WGANGP']
+__all__ = ['ConditionalGAN', 'InfoGAN', 'StyleGAN2', 'TextConditionalGAN',
+           'WGANGP']

@@ -1,0 +1,159 @@
+"""The text-conditioned GAN rows of issue 17's part 6 table (imported by
+benchmarks/text_quality.py --gan-ckpt): accuracy of the analytic measurer
+against held-out prompts, diversity of the attributes a prompt leaves
+out, retrieval precision, the paraphrase drop; with a Shapes feature
+network (and an unconditional DCGAN checkpoint), the fidelity of samples
+for the captions of held-out images and the Fréchet distance ratio."""
+import math
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+from mmlatent.datasets import CaptionedShapesDataset, ShapesDataset
+from mmlatent.datasets.captions import (ATTRIBUTES, VALUES, keywords,
+                                        parse_prompt)
+from mmlatent.evaluation import (FrechetDistance, ShapesFidelity,
+                                 ShapesValidity, TextAlignment,
+                                 evaluate_generator, evaluate_images,
+                                 held_out_prompts, real_images)
+from mmlatent.models.loading import (load_generator, load_model,
+                                     loaded_generator)
+
+
+def keyword_versions(prompts: List[str], seed: int = 0) -> List[str]:
+    """The same attributes as shuffled keyword lists with synonyms."""
+    rng = np.random.default_rng([seed, 5])
+    return [keywords(parse_prompt(p), rng) for p in prompts]
+
+
+def alignment(model, G, prompts: List[str], num: int) -> Dict[str, float]:
+    metric = TextAlignment(prompts=prompts, encode=model.encode_text)
+    out = evaluate_generator(G, [metric], num_samples=num, batch_size=250,
+                             seed=0)
+    return {k.split('/', 1)[1]: v for k, v in out.items()}
+
+
+def gan_figures(ckpt: str, *, num: int = 2000, sample_model: str = 'orig'
+                ) -> Dict[str, dict]:
+    """{'full', 'keywords', 'partial'}: TextAlignment outputs of ``num``
+    samples for 200 full held-out prompts, the same as keyword lists, and
+    40 prompts that leave attributes out."""
+    model, cfg, meta = load_model(ckpt)
+    G = loaded_generator(model, cfg, meta, sample_model).G
+    full = held_out_prompts(200, seed=1)
+    partial = held_out_prompts(40, drop_prob=0.5, seed=2)
+    return dict(full=alignment(model, G, full, num),
+                keywords=alignment(model, G, keyword_versions(full), num),
+                partial=alignment(model, G, partial, num),
+                prompts=dict(full=full[:5], partial=partial[:5]))
+
+
+def fidelity_metrics(net_path: str) -> list:
+    feats = dict(type='ShapesFeatureNet', checkpoint=net_path)
+    return [ShapesValidity(), ShapesFidelity(),
+            FrechetDistance(extractor=feats, prefix='fd')]
+
+
+@torch.no_grad()
+def captioned_samples(model, G, num: int, batch: int = 250):
+    """Batches of G's images for the captions of ``num`` held-out Shapes
+    images (seed 7; captions as in training)."""
+    ds = CaptionedShapesDataset(32, num_samples=num, seed=7)
+    gen = torch.Generator().manual_seed(0)
+    for s in range(0, num, batch):
+        caps = [ds[i]['caption'] for i in range(s, min(num, s + batch))]
+        yield G(G.sample_z(len(caps), gen), model.encode_text(caps))
+
+
+def fidelity(ckpt: str, net_path: str, dcgan: str, num: int,
+             sample_model: str) -> Dict[str, dict]:
+    """Validity, class distance, shape fit and Fréchet distance (Shapes
+    net) of the text GAN's samples for held-out captions and, with
+    ``dcgan``, of that unconditional checkpoint's samples, each against
+    ``num`` held-out real images."""
+    model, cfg, meta = load_model(ckpt)
+    G = loaded_generator(model, cfg, meta, sample_model).G
+    real = ShapesDataset(32, num_samples=num, seed=100000)
+    out = dict(text_gan=evaluate_images(
+        fidelity_metrics(net_path), real=real_images(real, num),
+        fake=captioned_samples(model, G, num), num_samples=num))
+    if dcgan:
+        Gd = load_generator(dcgan, sample_model=sample_model).G
+        out['dcgan'] = evaluate_generator(
+            Gd, fidelity_metrics(net_path), real=real_images(real, num),
+            num_samples=num)
+    return out
+
+
+def fidelity_table(fid: Dict[str, dict]) -> str:
+    lines = ['| generator | validity | class distance | shape fit | FD '
+             '(Shapes net) |', '|---|---|---|---|---|']
+    for name, r in fid.items():
+        lines.append(f"| {name} | {r['validity']:.3f} | "
+                     f"{r['class_distance']:.3f} | {r['shape_fit']:.3f} | "
+                     f"{r['fd']:.1f} |")
+    if 'dcgan' in fid:
+        ratio = fid['text_gan']['fd'] / fid['dcgan']['fd']
+        lines.append(f'\nFD ratio text GAN / unconditional DCGAN: '
+                     f'{ratio:.2f} (target <= 1.2: '
+                     f'{"yes" if ratio <= 1.2 else "NO"})')
+    return '\n'.join(lines)
+
+
+def _row(what, value, target, ok) -> str:
+    shown = f'{value:.1%}' if isinstance(value, float) else value
+    return f'| {what} | {shown} | {target} | ' \
+           f'{"yes" if ok else "NO"} |'
+
+
+def gan_table(fig: Dict[str, dict]) -> str:
+    full, kw, part = fig['full'], fig['keywords'], fig['partial']
+    acc = {a: full[f'acc_{a}'] for a in ATTRIBUTES}
+    cc = min(acc['shape'], acc['colour'])
+    pos = min(acc['size'], acc['x'], acc['y'])
+    drop = max(acc[a] - kw[f'acc_{a}'] for a in ATTRIBUTES)
+    ent = part['entropy_unnamed']
+    lines = [
+        '| what | measured | target | met |', '|---|---|---|---|',
+        _row('validity', full['validity'], '>= 95%',
+             full['validity'] >= 0.95),
+        _row(f"class and colour (shape {acc['shape']:.1%}, colour "
+             f"{acc['colour']:.1%})", cc, '>= 90%', cc >= 0.9),
+        _row(f"size, x, y (size {acc['size']:.1%}, x {acc['x']:.1%}, y "
+             f"{acc['y']:.1%})", pos, '>= 85%', pos >= 0.85),
+        _row('all five attributes of a full caption (chance 0.4%)',
+             full['acc_all'], '>= 60%', full['acc_all'] >= 0.6),
+        _row('normalised entropy of attributes the prompt leaves out',
+             f'{ent:.3f}', '>= 0.8', not math.isnan(ent) and ent >= 0.8),
+        _row('retrieval precision (full prompts, measurer retrieves)',
+             full['retrieval_precision'], '-', True).replace('| yes |',
+                                                             '| - |'),
+        _row('paraphrase drop (keyword lists with synonyms vs held-out '
+             'sentences), largest per attribute',
+             f'{drop * 100:.1f} points', '<= 5 points', drop <= 0.05),
+    ]
+    return '\n'.join(lines)
+
+
+def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
+        dcgan: str = None) -> Dict[str, dict]:
+    torch.set_num_threads(1)
+    fig = gan_figures(ckpt, num=num, sample_model=sample_model)
+    print(f'\ntext-conditioned GAN {ckpt} ({sample_model}), {num} samples '
+          'per prompt set, judged by the analytic measurer\n')
+    print(gan_table(fig))
+    full, kw = fig['full'], fig['keywords']
+    print('\nper attribute, held-out sentences / keyword lists: ' + ', '.join(
+        f"{a} {full[f'acc_{a}']:.1%} / {kw[f'acc_{a}']:.1%}"
+        for a in ATTRIBUTES))
+    if feature_net:
+        fig['fidelity'] = fidelity(ckpt, feature_net, dcgan, num,
+                                   sample_model)
+        print(f'\nsamples for the captions of {num} held-out images '
+              f'against {num} held-out real images\n')
+        print(fidelity_table(fig['fidelity']))
+    return fig
+
+
+__all__ = ['run', 'gan_figures', 'gan_table', 'VALUES']

@@ -1,0 +1,260 @@
+"""Text-conditioned GAN (GAN-INT-CLS, Reed et al. 2016, with AC-GAN heads):
+G draws an image for a caption's text embedding, a matching-aware D scores
+(image, text) pairs, and a frozen text-image encoder trained on real images
+only tells G whether its image shows what the caption names."""
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from ...datasets.captions import ATTRIBUTES, parse_prompt
+from ...registry import MODELS
+from ...utils.checkpoint import load_format_file
+from ...utils.errors import CheckpointError, ConfigError
+from ...utils.image import first_line
+from ..base_gan import Losses, UnconditionalGAN
+from ..losses.text_matching import (attribute_loss, mismatched_pairs,
+                                    mode_seeking_loss,
+                                    unnamed_information_loss)
+
+#: the format tag of text-image files (mmlatent.text.dual_encoder)
+TEXT_IMAGE_FORMAT = 'mmlatent.text_image/1'
+
+
+@dataclass
+class TextBatch:
+    """One training batch's captions: ``t`` [N, text_dim] embeddings,
+    ``values`` [N, 5] the images' attribute values, ``named`` [N, 5] the
+    values the captions name (-1: not named)."""
+    t: Tensor
+    values: Tensor
+    named: Tensor
+
+
+@MODELS.register_module()
+class TextConditionalGAN(UnconditionalGAN):
+    """G(z, c) with ``c`` the text embedding of a caption (the text tower of
+    a frozen :class:`~mmlatent.text.dual_encoder.TextImageEncoder`: a
+    registered text encoder, bag of words by default, and a projection).
+
+    Training data: items with ``img``, ``caption``, ``values`` and
+    ``named`` (:class:`~mmlatent.datasets.CaptionedShapesDataset`).
+    Generated images are conditioned on the captions of the real batch.
+
+    * D phase: the adversarial loss on (real, its caption) against (G's
+      image, the caption) weighted ``1 - mismatch_weight`` (term ``adv``),
+      plus (real, its caption) against (real, a caption that names a value
+      it does not have) weighted ``mismatch_weight`` (term ``mismatch``);
+      ``attribute_weight`` times the cross-entropy of D's attribute heads
+      on real images and their values (``attr``).
+    * G phase: the adversarial loss, ``attribute_weight`` times the
+      cross-entropy of D's heads on G's images against the named values
+      (``attr``), ``matching_weight`` times that of the frozen encoder's
+      heads (``match``), and ``diversity_weight`` times MSGAN's
+      mode-seeking term on two codes per caption for half the batch
+      (``diversity``: without it G tends to ignore z, so the attributes a
+      caption leaves out do not vary), and ``unnamed_weight`` times minus
+      the mutual information between G's images and each attribute the
+      caption leaves out, as the frozen encoder's heads read it
+      (``unnamed``: the unnamed attributes should take every value).
+
+    Args:
+        generator: a generator with ``con_dim`` = the encoder's
+            ``embed_dim`` (e.g. DCGANGenerator).
+        discriminator: a matching-aware discriminator ``D(img, t) ->
+            (score, attribute logits or None)`` (TextMatchingDiscriminator).
+        text_image: the TextImageEncoder architecture (as in its file).
+        text_image_checkpoint: its trained file
+            (tools/train_text_image.py), loaded by ``init_weights`` when
+            training starts; the weights are saved in every checkpoint, so
+            apps need only the GAN checkpoint.
+        mismatch_weight, attribute_weight, matching_weight,
+        diversity_weight, unnamed_weight: see above.
+        text_noise: std of Gaussian noise added to G's text condition in
+            training (conditioning augmentation, as StackGAN's), so G also
+            draws well for prompts whose embedding lies a little off the
+            training captions' (held-out templates).
+        Other arguments as :class:`UnconditionalGAN` (no ``continuity``,
+        no ``reuse_fakes``).
+    """
+
+    def __init__(self, generator: dict, discriminator: dict,
+                 text_image: dict = dict(type='TextImageEncoder'),
+                 text_image_checkpoint: Optional[str] = None,
+                 mismatch_weight: float = 0.5, attribute_weight: float = 1.0,
+                 matching_weight: float = 1.0, diversity_weight: float = 0.0,
+                 text_noise: float = 0.0, unnamed_weight: float = 0.0,
+                 **kwargs):
+        for key in ('continuity', 'reuse_fakes'):
+            if kwargs.get(key):
+                raise ConfigError(f'TextConditionalGAN does not support '
+                                  f'{key}; remove it from the model config')
+        super().__init__(generator, discriminator, **kwargs)
+        self.text_image = MODELS.build(dict(text_image))
+        self.text_image.requires_grad_(False).eval()
+        self.text_image_checkpoint = text_image_checkpoint
+        if not 0.0 <= mismatch_weight < 1.0 or min(
+                attribute_weight, matching_weight, diversity_weight) < 0:
+            raise ConfigError(
+                f'mismatch_weight={mismatch_weight} must be in [0, 1), '
+                f'attribute_weight={attribute_weight}, matching_weight='
+                f'{matching_weight} and diversity_weight={diversity_weight}'
+                ' >= 0')
+        self.diversity_weight = float(diversity_weight)
+        if text_noise < 0:
+            raise ConfigError(f'text_noise={text_noise} must be >= 0')
+        self.text_noise = float(text_noise)
+        if unnamed_weight < 0 or (unnamed_weight and not matching_weight):
+            raise ConfigError(f'unnamed_weight={unnamed_weight} must be >= '
+                              '0 and needs matching_weight > 0 (it reads '
+                              "the frozen encoder's heads)")
+        self.unnamed_weight = float(unnamed_weight)
+        self.mismatch_weight = float(mismatch_weight)
+        self.attribute_weight = float(attribute_weight)
+        self.matching_weight = float(matching_weight)
+        self._check_sizes()
+        self._batch: Optional[TextBatch] = None
+
+    def _check_sizes(self) -> None:
+        dim = self.text_image.image_proj.out_features
+        codes = self.G.codes
+        if codes.cat_dims or codes.con_dim != dim:
+            raise ConfigError(
+                f'TextConditionalGAN needs a generator with con_dim={dim} '
+                "(the text-image encoder's embed_dim) and no cat_dims, got "
+                f'cat_dims={codes.cat_dims}, con_dim={codes.con_dim}')
+        if getattr(self.D, 'text_dim', None) != dim:
+            raise ConfigError(
+                f"TextConditionalGAN needs discriminator text_dim={dim}, got "
+                f"{getattr(self.D, 'text_dim', None)}; use type='"
+                f"TextMatchingDiscriminator', text_dim={dim}")
+
+    # -- the text side --------------------------------------------------
+    @property
+    def attribute_sizes(self) -> Sequence[int]:
+        return self.text_image.head_sizes
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.text_image.eval()  # frozen, always in eval mode
+        return self
+
+    def init_weights(self) -> None:
+        """The networks' own initialisation, then the frozen text-image
+        encoder's weights from ``text_image_checkpoint``."""
+        super().init_weights()
+        if self.text_image_checkpoint is None:
+            return
+        data = load_format_file(
+            self.text_image_checkpoint, TEXT_IMAGE_FORMAT, kind='text-image',
+            saver='save_text_image',
+            missing='train one with tools/train_text_image.py',
+            writer='tools/train_text_image.py', error=CheckpointError)
+        try:
+            self.text_image.load_state_dict(data['state_dict'])
+        except RuntimeError as e:
+            raise CheckpointError(
+                f"text-image file '{self.text_image_checkpoint}' does not "
+                "match the model's text_image architecture; copy the "
+                f'model dict stored in that file into text_image: '
+                f'{first_line(e)}') from e
+
+    @torch.no_grad()
+    def encode_text(self, texts: Sequence[str]) -> Tensor:
+        """Text embeddings ``c`` [N, text_dim] of captions or prompts."""
+        return self.text_image.encode_text(list(texts))
+
+    def prompt_condition(self, prompt: str, n: int) -> Tensor:
+        """``c`` [n, text_dim] of one prompt; a one-line error for an
+        empty prompt or a word the captions do not use."""
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ConfigError("the prompt is empty; give one, e.g. "
+                              "'a red triangle on the left'")
+        parse_prompt(prompt)
+        return self.encode_text([prompt]).expand(n, -1).clone()
+
+    def text_batch(self, data: dict) -> TextBatch:
+        missing = [k for k in ('caption', 'values', 'named')
+                   if k not in data]
+        if missing:
+            raise ConfigError(
+                f"TextConditionalGAN needs captioned data (items with "
+                f"'caption', 'values', 'named'), missing {missing}; use "
+                "type='CaptionedShapesDataset'")
+        t = self.encode_text(data['caption'])
+        return TextBatch(t, data['values'].to(t.device).long(),
+                         data['named'].to(t.device).long())
+
+    # -- hooks of the base training step -----------------------------------
+    def train_step(self, data: dict, optim_wrapper):
+        self._batch = self.text_batch(data)
+        try:
+            return super().train_step(data, optim_wrapper)
+        finally:
+            self._batch = None
+
+    def real_c(self, labels: Optional[Tensor]) -> Tensor:
+        return self._batch.t
+
+    def fake_c(self, n: int) -> Tensor:
+        return self._batch.t[:n]
+
+    def d_forward(self, img: Tensor, c: Optional[Tensor]):
+        return self.discriminator(img, c)
+
+    def g_condition(self, t: Tensor) -> Tensor:
+        """G's condition in training: ``t`` plus Gaussian noise of std
+        ``text_noise`` per coordinate (D sees ``t`` itself)."""
+        if not self.text_noise:
+            return t
+        return t + self.text_noise * torch.randn_like(t)
+
+    # -- phases -------------------------------------------------------------
+    def train_discriminator(self, real: Tensor, c_real: Optional[Tensor],
+                            it: int) -> Losses:
+        b, n = self._batch, real.shape[0]
+        with torch.no_grad():
+            fake = self.generator(self.G.sample_z(n), self.g_condition(b.t))
+        real_pred, real_logits = self.d_forward(real, b.t)
+        fake_pred, _ = self.d_forward(fake, b.t)
+        w = self.mismatch_weight
+        losses = dict(adv=(1 - w) * self.gan_loss.d_loss(real_pred,
+                                                         fake_pred))
+        rows, cols = mismatched_pairs(b.values, b.named)
+        if w and len(rows):
+            mis_pred, _ = self.d_forward(real[rows], b.t[cols])
+            losses['mismatch'] = w * self.gan_loss.d_loss(real_pred[rows],
+                                                          mis_pred)
+        if self.attribute_weight and real_logits is not None:
+            losses['attr'] = self.attribute_weight * attribute_loss(
+                real_logits, b.values, self.attribute_sizes)
+        losses.update(self.d_regularizers(real, fake, b.t, b.t, None, it))
+        return losses
+
+    def train_generator(self, n: int, it: int) -> Losses:
+        b = self._batch
+        z, c = self.G.sample_z(n), self.g_condition(b.t)
+        fake = self.generator(z, c)
+        fake_pred, logits = self.d_forward(fake, b.t)
+        losses = dict(adv=self.gan_loss.g_loss(fake_pred))
+        if self.attribute_weight and logits is not None:
+            losses['attr'] = self.attribute_weight * attribute_loss(
+                logits, b.named, self.attribute_sizes)
+        if self.matching_weight:
+            heads = self.text_image.head_logits(
+                self.text_image.features(fake))
+            heads = torch.cat([heads[a] for a in ATTRIBUTES], 1)
+            losses['match'] = self.matching_weight * attribute_loss(
+                heads, b.named, self.attribute_sizes)
+            if self.unnamed_weight:
+                losses['unnamed'] = self.unnamed_weight * \
+                    unnamed_information_loss(heads, b.named,
+                                             self.attribute_sizes)
+        if self.diversity_weight:
+            h = max(1, n // 2)
+            z2 = self.G.sample_z(h)
+            losses['diversity'] = self.diversity_weight * mode_seeking_loss(
+                fake[:h], self.generator(z2, c[:h]), z[:h], z2)
+        return losses
+

@@ -1,0 +1,81 @@
+"""The text-conditioned GAN end to end: a few training iterations of the
+config (shrunk), its prompt grids, the frozen encoder's weights from the
+text-image file, and apps/text_to_image.py --method conditional."""
+import os.path as osp
+
+import pytest
+import torch
+
+from mmlatent.registry import MODELS
+
+CONFIG = 'text/textgan_dcgan_shapes-32x32.py'
+TEXT_IMAGE = dict(type='TextImageEncoder', resolution=16, embed_dim=8,
+                  base_channels=4, max_channels=8, hidden=16,
+                  text_encoder=dict(type='bow', dim=8))
+
+
+@pytest.fixture(scope='module')
+def text_gan(tmp_path_factory):
+    """(checkpoint, text-image file, work dir) of 4 iterations of the
+    config at 16 px with a tiny (untrained) text-image file."""
+    from helpers import make_cfg, train
+    from mmlatent.text.dual_encoder import save_text_image
+    folder = tmp_path_factory.mktemp('textgan')
+    torch.manual_seed(0)
+    encoder = MODELS.build(TEXT_IMAGE)
+    ti = save_text_image(str(folder / 'ti.pth'), encoder,
+                         dict(model=TEXT_IMAGE))
+    cfg = make_cfg(
+        CONFIG, folder / 'work', model__text_image=TEXT_IMAGE,
+        model__text_image_checkpoint=ti, text_dim=8,
+        model__generator__resolution=16, model__generator__con_dim=8,
+        model__generator__base_channels=8,
+        model__discriminator__resolution=16,
+        model__discriminator__text_dim=8,
+        model__discriminator__base_channels=8,
+        train_dataloader__dataset__resolution=16,
+        train_dataloader__dataset__num_samples=64,
+        default_hooks__checkpoint__interval=4,
+        custom_hooks=[dict(type='PromptGridHook', interval=2,
+                           num_samples=3)])
+    train(cfg)
+    return str(folder / 'work' / 'iter_4.pth'), ti, folder / 'work'
+
+
+def test_training_logs_every_term_and_keeps_the_encoder(text_gan):
+    from mmlatent.models.loading import load_model
+    from mmlatent.text.dual_encoder import load_text_image
+    ckpt, ti, work = text_gan
+    model, _, _ = load_model(ckpt)
+    frozen, _ = load_text_image(ti)
+    for k, v in frozen.state_dict().items():
+        assert torch.equal(model.text_image.state_dict()[k], v), k
+    log = open(next(work.glob('*/*.log'))).read()
+    for term in ('d_loss_adv', 'd_loss_mismatch', 'd_loss_attr',
+                 'g_loss_adv', 'g_loss_attr', 'g_loss_match',
+                 'g_loss_unnamed'):
+        assert term in log, term
+    assert (work / 'samples' / 'iter_2_prompts.png').exists()
+    assert (work / 'samples' / 'final_prompts.png').exists()
+
+
+def test_conditional_app(text_gan, tmp_path, run_script, capsys):
+    from mmlatent.latent import load_latents
+    ckpt = text_gan[0]
+    app = 'apps/text_to_image.py'
+    base = [ckpt, '--method', 'conditional', '--num', 3, '-o', tmp_path]
+    code, err = run_script(app, base + ['--prompt', 'a red square'])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    assert "prompt 'a red square', conditional: 3 generator passes" in out
+    assert 'verifier shapes:' in out
+    lf = load_latents(str(tmp_path / 'text_a_red_square_conditional_'
+                          'latents.pt'))
+    assert lf.space == 'w' and lf.latent.shape == (3, 64 + 8)
+    assert set(lf.scores) == {'verify'}
+    assert osp.exists(tmp_path / 'text_a_red_square_conditional.png')
+    for prompt, msg in (('  ', '--prompt is empty'),
+                        ('a mauve square', "unknown word 'mauve'")):
+        code, err = run_script(app, base + ['--prompt', prompt,
+                                            '--overwrite'])
+        assert code == 2 and msg in err, err
