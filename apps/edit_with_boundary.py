@@ -75,8 +75,8 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 import torch  # noqa: E402
 
-from mmlatent.apis.app import (load_app_generator, out_dir, rng,  # noqa: E402
-                               scorers_of)
+from mmlatent.apis.app import load_app_generator, out_dir, rng  # noqa
+from mmlatent.apis.scorers import scorers_of  # noqa: E402
 from mmlatent.control import (check_boundary, format_summary,  # noqa: E402
                               load_boundary)
 from mmlatent.control.edit import (boundary_codes,  # noqa: E402

@@ -52,7 +52,8 @@ from mmlatent.control import attribute_kinds, sample_scored  # noqa: E402
 from mmlatent.control.sampling import score_summary  # noqa: E402
 from mmlatent.latent import render, save_latents, start_codes  # noqa
 from mmlatent.apis.app import (load_app_generator, out_dir,  # noqa: E402
-                               progress, rng, scorers_of)
+                               progress, rng)
+from mmlatent.apis.scorers import scorers_of  # noqa: E402
 from mmlatent.utils.image import save_grid  # noqa: E402
 
 

@@ -6,7 +6,7 @@ load, call one library function, save."""
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import torch
 from tqdm import tqdm
@@ -15,9 +15,6 @@ from ..latent.start import sample_condition
 from ..models.loading import LoadedGenerator, load_generator
 from ..utils.errors import ConfigError
 from ..utils.outputs import prepare_out_dir
-
-if TYPE_CHECKING:  # the scorers load on first use (start-up of most apps)
-    from ..control.scorers import Scorer
 
 
 def check_device(device: str) -> str:
@@ -88,12 +85,5 @@ def seed_all(args: argparse.Namespace) -> torch.Generator:
     inside generators) and return :func:`rng`."""
     torch.manual_seed(args.seed)
     return rng(args)
-
-
-def scorers_of(specs: Optional[Sequence[str]],
-               device: str) -> List['Scorer']:
-    """The scorers of ``--scorer SPEC ...`` (none when not given)."""
-    from ..control.scorers import build_scorers
-    return build_scorers(list(specs or []), device)
 
 

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from ..datasets.captions import (ATTRIBUTES, HELD_OUT_TEMPLATES, VALUES,
                                  attribute_values, parse_prompt,
                                  random_caption, to_indices)
+from ..datasets.measure import measure_factors
 from ..latent.spaces import default_synthesis_kwargs
 from ..registry import METRICS
 from ..utils.errors import ConfigError
@@ -57,7 +58,6 @@ def held_out_prompts(num: int, *, drop_prob: float = 0.0, seed: int = 0
 def measured_values(img: Tensor, options: dict) -> Tensor:
     """int64 [N, 5] caption values the measurer reads in ``img``; -1 rows
     for invalid images."""
-    from ..datasets.measure import measure_factors
     m = measure_factors(img.detach().float().cpu(), **options)
     factors = torch.stack([m[k] for k in FACTOR_KEYS], 1).nan_to_num()
     scale_range = options.get('scale_range', (0.25, 0.5))

@@ -114,7 +114,11 @@ def user_config(folder, *hooks: str,
 
 def cli(*args, cwd=ROOT, env=None, launcher=None, timeout=240):
     cmd = launcher or [sys.executable]
-    full_env = dict(os.environ, **(env or {}))
+    # a fixed thread count: the thread policy follows the machine's load,
+    # and runs compared bit for bit must not differ in their reductions
+    full_env = dict(os.environ)
+    full_env.setdefault('OMP_NUM_THREADS', '1')
+    full_env.update(env or {})
     return subprocess.run(cmd + [TRAIN, *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

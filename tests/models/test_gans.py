@@ -183,6 +183,24 @@ def test_infogan_trains_g_and_q_with_the_info_loss():
     assert changed(q0, model.discriminator.q_head)
 
 
+def test_infogan_keeps_the_r1_option():
+    model = MODELS.build(dict(
+        type='InfoGAN', generator=gen(cat_dims=[3], con_dim=2),
+        discriminator=dict(type='InfoGANDiscriminator', resolution=RES,
+                           base_channels=4, cat_dims=[3], con_dim=2,
+                           norm='none'),
+        r1=dict(gamma=2.0, interval=2)))
+    optim = optims(model)
+    data = batch()
+    log = step(model, optim, 0, data)
+    assert {'d_loss_r1', 'd_loss_info'} <= set(log)
+    assert log['d_loss'].item() == pytest.approx(
+        (log['d_loss_adv'] + log['d_loss_r1'] + log['d_loss_info']).item(),
+        rel=1e-6)
+    assert log['d_loss_r1'] > 0
+    assert 'd_loss_r1' not in step(model, optim, 1)   # lazy: every 2nd
+
+
 def test_infogan_info_loss_falls_when_q_can_learn():
     torch.manual_seed(0)
     model = MODELS.build(dict(

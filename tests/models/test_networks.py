@@ -144,6 +144,30 @@ def test_infogan_discriminator_q_head():
     assert q['con_mean'].shape == (5, 2) and q['con_logvar'].shape == (5, 2)
 
 
+def test_infogan_discriminator_spectral_norm_option():
+    torch.manual_seed(0)
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              norm='none', cat_dims=[3], con_dim=1, spectral_norm=True)
+    x = torch.randn(4, 3, 16, 16)
+    for _ in range(30):  # power iterations run in training mode
+        D(x)
+    D.eval()
+    convs = [m for m in [*D.trunk, D.head] if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 3 and all(hasattr(m, 'parametrizations')
+                                   for m in convs)
+    for m in convs:
+        with torch.no_grad():
+            sigma = torch.linalg.matrix_norm(m.weight.flatten(1), ord=2)
+        assert float(sigma) == pytest.approx(1.0, abs=0.02)
+    # Q's head is a classifier: left free
+    assert not any(hasattr(m, 'parametrizations') for m in D.q_head)
+    score, q = D(x)
+    assert score.shape == (4, ) and q['cat_logits'][0].shape == (4, 3)
+    plain = build(type='InfoGANDiscriminator', resolution=16,
+                  base_channels=4, norm='none', cat_dims=[3], con_dim=1)
+    assert not any(hasattr(m, 'parametrizations') for m in plain.modules())
+
+
 def test_infogan_q_on_value_is_blind_to_colour():
     D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
               cat_dims=[3], con_dim=1, q_input='value').eval()

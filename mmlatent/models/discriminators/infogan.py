@@ -42,6 +42,10 @@ class InfoGANDiscriminator(DCGANDiscriminator):
       training) or ``'HarmonicsCatHead'`` (an MLP on the outline
       harmonics, blind to everything but the outline's shape). It gets
       ``cat_dims`` and ``hidden=q_hidden`` from here.
+    - ``spectral_norm`` (as :class:`DCGANDiscriminator`'s, best with
+      ``norm='none'``) normalises the trunk and D's score head (not the Q
+      head, a classifier that needs no Lipschitz bound); D then judges
+      each sample on its own, not by batch statistics.
     """
 
     def __init__(self, resolution: int = 32, in_channels: int = 3,
@@ -50,9 +54,9 @@ class InfoGANDiscriminator(DCGANDiscriminator):
                  con_dim: int = 2, con_logvar: bool = False,
                  q_hidden: int = 128, q_input: str = 'image',
                  q_noise: float = 0.0, cat_head: Optional[dict] = None,
-                 init_std: float = 0.02):
+                 init_std: float = 0.02, spectral_norm: bool = False):
         super().__init__(resolution, in_channels, base_channels,
-                         max_channels, norm, 0, init_std)
+                         max_channels, norm, 0, init_std, spectral_norm)
         if q_input not in Q_INPUTS:
             raise ConfigError(f"q_input='{q_input}' is not one of "
                               f'{Q_INPUTS}')

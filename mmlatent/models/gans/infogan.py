@@ -78,7 +78,10 @@ class InfoGAN(UnconditionalGAN):
 
     def d_regularizers(self, real, fake, c_real, c_fake, aux,
                        it: int) -> Losses:
-        return dict(info=self._info(aux, c_fake, 'd'))
+        """The base terms (``r1`` when set and due) and Q's ``info``."""
+        losses = super().d_regularizers(real, fake, c_real, c_fake, aux, it)
+        losses['info'] = self._info(aux, c_fake, 'd')
+        return losses
 
     def d_real_terms(self, real_aux: Optional[dict],
                      c_real: Optional[Tensor]) -> Losses:
