@@ -1,0 +1,135 @@
+"""Learning curves of DCGAN variants on Shapes 32 px, for choosing a recipe.
+
+A plain training loop (no runner, no hooks, no continuity term) over the
+library's networks, so that variants of the discriminator (batch norm or
+spectral norm), the generator (ConvTranspose or nearest upsampling, with or
+without CoordConv maps), batch size and learning rates can be compared
+fast. Every ``--eval`` iterations it prints one JSON line per generator (G
+and its EMA) with the validity and fidelity of 1000 samples against 1000
+held-out real images, and writes a sample grid.
+
+    python benchmarks/fidelity_sweep.py sn --d sn --iters 3000
+    python benchmarks/fidelity_sweep.py bs32 --d sn --batch-size 32
+
+The figures quoted in docs/fidelity.md came from this script.
+"""
+import argparse
+import json
+import os
+import time
+
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('name', help='run name (file names of the outputs)')
+    p.add_argument('--iters', type=int, default=3000)
+    p.add_argument('--eval', type=int, default=1000,
+                   help='evaluate every this many iterations')
+    p.add_argument('--d', choices=('bn', 'sn'), default='bn',
+                   help='discriminator: batch norm or spectral norm')
+    p.add_argument('--upsample', choices=('deconv', 'nearest'),
+                   default='deconv')
+    p.add_argument('--coords', action='store_true',
+                   help='CoordConv maps in every upsampling block of G')
+    p.add_argument('--batch-size', type=int, default=64)
+    p.add_argument('--g-channels', type=int, default=32)
+    p.add_argument('--d-channels', type=int, default=32)
+    p.add_argument('--lr', type=float, default=2e-4)
+    p.add_argument('--ema-half-life', type=float, default=10000,
+                   help='EMA half life in images')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out-dir', default='work_dirs/fidelity_sweep')
+    return p.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    import torch
+    import torch.nn.functional as F
+    from mmlatent.datasets.shapes import ShapesDataset
+    from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
+        evaluate_images
+    from mmlatent.models.discriminators import DCGANDiscriminator
+    from mmlatent.models.generators import DCGANGenerator
+    from mmlatent.utils.image import save_grid
+
+    torch.manual_seed(args.seed)
+    os.makedirs(args.out_dir, exist_ok=True)
+    train = ShapesDataset(32, num_samples=50000, seed=0)
+    held_out = ShapesDataset(32, num_samples=1000, seed=12345)
+    real_eval = torch.stack([held_out[i]['img'] for i in range(1000)])
+    G = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
+                       prior='uniform', upsample=args.upsample,
+                       coords=args.coords)
+    D = DCGANDiscriminator(32, base_channels=args.d_channels,
+                           norm='bn' if args.d == 'bn' else 'none',
+                           spectral_norm=args.d == 'sn')
+    G_ema = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
+                           prior='uniform', upsample=args.upsample,
+                           coords=args.coords).requires_grad_(False)
+    G_ema.load_state_dict(G.state_dict())
+    momentum = 1 - 0.5**(args.batch_size / args.ema_half_life)
+    opt_G = torch.optim.Adam(G.parameters(), args.lr, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), args.lr, betas=(0.5, 0.999))
+    index = torch.Generator().manual_seed(args.seed + 1)
+
+    def real_batch():
+        ids = torch.randint(0, len(train), (args.batch_size, ),
+                            generator=index)
+        return torch.stack([train[int(i)]['img'] for i in ids])
+
+    def evaluate(net, it: int, tag: str) -> dict:
+        net.train()
+        for m in net.modules():  # batch-norm statistics of these weights
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None    # a plain average over the passes
+        with torch.no_grad():
+            for _ in range(4):
+                net(net.sample_z(256))
+            net.eval()
+            fake = torch.cat([net(net.sample_z(250)) for _ in range(4)])
+        net.train()
+        out = evaluate_images([ShapesFidelity(), ShapesValidity()],
+                              real=[real_eval], fake=[fake],
+                              num_samples=1000)
+        save_grid(os.path.join(args.out_dir, f'{args.name}_{it}{tag}.png'),
+                  fake[:64], nrow=8)
+        keep = ('validity', 'class_distance', 'shape_fit', 'shape_fit_p10',
+                'ks_max')
+        return {k: round(float(v), 3) for k, v in out.items()
+                if any(k.endswith(s) for s in keep)}
+
+    results, start = [], time.perf_counter()
+    for it in range(1, args.iters + 1):
+        real = real_batch()
+        with torch.no_grad():
+            fake = G(G.sample_z(args.batch_size))
+        loss_D = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+        opt_D.zero_grad(set_to_none=True)
+        loss_D.backward()
+        opt_D.step()
+        D.requires_grad_(False)
+        loss_G = F.softplus(-D(G(G.sample_z(args.batch_size)))).mean()
+        opt_G.zero_grad(set_to_none=True)
+        loss_G.backward()
+        opt_G.step()
+        D.requires_grad_(True)
+        with torch.no_grad():
+            torch._foreach_lerp_(list(G_ema.parameters()),
+                                 list(G.parameters()), momentum)
+        if it % args.eval == 0:
+            train_s = time.perf_counter() - start
+            for net, tag in ((G, ''), (G_ema, 'e')):
+                row = dict(name=args.name, generator=tag or 'G', iter=it,
+                           train_s=round(train_s), **evaluate(net, it, tag))
+                print(json.dumps(row), flush=True)
+                results.append(row)
+            start = time.perf_counter() - train_s
+    with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:
+        json.dump(dict(args=vars(args), results=results), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
