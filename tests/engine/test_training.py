@@ -272,7 +272,7 @@ def test_two_process_gloo_evaluation_gives_every_rank_the_figures(
             'default_hooks.checkpoint.save_best=class_distance',
             launcher=torchrun, timeout=400)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    assert ('Evaluation at iteration 6: the orig generator, 40 samples, '
+    assert ('Evaluation at iteration 6: the ema generator, 40 samples, '
             'seed 0, on rank 0 for all 2 processes') in r.stdout + r.stderr
     figures = [(wd / f'figures_{rank}.txt').read_text() for rank in (0, 1)]
     assert figures[0] == figures[1] and len(figures[0].splitlines()) == 3

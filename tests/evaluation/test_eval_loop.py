@@ -82,7 +82,7 @@ def test_val_loop_figures_equal_evaluate_generator(tmp_path):
     with open(tmp_path / 'eval' / 'iter_2.json') as f:
         record = json.load(f)
     assert (record['iter'], record['generator'], record['num_samples'],
-            record['seed']) == (2, 'orig', 24, 3)
+            record['seed']) == (2, 'ema', 24, 3)  # averaged from iter 0
     G, _ = pick_generator(unwrap(runner.model))
     dataset = runner.train_dataloader.dataset
     expected = evaluate_generator(

@@ -40,7 +40,8 @@ def test_main_job_prints_its_fidelity_summary(tmp_path):
     # an untrained G draws no valid shape: the worst figures, not an error
     assert record['shape_fit'] <= record['real_shape_fit']
     log = next(tmp_path.glob('*/*.log')).read_text()
-    assert 'Evaluation at iteration 2: the orig generator, 20 samples' in log
+    # the EMA averages from iteration 0: averaged weights after 2 iterations
+    assert 'Evaluation at iteration 2: the ema generator, 20 samples' in log
     assert f"Shapes validity: {record['validity']:.1%} of 20 samples" in log
     assert (f"Shapes fidelity: class distance "
             f"{record['class_distance']:.3f}, shape fit "

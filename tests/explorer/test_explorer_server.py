@@ -218,7 +218,8 @@ def test_app_defaults_and_errors(tiny_ckpts, tmp_path, capsys):
         assert server.session.sefa_status in ('cached', 'read')
     finally:
         server.server_close()
-    cache = default_cache_path(tiny_ckpts['dcgan'], which='orig')
+    # the main job's EMA averages from iteration 0: SeFa reads its weights
+    cache = default_cache_path(tiny_ckpts['dcgan'], which='ema')
     assert osp.isfile(cache)
     again = app.build([tiny_ckpts['dcgan'], '--port', '0', '-o',
                        str(tmp_path)])
