@@ -72,15 +72,19 @@ class SampleGridHook(Hook):
             self._c = G.sample_c(self.num_samples, gen)
         return self._z, self._c
 
+    def grids(self, runner, G) -> dict:
+        """``{suffix: (images, cols)}`` of one write (G in eval mode)."""
+        z, c = self._fixed_latents(G)
+        return code_grids(G, z, c)
+
     def write(self, runner, tag: str, step: int) -> None:
         if not is_main_process():
             return
         G = pick_generator(runner.model, self.sample_model).G
-        z, c = self._fixed_latents(G)
         was_training = G.training
         G.eval()
         try:
-            grids = code_grids(G, z, c)
+            grids = self.grids(runner, G)
         finally:
             G.train(was_training)
         for suffix, (imgs, cols) in grids.items():
