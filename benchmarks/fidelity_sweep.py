@@ -11,7 +11,7 @@ held-out real images, and writes a sample grid.
     python benchmarks/fidelity_sweep.py sn --d sn --iters 3000
     python benchmarks/fidelity_sweep.py bs32 --d sn --batch-size 32
 
-The figures quoted in docs/fidelity.md came from this script.
+docs/fidelity.md gives its learning curves and how they were made.
 """
 import argparse
 import json
@@ -51,6 +51,7 @@ def main() -> None:
     from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
         evaluate_images
     from mmlatent.models.discriminators import DCGANDiscriminator
+    from mmlatent.models.ema import GeneratorEMA
     from mmlatent.models.generators import DCGANGenerator
     from mmlatent.utils.image import save_grid
 
@@ -65,11 +66,7 @@ def main() -> None:
     D = DCGANDiscriminator(32, base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
-    G_ema = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
-                           prior='uniform', upsample=args.upsample,
-                           coords=args.coords).requires_grad_(False)
-    G_ema.load_state_dict(G.state_dict())
-    momentum = 1 - 0.5**(args.batch_size / args.ema_half_life)
+    ema = GeneratorEMA(G, half_life_images=args.ema_half_life)
     opt_G = torch.optim.Adam(G.parameters(), args.lr, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(D.parameters(), args.lr, betas=(0.5, 0.999))
     index = torch.Generator().manual_seed(args.seed + 1)
@@ -80,17 +77,11 @@ def main() -> None:
         return torch.stack([train[int(i)]['img'] for i in ids])
 
     def evaluate(net, it: int, tag: str) -> dict:
-        net.train()
-        for m in net.modules():  # batch-norm statistics of these weights
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.reset_running_stats()
-                m.momentum = None    # a plain average over the passes
+        was_training = net.training
+        net.eval()
         with torch.no_grad():
-            for _ in range(4):
-                net(net.sample_z(256))
-            net.eval()
             fake = torch.cat([net(net.sample_z(250)) for _ in range(4)])
-        net.train()
+        net.train(was_training)
         out = evaluate_images([ShapesFidelity(), ShapesValidity()],
                               real=[real_eval], fake=[fake],
                               num_samples=1000)
@@ -116,12 +107,10 @@ def main() -> None:
         loss_G.backward()
         opt_G.step()
         D.requires_grad_(True)
-        with torch.no_grad():
-            torch._foreach_lerp_(list(G_ema.parameters()),
-                                 list(G.parameters()), momentum)
+        ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
-            for net, tag in ((G, ''), (G_ema, 'e')):
+            for net, tag in ((G, ''), (ema.module, 'e')):
                 row = dict(name=args.name, generator=tag or 'G', iter=it,
                            train_s=round(train_s), **evaluate(net, it, tag))
                 print(json.dumps(row), flush=True)
