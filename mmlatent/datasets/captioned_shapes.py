@@ -1,5 +1,5 @@
 """Shapes images with captions made from their factors."""
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -51,8 +51,13 @@ class CaptionedShapesDataset(ShapesDataset):
         return attribute_values([label], factors[None], classes=self.shapes,
                                 scale_threshold=sum(self.scale_range) / 2)[0]
 
-    def __getitem__(self, index: int) -> dict:
-        item = super().__getitem__(index)
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """ShapesDataset's items of ``indices`` with their captions."""
+        return [self._captioned(index, item) for index, item in
+                zip(indices, super().__getitems__(indices))]
+
+    def _captioned(self, index: int, item: dict) -> dict:
+        """``item`` of ``index`` with its caption, values and named."""
         values = self.values_of(index)
         rng = np.random.default_rng([self.seed, index % len(self), 1])
         caption, named = random_caption(values, rng, **self.caption_options)
