@@ -90,10 +90,10 @@ def hue_to_rgb(hue: np.ndarray) -> np.ndarray:
 def _inset(poly: np.ndarray, dist: float) -> np.ndarray:
     """Move every edge of convex [..., K, 2] polygons inwards by ``dist``."""
     k = poly.shape[-2]
-    nxt, prv = np.roll(np.arange(k), -1), np.roll(np.arange(k), 1)
+    nxt, prv = np.arange(1, k + 1) % k, np.arange(-1, k - 1) % k
     edge = poly[..., nxt, :] - poly
-    normal = np.stack([edge[..., 1], -edge[..., 0]], -1)
-    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    normal = edge[..., ::-1] * [1.0, -1.0]       # (edge_y, -edge_x)
+    normal /= np.sqrt(np.sum(normal * normal, -1, keepdims=True))
     twice_area = np.sum(poly[..., 0] * poly[..., nxt, 1]
                         - poly[..., nxt, 0] * poly[..., 1], -1)
     normal *= np.sign(twice_area)[..., None, None]  # outward either way
@@ -106,13 +106,14 @@ def _outline_px(name: str, factors: np.ndarray, resolution: int,
                 supersample: int) -> np.ndarray:
     """[N, K, 2] outlines of N shapes of class ``name`` with [N, 5]
     ``factors`` in supersampled OpenCV pixels (centres at integers)."""
-    x, y, scale = (v[:, None, None] for v in factors[:, :3].T)
     angle = np.deg2rad(factors[:, 3] * SYMMETRY_DEG[name])
-    c = np.array([math.cos(a) for a in angle])   # libm, as for one shape
-    s = np.array([math.sin(a) for a in angle])
-    turn = np.stack([np.stack([c, s], -1), np.stack([-s, c], -1)], -2)
-    p = _OUTLINES[name] @ turn * scale
-    p = np.concatenate([x + p[..., :1], y - p[..., 1:]], -1)
+    turn = np.empty((len(angle), 2, 2))
+    for t, a in zip(turn, angle):     # libm's cos and sin, as for one shape
+        t[0, 0] = t[1, 1] = math.cos(a)
+        t[0, 1] = math.sin(a)
+        t[1, 0] = -t[0, 1]
+    p = _OUTLINES[name] @ turn * factors[:, 2, None, None]
+    p = p * [1.0, -1.0] + factors[:, None, :2]     # y points down
     return _inset(p * resolution * supersample, _INSET) - 0.5
 
 
@@ -122,10 +123,11 @@ def _coverage(names: Sequence[str], factors: np.ndarray,
     ss = max(4, math.ceil(256 / resolution))
     canvas = np.zeros((resolution * ss, resolution * ss), np.uint8)
     out = np.empty((len(names), resolution, resolution), np.float32)
-    names = np.asarray(names)
-    for name in np.unique(names):
-        idx = np.flatnonzero(names == name)
-        pts = np.round(_outline_px(str(name), factors[idx], resolution, ss)
+    groups: Dict[str, List[int]] = {}
+    for k, name in enumerate(names):
+        groups.setdefault(name, []).append(k)
+    for name, idx in groups.items():
+        pts = np.round(_outline_px(name, factors[idx], resolution, ss)
                        * 2 ** _SHIFT).astype(np.int32)
         for k, poly in zip(idx, pts):
             canvas[:] = 0
@@ -327,18 +329,18 @@ class ShapesDataset(Dataset):
         self._cache.update(list(new.items())[:room])
         return [new[i] if i in new else self._cache[i] for i in indices]
 
-    def _item(self, label, factors: np.ndarray, img: torch.Tensor) -> dict:
-        """The item dict of one drawn object."""
-        return dict(img=img, label=int(label),
-                    factors=torch.from_numpy(factors).float())
+    def _item(self, label, factors: torch.Tensor, img: torch.Tensor) -> dict:
+        """The item dict of one image."""
+        return dict(img=img, label=int(label), factors=factors)
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """The items of ``indices`` (torch's DataLoader calls this with
         each batch); the missing ones are rendered together."""
-        drawn = self._drawn([self._index(i) for i in indices])
-        imgs = from_uint8(np.stack([d[2] for d in drawn]))
-        return [self._item(label, factors, img)
-                for (label, factors, _), img in zip(drawn, imgs)]
+        labels, factors, imgs = zip(*self._drawn([self._index(i)
+                                                  for i in indices]))
+        factors = torch.from_numpy(np.stack(factors)).float()
+        return [self._item(*item) for item in
+                zip(labels, factors, from_uint8(np.stack(imgs)))]
 
     def __getitem__(self, index: int) -> dict:
         """Item ``index``: see the class docstring."""
@@ -393,7 +395,6 @@ class TwoShapesDataset(ShapesDataset):
         return (np.array([left[0], right[0]]),
                 np.stack([left[1], right[1]]))
 
-    def _item(self, label, factors: np.ndarray, img: torch.Tensor) -> dict:
-        return dict(img=img, label=torch.tensor(label),
-                    factors=torch.from_numpy(factors).float())
+    def _item(self, label, factors: torch.Tensor, img: torch.Tensor) -> dict:
+        return dict(img=img, label=torch.tensor(label), factors=factors)
 
