@@ -43,9 +43,10 @@ ELLIPSE_VERTICES = 64
 #: items of the 32-px main job (~3.6 kB each), so from its second epoch on
 #: nothing is drawn again
 CACHE_BYTES = 256 * 2 ** 20
-_ITEM_OVERHEAD = 512   # bytes of Python objects per cached item (measured)
+_ITEM_OVERHEAD = 512   # bytes of Python objects per cached item (390-530)
 _SHIFT = 8        # fixed-point bits of the polygon vertices given to OpenCV
 _INSET = 0.65     # supersampled px OpenCV's AA fill adds outside each edge
+_FLIP_Y = np.array([1.0, -1.0])   # negates the second coordinate (exact)
 
 
 def _regular_polygon(n: int, radius: float, phase: float) -> np.ndarray:
@@ -92,7 +93,7 @@ def _inset(poly: np.ndarray, dist: float) -> np.ndarray:
     k = poly.shape[-2]
     nxt, prv = np.arange(1, k + 1) % k, np.arange(-1, k - 1) % k
     edge = poly[..., nxt, :] - poly
-    normal = edge[..., ::-1] * [1.0, -1.0]       # (edge_y, -edge_x)
+    normal = edge[..., ::-1] * _FLIP_Y       # (edge_y, -edge_x)
     normal /= np.sqrt(np.sum(normal * normal, -1, keepdims=True))
     twice_area = np.sum(poly[..., 0] * poly[..., nxt, 1]
                         - poly[..., nxt, 0] * poly[..., 1], -1)
@@ -113,7 +114,7 @@ def _outline_px(name: str, factors: np.ndarray, resolution: int,
         t[0, 1] = math.sin(a)
         t[1, 0] = -t[0, 1]
     p = _OUTLINES[name] @ turn * factors[:, 2, None, None]
-    p = p * [1.0, -1.0] + factors[:, None, :2]     # y points down
+    p = p * _FLIP_Y + factors[:, None, :2]     # y points down
     return _inset(p * resolution * supersample, _INSET) - 0.5
 
 
