@@ -7,7 +7,7 @@ import torch
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
 from .captions import TRAIN_TEMPLATES, attribute_values, random_caption
-from .shapes import SHAPES, ShapesDataset
+from .shapes import CACHE_BYTES, SHAPES, ShapesDataset
 
 
 @DATASETS.register_module()
@@ -31,10 +31,11 @@ class CaptionedShapesDataset(ShapesDataset):
                  scale_range: Tuple[float, float] = (0.25, 0.5),
                  hue_range: Tuple[float, float] = (0.0, 1.0),
                  drop_prob: float = 0.3, keyword_prob: float = 0.3,
-                 synonym_prob: float = 0.5) -> None:
+                 synonym_prob: float = 0.5,
+                 cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(resolution=resolution, num_samples=num_samples,
                          seed=seed, shapes=shapes, scale_range=scale_range,
-                         hue_range=hue_range)
+                         hue_range=hue_range, cache_bytes=cache_bytes)
         for name, p in (('drop_prob', drop_prob),
                         ('keyword_prob', keyword_prob),
                         ('synonym_prob', synonym_prob)):
