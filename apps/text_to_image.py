@@ -84,14 +84,17 @@ if __name__ == '__main__':  # answer --help and usage errors before torch loads
 
 import torch  # noqa: E402
 
-from mmlatent.apis.app import (condition, load_app_generator,  # noqa: E402
-                               out_dir, progress, rng)
+from mmlatent.apis.app import (check_device, condition,  # noqa: E402
+                               load_app_generator, out_dir, progress, rng,
+                               say_which)
 from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
 from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
+from mmlatent.models.ema import loaded_generator  # noqa: E402
+from mmlatent.models.loading import load_model  # noqa: E402
 from mmlatent.utils.image import save_rows  # noqa: E402
 from mmlatent.utils.outputs import safe_name  # noqa: E402
 
@@ -108,9 +111,14 @@ def check_prompt(prompt: str) -> None:
                           "'a red triangle on the left'")
 
 
-def conditional(args, loaded, verifier) -> None:
-    """--method conditional: samples of a text-conditioned GAN."""
-    model, G = loaded.model, loaded.G
+def conditional(args, verifier) -> None:
+    """--method conditional: samples of a text-conditioned GAN (the whole
+    model: its text encoder makes the condition)."""
+    model, cfg, meta = load_model(args.checkpoint, config=args.config,
+                                  device=check_device(args.device))
+    loaded = loaded_generator(model, cfg, meta, args.sample_model)
+    say_which(args, loaded)
+    G = loaded.G
     if not hasattr(model, 'prompt_condition'):
         raise ConfigError(
             f"--method conditional needs a text-conditioned GAN checkpoint "
@@ -154,7 +162,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.method == 'conditional':
         verifier = None if args.verify == 'none' else build_scorer(
             args.verify, args.device)
-        return conditional(args, load_app_generator(args), verifier)
+        return conditional(args, verifier)
     if args.scorer is None:
         raise ConfigError(f'--method {args.method} needs --scorer, e.g. '
                           '--scorer text:work_dirs/text/text_image_bow.pth')

@@ -17,8 +17,8 @@ from mmlatent.evaluation import (FrechetDistance, ShapesFidelity,
                                  ShapesValidity, TextAlignment,
                                  evaluate_generator, evaluate_images,
                                  held_out_prompts, real_images)
-from mmlatent.models.loading import (load_generator, load_model,
-                                     loaded_generator)
+from mmlatent.models.ema import loaded_generator
+from mmlatent.models.loading import load_generator, load_model
 
 
 def keyword_versions(prompts: List[str], seed: int = 0) -> List[str]:

@@ -26,7 +26,8 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
-from .utils.build import build_checked, build_model_checked
+from .utils.build import (OnDemandRegistry, build_checked,
+                          build_model_checked)
 
 SCOPE = 'mmlatent'
 
@@ -44,9 +45,15 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       locations=['mmlatent.datasets'])
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
                      locations=['mmlatent.datasets'])
-MODELS = Registry('model', parent=MMENGINE_MODELS,
-                  build_func=build_model_checked,
-                  locations=['mmlatent.models', 'mmlatent.text'])
+#: Networks, GANs and losses. Building a type already registered (e.g. a
+#: generator once ``mmlatent.models.generators`` is imported) imports no
+#: other location: apps load a generator without the GAN classes.
+MODELS = OnDemandRegistry(
+    'model', parent=MMENGINE_MODELS, build_func=build_model_checked,
+    locations=['mmlatent.models.generators',
+               'mmlatent.models.discriminators', 'mmlatent.models.losses',
+               'mmlatent.models.ema', 'mmlatent.models.base_gan',
+               'mmlatent.models.gans', 'mmlatent.text'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
                           locations=['mmlatent.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS,

@@ -47,7 +47,8 @@ for name in locations + ['mmlatent.training', 'mmlatent.apis.train',
 print(json.dumps(dict(locations=locations,
                       heavy=[m for m in {HEAVY!r} if m in sys.modules])))
 """)
-    assert 'mmlatent.models' in loaded['locations']
+    assert {'mmlatent.models.generators', 'mmlatent.models.gans'} <= \
+        set(loaded['locations'])
     assert loaded['heavy'] == []
 
 
@@ -67,6 +68,68 @@ print(json.dumps(sorted(m for m in ('mmengine.runner', 'mmlatent.control',
                                     'mmlatent.engine') if m in sys.modules)))
 """)
     assert loaded == []
+
+
+#: What building the whole GAN imports and an app does without.
+GAN_STACK = ('mmengine.model', 'mmengine.optim', 'mmlatent.models.gans',
+             'mmlatent.models.base_gan', 'mmlatent.models.discriminators')
+
+
+@pytest.mark.parametrize('argv', ['--help', 'run'])
+def test_sefa_app_builds_the_generator_alone(tiny_ckpts, tmp_path, argv):
+    """apps/modified_sefa.py, answering --help or run on a StyleGAN2
+    checkpoint (after a DCGAN was loaded too), imports neither the GAN
+    classes nor mmengine's model package (about 1 s)."""
+    args = ['--help'] if argv == '--help' else [
+        tiny_ckpts['stylegan2'], '-i', '0', '-d', '1', '--num-samples', '1',
+        '-o', str(tmp_path / 'out'), '--eigen-vector',
+        str(tmp_path / 'eigen.pt')]
+    loaded = run_python(f"""
+import contextlib, io, json, runpy, sys
+sys.argv = ['apps/modified_sefa.py'] + {args!r}
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        runpy.run_path(sys.argv[0], run_name='__main__')
+    except SystemExit as e:
+        assert not e.code, e.code
+if {argv == 'run'!r}:
+    from mmlatent.models.loading import load_generator
+    load_generator({tiny_ckpts['dcgan']!r})
+print(json.dumps(dict(out=out.getvalue()[:9], heavy=[
+    m for m in {GAN_STACK!r} if m in sys.modules])))
+""")
+    assert loaded == dict(out='usage: mo' if argv == '--help' else
+                          'direction', heavy=[])
+
+
+def test_models_registry_imports_its_modules_on_demand():
+    """MODELS builds a type already registered without importing its other
+    locations; another name imports them all, then builds or fails as
+    mmengine's registry would."""
+    result = run_python(f"""
+import json, sys
+from mmlatent.models.generators import DCGANGenerator
+from mmlatent.registry import MODELS
+from mmlatent.utils.errors import ConfigError
+G = MODELS.build(dict(type='DCGANGenerator', resolution=8, z_dim=4,
+                      base_channels=4))
+before = [m for m in {GAN_STACK!r} if m in sys.modules]
+try:
+    MODELS.build(dict(type='DCGANGenerater'))
+except ConfigError as e:
+    error = str(e)
+loss = MODELS.build(dict(type='NonSaturatingGANLoss'))
+print(json.dumps(dict(G=type(G).__name__, before=before, error=error,
+                      loss=type(loss).__name__, after=[
+                          m for m in {GAN_STACK!r} if m in sys.modules])))
+""")
+    assert result == dict(
+        G='DCGANGenerator', before=[], loss='NonSaturatingGANLoss',
+        after=list(GAN_STACK), error=(
+            "unknown model type 'DCGANGenerater' (did you mean "
+            "'DCGANGenerator'?); register it or import it with "
+            "custom_imports=dict(imports=['your_module'])"))
 
 
 @pytest.mark.parametrize('order', ['mmlatent first', 'mmengine first'])

@@ -26,15 +26,22 @@ def check_device(device: str) -> str:
 
 def load_app_generator(args: argparse.Namespace,
                        quiet: bool = False) -> LoadedGenerator:
-    """The generator of ``args.checkpoint`` on ``args.device``; prints which
+    """The generator of ``args.checkpoint`` on ``args.device``, built
+    alone (:func:`~mmlatent.models.loading.load_generator`); prints which
     one (EMA or original) is used."""
     loaded = load_generator(args.checkpoint, config=args.config,
                             sample_model=args.sample_model,
                             device=check_device(args.device))
     if not quiet:
-        print(f'{os.path.basename(args.checkpoint)}: {loaded.message}',
-              file=sys.stderr)
+        say_which(args, loaded)
     return loaded
+
+
+def say_which(args: argparse.Namespace, loaded: LoadedGenerator) -> None:
+    """Print on stderr which generator of ``args.checkpoint`` (EMA or
+    original) the app uses, and why."""
+    print(f'{os.path.basename(args.checkpoint)}: {loaded.message}',
+          file=sys.stderr)
 
 
 def rng(args: argparse.Namespace) -> torch.Generator:

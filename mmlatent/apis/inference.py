@@ -21,8 +21,8 @@ from ..converters import convert_to_model
 from ..latent.codes import require_w_space
 from ..latent.interpolation import render
 from ..latent.start import seed_z
-from ..models.loading import (LoadedGenerator, load_generator,
-                              loaded_generator)
+from ..models.ema import loaded_generator
+from ..models.loading import LoadedGenerator, load_generator
 from ..utils.choices import INPUT_FORMATS, NOISE_MODES
 from ..utils.errors import ConfigError
 

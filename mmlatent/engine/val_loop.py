@@ -14,7 +14,8 @@ from ..evaluation.evaluator import jsonable, real_subset
 from ..evaluation.gen_evaluator import (GenerativeEvaluator,
                                         generative_evaluator_cfg)
 from ..evaluation.metric import positive_int
-from ..models.ema import check_sample_model, pick_generator
+from ..models.ema import pick_generator
+from ..models.sample_model import check_sample_model
 from ..registry import LOOPS
 from ..utils.checkpoint import atomic_write_bytes
 from ..utils.errors import ConfigError

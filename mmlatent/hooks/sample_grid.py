@@ -7,7 +7,8 @@ import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from ..models.ema import check_sample_model, pick_generator
+from ..models.ema import pick_generator
+from ..models.sample_model import check_sample_model
 from ..registry import HOOKS
 from ..utils.image import make_grid, write_image
 

@@ -1,17 +1,20 @@
 """Exponential moving average of the generator's weights, and the one
-policy that picks the generator to sample: the EMA one when it really
-holds averaged weights, else the plain one."""
+policy that picks the generator to sample (the EMA one when it really
+holds averaged weights, else the plain one; :mod:`.sample_model`) applied
+to a whole GAN."""
 from copy import deepcopy
 from typing import NamedTuple, Optional
 
 import torch
+from mmengine.config import Config
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registry import MODELS
-from ..utils.choices import SAMPLE_MODELS
 from ..utils.errors import ConfigError
 from ..utils.model import unwrap
+from .loading import LoadedGenerator, describe_pick
+from .sample_model import is_averaged, picks_ema
 
 
 @MODELS.register_module()
@@ -52,7 +55,7 @@ class GeneratorEMA(nn.Module):
     @property
     def is_averaged(self) -> bool:
         """True once at least one averaging step followed the first copy."""
-        return int(self.steps) > 1
+        return is_averaged(self.steps)
 
     def _is_norm_buffer(self, name: str) -> bool:
         return name.rpartition('.')[0] in self._norms
@@ -97,17 +100,6 @@ class PickedGenerator(NamedTuple):
     which: str
 
 
-def check_sample_model(sample_model: str) -> str:
-    """``sample_model`` if it is one of :data:`SAMPLE_MODELS`, else one
-    line naming it and the choices."""
-    if sample_model not in SAMPLE_MODELS:
-        raise ConfigError(
-            f"sample_model='{sample_model}' is not one of {SAMPLE_MODELS}: "
-            "'ema' takes the EMA generator once it holds averaged weights "
-            "(else the original), 'orig' always the original")
-    return sample_model
-
-
 def has_averaged_ema(model: nn.Module) -> bool:
     """Whether ``model`` (a GAN, possibly DDP-wrapped) holds an EMA
     generator with averaged weights (not a mere copy of G)."""
@@ -123,7 +115,18 @@ def pick_generator(model: nn.Module,
     original otherwise (no EMA, or EMA never updated); ``'orig'`` always
     takes the original."""
     model = unwrap(model)
-    if check_sample_model(sample_model) == 'ema' and \
-            has_averaged_ema(model):
-        return PickedGenerator(model.generator_ema.module, 'ema')
+    ema = getattr(model, 'generator_ema', None)
+    if picks_ema(sample_model, None if ema is None else ema.steps):
+        return PickedGenerator(ema.module, 'ema')
     return PickedGenerator(unwrap(model.generator), 'orig')
+
+
+def loaded_generator(model: nn.Module, cfg: Config, meta: dict,
+                     sample_model: str = 'ema') -> LoadedGenerator:
+    """:func:`pick_generator` of a whole loaded ``model`` (e.g. of
+    :func:`~mmlatent.models.loading.load_model`, or a converted foreign
+    file) with its config and meta; the message says which generator and
+    why."""
+    G, which = pick_generator(model, sample_model)
+    return LoadedGenerator(G, cfg, which,
+                           describe_pick(which, sample_model, meta), meta)

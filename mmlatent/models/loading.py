@@ -1,26 +1,37 @@
-"""Building a trained model, or its generator, from a checkpoint alone.
+"""Building a trained model, or only its generator, from a checkpoint
+alone.
 
 The resolved config travels inside every mmlatent checkpoint
-(``meta['cfg']``); ``config`` overrides it.
+(``meta['cfg']``); ``config`` overrides it. Apps need only the generator:
+:func:`load_generator` builds ``cfg.model.generator`` alone and loads the
+weights the sampling policy picks, without importing the GAN classes or
+mmengine's model package. Training, evaluation and export build the whole
+GAN with :func:`load_model`.
 """
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 import torch
 from mmengine.config import Config
+from torch import nn
 
 from ..registry import MODELS
 from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.image import first_line
-from .ema import check_sample_model, pick_generator
+from . import generators  # noqa: F401 (registers the generator types)
+from .sample_model import check_sample_model, picks_ema
+
+#: Where a GAN's state dict keeps each generator, by sampling policy name.
+GENERATOR_PREFIXES = {'orig': 'generator.', 'ema': 'generator_ema.module.'}
+#: The EMA's update count, whose value says whether it averaged.
+EMA_STEPS = 'generator_ema.steps'
 
 
 @dataclass
 class LoadedGenerator:
     """A generator ready for inference, and where it came from."""
-    G: torch.nn.Module
-    model: torch.nn.Module
+    G: nn.Module
     cfg: Config
     which: str  # 'ema' or 'orig'
     message: str
@@ -91,18 +102,29 @@ def load_model(path: str, *, config: Optional[str] = None,
     check_generator_checkpoint(ckpt, path)
     cfg = checkpoint_config(ckpt, path, config)
     model = MODELS.build(cfg.model)
-    state = ckpt.get('state_dict', ckpt)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(
-            f"checkpoint '{path}' does not match its model: missing keys "
-            f'{_short(missing)}, unexpected keys {_short(unexpected)}; '
-            'pass the config it was trained with via --config')
+    load_weights(model, ckpt.get('state_dict', ckpt), path)
     model = model.to(device).eval().requires_grad_(False)
     return model, cfg, ckpt.get('meta', {})
 
 
-def _short(keys, n: int = 6) -> str:
+def load_weights(net: nn.Module, state: dict, path: str,
+                 prefix: str = '') -> None:
+    """Load the entries of ``state`` under ``prefix`` into ``net``; one
+    line naming the missing and unexpected keys unless they match
+    exactly."""
+    if prefix:
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(
+            f"checkpoint '{path}' does not match its model: missing keys "
+            f'{_short(prefix + k for k in missing)}, unexpected keys '
+            f'{_short(prefix + k for k in unexpected)}; pass the config it '
+            'was trained with via --config')
+
+
+def _short(keys: Iterable[str], n: int = 6) -> str:
     keys = list(keys)
     more = f' (+{len(keys) - n} more)' if len(keys) > n else ''
     return '[' + ', '.join(keys[:n]) + ']' + more
@@ -111,29 +133,50 @@ def _short(keys, n: int = 6) -> str:
 def load_generator(path: str, *, config: Optional[str] = None,
                    sample_model: str = 'ema',
                    device: str = 'cpu') -> LoadedGenerator:
-    """The generator to use from a checkpoint, picked by
-    :func:`~mmlatent.models.ema.pick_generator`: ``'ema'`` takes the EMA
-    generator when the checkpoint really holds averaged EMA weights and
-    falls back to the original one otherwise (saying so); ``'orig'``
-    always takes the original."""
+    """The generator to use from a checkpoint, built alone (see
+    :func:`build_generator`), in eval mode on ``device`` without
+    gradients. The policy of :mod:`~mmlatent.models.sample_model` picks
+    its weights from the checkpoint's keys: ``'ema'`` takes the EMA
+    generator's (``generator_ema.module.*``) when the EMA's ``steps`` say
+    it averaged and the original's (``generator.*``) otherwise, saying
+    so; ``'orig'`` always takes the original's. Same weights and choice
+    as :func:`~mmlatent.models.ema.pick_generator` of the whole model."""
     check_sample_model(sample_model)
-    model, cfg, meta = load_model(path, config=config, device=device)
-    return loaded_generator(model, cfg, meta, sample_model)
+    ckpt = load_checkpoint_file(path)
+    check_generator_checkpoint(ckpt, path)
+    cfg = checkpoint_config(ckpt, path, config)
+    state, meta = ckpt.get('state_dict', ckpt), ckpt.get('meta', {})
+    which = 'ema' if picks_ema(sample_model, state.get(EMA_STEPS)) \
+        else 'orig'
+    G = build_generator(cfg, path)
+    load_weights(G, state, path, prefix=GENERATOR_PREFIXES[which])
+    G = G.to(device).eval().requires_grad_(False)
+    return LoadedGenerator(G, cfg, which,
+                           describe_pick(which, sample_model, meta), meta)
 
 
-def loaded_generator(model: torch.nn.Module, cfg: Config, meta: dict,
-                     sample_model: str = 'ema') -> LoadedGenerator:
-    """:func:`~mmlatent.models.ema.pick_generator` of a loaded ``model``
-    with its config and meta; the message says which generator and
-    why."""
-    G, which = pick_generator(model, sample_model)
+def build_generator(cfg: Config, path: str) -> nn.Module:
+    """``cfg.model.generator`` alone, as the GAN builds it (channels-last
+    when the model option ``channels_last`` is on). The global random
+    state is left as it was: what an app draws after loading does not
+    depend on the networks the loader initialised."""
+    model = cfg.get('model') or {}
+    if 'generator' not in model:
+        raise CheckpointError(
+            f"the config of '{path}' has no model.generator; give here a "
+            'checkpoint of tools/train.py (or its config with --config)')
+    with torch.random.fork_rng(devices=[]):
+        G = MODELS.build(model['generator'])
+    if model.get('channels_last'):
+        G.to(memory_format=torch.channels_last)
+    return G
+
+
+def describe_pick(which: str, sample_model: str, meta: dict) -> str:
+    """The line an app prints about the generator it uses and why."""
     it = meta.get('iter', '?')
     if which == 'ema':
-        return LoadedGenerator(G, model, cfg, 'ema',
-                               f'using the EMA generator (iteration {it})',
-                               meta)
+        return f'using the EMA generator (iteration {it})'
     why = '' if sample_model == 'orig' else \
         ' (the checkpoint holds no averaged EMA weights)'
-    return LoadedGenerator(G, model, cfg, 'orig',
-                           f'using the original generator{why} '
-                           f'(iteration {it})', meta)
+    return f'using the original generator{why} (iteration {it})'

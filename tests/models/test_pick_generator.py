@@ -8,9 +8,9 @@ from mmengine.config import Config
 
 from mmlatent.apis.app import load_app_generator
 from mmlatent.hooks import SampleGridHook
-from mmlatent.models.ema import (check_sample_model, has_averaged_ema,
-                                 pick_generator)
+from mmlatent.models.ema import has_averaged_ema, pick_generator
 from mmlatent.models.loading import load_generator
+from mmlatent.models.sample_model import check_sample_model
 from mmlatent.registry import MODELS
 from mmlatent.utils.checkpoint import atomic_save
 from mmlatent.utils.errors import ConfigError
