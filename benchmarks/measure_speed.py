@@ -1,5 +1,9 @@
 """Images per second of rendering Shapes and of measuring their factors.
 
+Dataset items are read one at a time (``getitem``) and in batches of 32
+(``batch``, as torch's DataLoader reads them) with the item cache off, and
+in batches of 32 from a full cache (``cached``).
+
 Usage: python benchmarks/measure_speed.py [--num 1000] [--resolutions 32 64]
 """
 import argparse
@@ -22,7 +26,10 @@ def _rate(fn, num: int) -> float:
 
 def bench(resolution: int, num: int) -> dict:
     """Rates of render_shapes, dataset items and measure_factors."""
-    ds = ShapesDataset(resolution=resolution, num_samples=num, seed=0)
+    ds = ShapesDataset(resolution=resolution, num_samples=num, seed=0,
+                       cache_bytes=0)
+    cached = ShapesDataset(resolution=resolution, num_samples=num, seed=0)
+    batches = [list(range(b, min(b + 32, num))) for b in range(0, num, 32)]
     labels, factors = zip(*(ds.factors_of(i) for i in range(num)))
     labels, factors = np.array(labels), np.stack(factors)
     imgs = torch.stack([ds[i]['img'] for i in range(num)])
@@ -30,6 +37,8 @@ def bench(resolution: int, num: int) -> dict:
         render=_rate(lambda: render_shapes(labels, factors, resolution),
                      num),
         getitem=_rate(lambda: [ds[i] for i in range(num)], num),
+        batch=_rate(lambda: [ds.__getitems__(b) for b in batches], num),
+        cached=_rate(lambda: [cached.__getitems__(b) for b in batches], num),
         measure=_rate(lambda: measure_factors(imgs), num))
 
 
@@ -39,12 +48,11 @@ def main() -> None:
     parser.add_argument('--resolutions', type=int, nargs='+',
                         default=[32, 64, 128])
     args = parser.parse_args()
-    print(f'{"res":>5} {"render img/s":>13} {"getitem img/s":>14} '
-          f'{"measure img/s":>14}')
+    names = ('render', 'getitem', 'batch', 'cached', 'measure')
+    print(f'{"res":>5}' + ''.join(f' {n + " img/s":>14}' for n in names))
     for res in args.resolutions:
         r = bench(res, args.num)
-        print(f'{res:>5} {r["render"]:>13.0f} {r["getitem"]:>14.0f} '
-              f'{r["measure"]:>14.0f}')
+        print(f'{res:>5}' + ''.join(f' {r[n]:>14.0f}' for n in names))
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
 """Shapes images with captions made from their factors."""
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -7,7 +7,7 @@ import torch
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
 from .captions import TRAIN_TEMPLATES, attribute_values, random_caption
-from .shapes import SHAPES, ShapesDataset
+from .shapes import CACHE_BYTES, SHAPES, ShapesDataset
 
 
 @DATASETS.register_module()
@@ -31,10 +31,11 @@ class CaptionedShapesDataset(ShapesDataset):
                  scale_range: Tuple[float, float] = (0.25, 0.5),
                  hue_range: Tuple[float, float] = (0.0, 1.0),
                  drop_prob: float = 0.3, keyword_prob: float = 0.3,
-                 synonym_prob: float = 0.5) -> None:
+                 synonym_prob: float = 0.5,
+                 cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(resolution=resolution, num_samples=num_samples,
                          seed=seed, shapes=shapes, scale_range=scale_range,
-                         hue_range=hue_range)
+                         hue_range=hue_range, cache_bytes=cache_bytes)
         for name, p in (('drop_prob', drop_prob),
                         ('keyword_prob', keyword_prob),
                         ('synonym_prob', synonym_prob)):
@@ -51,8 +52,13 @@ class CaptionedShapesDataset(ShapesDataset):
         return attribute_values([label], factors[None], classes=self.shapes,
                                 scale_threshold=sum(self.scale_range) / 2)[0]
 
-    def __getitem__(self, index: int) -> dict:
-        item = super().__getitem__(index)
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """ShapesDataset's items of ``indices`` with their captions."""
+        return [self._captioned(index, item) for index, item in
+                zip(indices, super().__getitems__(indices))]
+
+    def _captioned(self, index: int, item: dict) -> dict:
+        """``item`` of ``index`` with its caption, values and named."""
         values = self.values_of(index)
         rng = np.random.default_rng([self.seed, index % len(self), 1])
         caption, named = random_caption(values, rng, **self.caption_options)

@@ -23,7 +23,7 @@ polygon fill and box-filtered down with ``cv2.INTER_AREA``, so the coverage
 of each pixel is accurate to ~1% and position is exact to ~0.02 px.
 """
 import math
-from typing import Dict, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -39,8 +39,14 @@ FACTOR_NAMES = ('x', 'y', 'scale', 'rotation', 'hue')
 SYMMETRY_DEG = {'square': 90.0, 'ellipse': 180.0, 'triangle': 120.0}
 ELLIPSE_ASPECT = 0.5
 ELLIPSE_VERTICES = 64
+#: default bound of a dataset's cache of rendered items: it holds all 50000
+#: items of the 32-px main job (~3.6 kB each), so from its second epoch on
+#: nothing is drawn again
+CACHE_BYTES = 256 * 2 ** 20
+_ITEM_OVERHEAD = 512   # bytes of Python objects per cached item (390-530)
 _SHIFT = 8        # fixed-point bits of the polygon vertices given to OpenCV
 _INSET = 0.65     # supersampled px OpenCV's AA fill adds outside each edge
+_FLIP_Y = np.array([1.0, -1.0])   # negates the second coordinate (exact)
 
 
 def _regular_polygon(n: int, radius: float, phase: float) -> np.ndarray:
@@ -83,27 +89,33 @@ def hue_to_rgb(hue: np.ndarray) -> np.ndarray:
 
 
 def _inset(poly: np.ndarray, dist: float) -> np.ndarray:
-    """Move every edge of a convex [K, 2] polygon inwards by ``dist``."""
-    edge = np.roll(poly, -1, 0) - poly
-    normal = np.stack([edge[:, 1], -edge[:, 0]], 1)
-    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-    twice_area = np.sum(poly[:, 0] * np.roll(poly[:, 1], -1)
-                        - np.roll(poly[:, 0], -1) * poly[:, 1])
-    normal *= np.sign(twice_area)        # outward for either orientation
-    prev = np.roll(normal, 1, 0)
-    cos = np.sum(normal * prev, 1, keepdims=True)
+    """Move every edge of convex [..., K, 2] polygons inwards by ``dist``."""
+    k = poly.shape[-2]
+    nxt, prv = np.arange(1, k + 1) % k, np.arange(-1, k - 1) % k
+    edge = poly[..., nxt, :] - poly
+    normal = edge[..., ::-1] * _FLIP_Y       # (edge_y, -edge_x)
+    normal /= np.sqrt(np.sum(normal * normal, -1, keepdims=True))
+    twice_area = np.sum(poly[..., 0] * poly[..., nxt, 1]
+                        - poly[..., nxt, 0] * poly[..., 1], -1)
+    normal *= np.sign(twice_area)[..., None, None]  # outward either way
+    prev = normal[..., prv, :]
+    cos = np.sum(normal * prev, -1, keepdims=True)
     return poly - dist * (normal + prev) / (1 + cos)
 
 
 def _outline_px(name: str, factors: np.ndarray, resolution: int,
                 supersample: int) -> np.ndarray:
-    """[K, 2] outline in supersampled OpenCV pixels (centres at integers)."""
-    x, y, scale, rotation, _ = factors
-    angle = np.deg2rad(rotation * SYMMETRY_DEG[name])
-    c, s = math.cos(angle), math.sin(angle)
-    p = _OUTLINES[name] @ np.array([[c, s], [-s, c]]) * scale
-    p = np.stack([x + p[:, 0], y - p[:, 1]], 1) * resolution * supersample
-    return _inset(p, _INSET) - 0.5
+    """[N, K, 2] outlines of N shapes of class ``name`` with [N, 5]
+    ``factors`` in supersampled OpenCV pixels (centres at integers)."""
+    angle = np.deg2rad(factors[:, 3] * SYMMETRY_DEG[name])
+    turn = np.empty((len(angle), 2, 2))
+    for t, a in zip(turn, angle):     # libm's cos and sin, as for one shape
+        t[0, 0] = t[1, 1] = math.cos(a)
+        t[0, 1] = math.sin(a)
+        t[1, 0] = -t[0, 1]
+    p = _OUTLINES[name] @ turn * factors[:, 2, None, None]
+    p = p * _FLIP_Y + factors[:, None, :2]     # y points down
+    return _inset(p * resolution * supersample, _INSET) - 0.5
 
 
 def _coverage(names: Sequence[str], factors: np.ndarray,
@@ -112,13 +124,17 @@ def _coverage(names: Sequence[str], factors: np.ndarray,
     ss = max(4, math.ceil(256 / resolution))
     canvas = np.zeros((resolution * ss, resolution * ss), np.uint8)
     out = np.empty((len(names), resolution, resolution), np.float32)
-    for k, (name, f) in enumerate(zip(names, factors)):
-        canvas[:] = 0
-        pts = np.round(_outline_px(name, f, resolution, ss) * 2 ** _SHIFT)
-        cv2.fillPoly(canvas, [pts.astype(np.int32)], 255, cv2.LINE_AA,
-                     _SHIFT)
-        out[k] = cv2.resize(canvas, (resolution, resolution),
-                            interpolation=cv2.INTER_AREA)
+    groups: Dict[str, List[int]] = {}
+    for k, name in enumerate(names):
+        groups.setdefault(name, []).append(k)
+    for name, idx in groups.items():
+        pts = np.round(_outline_px(name, factors[idx], resolution, ss)
+                       * 2 ** _SHIFT).astype(np.int32)
+        for k, poly in zip(idx, pts):
+            canvas[:] = 0
+            cv2.fillPoly(canvas, [poly], 255, cv2.LINE_AA, _SHIFT)
+            out[k] = cv2.resize(canvas, (resolution, resolution),
+                                interpolation=cv2.INTER_AREA)
     return out / 255.0
 
 
@@ -201,7 +217,13 @@ class ShapesDataset(Dataset):
 
     Items: ``img`` float32 [3, H, W] in [-1, 1], ``label`` int (index into
     ``shapes``), ``factors`` float32 [5] = (x, y, scale, rotation, hue).
+    A batch of indices is drawn in one go by :meth:`__getitems__` (torch's
+    DataLoader calls it), and up to ``cache_bytes`` of drawn items are kept
+    (the uint8 image and the factors, not the float tensors), so that a
+    later epoch reads them instead of drawing them again; 0 turns the cache
+    off.  Each DataLoader worker fills a cache of its own.
     """
+    _objects = 1   # shapes per image
 
     def __init__(self,
                  resolution: int = 32,
@@ -210,7 +232,8 @@ class ShapesDataset(Dataset):
                  shapes: Sequence[str] = SHAPES,
                  scale_range: Tuple[float, float] = (0.25, 0.5),
                  hue_range: Tuple[float, float] = (0.0, 1.0),
-                 scale_x_correlation: float = 0.0) -> None:
+                 scale_x_correlation: float = 0.0,
+                 cache_bytes: int = CACHE_BYTES) -> None:
         self.shapes = _check_common(resolution, num_samples, seed, shapes,
                                     hue_range)
         self.resolution, self.num_samples, self.seed = (resolution,
@@ -223,6 +246,11 @@ class ShapesDataset(Dataset):
             raise ConfigError(f'scale_x_correlation={scale_x_correlation!r} '
                               'must be in [-1, 1]; 0 means independent')
         self.scale_x_correlation = float(scale_x_correlation)
+        if not isinstance(cache_bytes, int) or cache_bytes < 0:
+            raise ConfigError(f'cache_bytes={cache_bytes!r} must be a '
+                              'non-negative int; 0 turns the cache off')
+        self.cache_bytes = cache_bytes
+        self._cache: Dict[int, tuple] = {}
 
     @staticmethod
     def max_scale(resolution: int) -> float:
@@ -239,12 +267,20 @@ class ShapesDataset(Dataset):
     def __len__(self) -> int:
         return self.num_samples
 
-    def _rng(self, index: int) -> np.random.Generator:
+    def __getstate__(self) -> dict:
+        """Pickle without the cache (a worker fills its own)."""
+        return dict(self.__dict__, _cache={})
+
+    def _index(self, index: int) -> int:
+        """``index`` in ``[0, len)``; negative ones count from the end."""
         if not -self.num_samples <= index < self.num_samples:
             raise IndexError(f'index {index} out of range for '
                              f'{type(self).__name__} of length '
                              f'{self.num_samples}')
-        return np.random.default_rng([self.seed, index % self.num_samples])
+        return int(index) % self.num_samples
+
+    def _rng(self, index: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, self._index(index)])
 
     def _uniforms(self, rng: np.random.Generator) -> Tuple[float, float]:
         """(u_scale, u_x) uniform on [0, 1] with the copula correlation."""
@@ -274,12 +310,42 @@ class ShapesDataset(Dataset):
         """(label, float64 [5] factors) of item ``index`` without drawing."""
         return self._sample(self._rng(index))
 
+    def _render(self, indices: List[int]) -> Dict[int, tuple]:
+        """{index: (label, float64 factors, uint8 [H, W, 3] image)} of
+        ``indices`` in ``[0, len)``, rendered together."""
+        if not indices:
+            return {}
+        labels, factors = zip(*(self.factors_of(i) for i in indices))
+        imgs = render_shapes(np.array(labels), np.stack(factors),
+                             self.resolution, self.shapes)
+        return dict(zip(indices, zip(labels, factors, imgs)))
+
+    def _drawn(self, indices: List[int]) -> List[tuple]:
+        """:meth:`_render`'s tuples of ``indices``, from the cache where
+        it has them; new ones fill the cache up to ``cache_bytes``."""
+        new = self._render(sorted(set(indices) - self._cache.keys()))
+        per_item = (self.resolution ** 2 * 3 + self._objects * 6 * 8
+                    + _ITEM_OVERHEAD)
+        room = max(self.cache_bytes // per_item - len(self._cache), 0)
+        self._cache.update(list(new.items())[:room])
+        return [new[i] if i in new else self._cache[i] for i in indices]
+
+    def _item(self, label, factors: torch.Tensor, img: torch.Tensor) -> dict:
+        """The item dict of one image."""
+        return dict(img=img, label=int(label), factors=factors)
+
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """The items of ``indices`` (torch's DataLoader calls this with
+        each batch); the missing ones are rendered together."""
+        labels, factors, imgs = zip(*self._drawn([self._index(i)
+                                                  for i in indices]))
+        factors = torch.from_numpy(np.stack(factors)).float()
+        return [self._item(*item) for item in
+                zip(labels, factors, from_uint8(np.stack(imgs)))]
+
     def __getitem__(self, index: int) -> dict:
-        label, factors = self.factors_of(index)
-        img = render_shapes([label], factors[None], self.resolution,
-                            self.shapes)
-        return dict(img=from_uint8(img)[0], label=label,
-                    factors=torch.from_numpy(factors).float())
+        """Item ``index``: see the class docstring."""
+        return self.__getitems__([index])[0]
 
 
 @DATASETS.register_module()
@@ -293,6 +359,7 @@ class TwoShapesDataset(ShapesDataset):
     ``metainfo['regions']`` holds each object's pixel box
     ``(x0, y0, x1, y1)``, end exclusive.
     """
+    _objects = 2
 
     def __init__(self,
                  resolution: int = 64,
@@ -300,13 +367,14 @@ class TwoShapesDataset(ShapesDataset):
                  seed: int = 0,
                  shapes: Sequence[str] = SHAPES,
                  scale_range: Tuple[float, float] = (0.15, 0.25),
-                 hue_range: Tuple[float, float] = (0.0, 1.0)) -> None:
+                 hue_range: Tuple[float, float] = (0.0, 1.0),
+                 cache_bytes: int = CACHE_BYTES) -> None:
         if isinstance(resolution, int) and resolution % 2:
             raise ConfigError(f'resolution={resolution} must be even for '
                               'TwoShapesDataset (two equal halves)')
         super().__init__(resolution=resolution, num_samples=num_samples,
                          seed=seed, shapes=shapes, scale_range=scale_range,
-                         hue_range=hue_range)
+                         hue_range=hue_range, cache_bytes=cache_bytes)
 
     @staticmethod
     def max_scale(resolution: int) -> float:
@@ -328,10 +396,6 @@ class TwoShapesDataset(ShapesDataset):
         return (np.array([left[0], right[0]]),
                 np.stack([left[1], right[1]]))
 
-    def __getitem__(self, index: int) -> dict:
-        labels, factors = self.factors_of(index)
-        img = render_shapes(labels[None], factors[None], self.resolution,
-                            self.shapes)
-        return dict(img=from_uint8(img)[0], label=torch.from_numpy(labels),
-                    factors=torch.from_numpy(factors).float())
+    def _item(self, label, factors: torch.Tensor, img: torch.Tensor) -> dict:
+        return dict(img=img, label=torch.tensor(label), factors=factors)
 
