@@ -111,11 +111,13 @@ def main() -> None:
                             generator=index)
         return torch.stack([train[int(i)]['img'] for i in ids])
 
-    def evaluate(net, it: int, tag: str) -> dict:
+    def evaluate(net, it: int, tag: str, batch_stats: bool = False) -> dict:
         was_training = net.training
-        net.eval()
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        net.train(batch_stats)
         with torch.no_grad():
             fake = torch.cat([net(net.sample_z(250)) for _ in range(4)])
+        net.load_state_dict(state)   # batch-norm running stats untouched
         net.train(was_training)
         out = evaluate_images([ShapesFidelity(), ShapesValidity()],
                               real=[real_eval], fake=[fake],
@@ -171,10 +173,12 @@ def main() -> None:
         ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
-            for net, tag in ((G, ''), (ema.module, 'e')):
+            for net, tag, batch_stats in ((G, '', False), (G, 't', True),
+                                          (ema.module, 'e', False)):
                 row = dict(name=args.name, generator=tag or 'G', iter=it,
                            train_s=round(train_s),
-                           loss_D=round(float(loss_D), 3), **evaluate(net, it, tag))
+                           loss_D=round(float(loss_D.detach()), 3),
+                           **evaluate(net, it, tag, batch_stats))
                 print(json.dumps(row), flush=True)
                 results.append(row)
             start = time.perf_counter() - train_s
