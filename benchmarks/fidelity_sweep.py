@@ -65,6 +65,9 @@ def parse_args():
     p.add_argument('--proj-raw', action='store_true',
                    help='with --proj: keep the pixel discriminator as one '
                         'more head')
+    p.add_argument('--d-value', action='store_true',
+                   help='a second, colour-blind D on the HSV value (max '
+                        'over RGB) alone, as one more logit')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -126,7 +129,11 @@ def main() -> None:
                                base_channels=args.d_channels,
                                norm='bn' if args.d == 'bn' else 'none',
                                spectral_norm=args.d == 'sn')
-    feat_net = heads = None
+    feat_net = heads = D_value = None
+    if args.d_value:
+        D_value = DCGANDiscriminator(32, in_channels=1,
+                                     base_channels=args.d_channels,
+                                     norm='none', spectral_norm=True)
     if args.proj:
         from mmlatent.evaluation.shapes_net import load_shapes_net
         feat_net = load_shapes_net(args.proj).eval().requires_grad_(False)
@@ -150,6 +157,8 @@ def main() -> None:
                 else []) + (list(dec.parameters()) if dec else [])
     if heads is not None:
         params_D += list(heads.parameters())
+    if D_value is not None:
+        params_D += list(D_value.parameters())
     opt_D = torch.optim.Adam(params_D, args.lr_d or args.lr,
                              betas=tuple(args.betas))
     index = torch.Generator().manual_seed(args.seed + 1)
@@ -185,6 +194,9 @@ def main() -> None:
         return D(x)
 
     def d_out(x):
+        if D_value is not None:
+            value = D_value(x.amax(1, keepdim=True))
+            return args.d_gain * torch.stack([pixel_d(x), value], 1)
         if feat_net is None:
             return args.d_gain * pixel_d(x)
         taps, h = [], x
@@ -225,8 +237,9 @@ def main() -> None:
             loss_D.backward()
             opt_D.step()
         D.requires_grad_(False)
-        if heads is not None:
-            heads.requires_grad_(False)
+        for extra in (heads, D_value):
+            if extra is not None:
+                extra.requires_grad_(False)
         out = d_out(G(G.sample_z(args.batch_size)))
         loss_G = (-out.mean() if args.loss == 'hinge'
                   else F.softplus(-out).mean())
@@ -236,8 +249,9 @@ def main() -> None:
         loss_G.backward()
         opt_G.step()
         D.requires_grad_(True)
-        if heads is not None:
-            heads.requires_grad_(True)
+        for extra in (heads, D_value):
+            if extra is not None:
+                extra.requires_grad_(True)
         ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
