@@ -56,11 +56,49 @@ def parse_args():
     p.add_argument('--d-gain', type=float, default=1.0,
                    help="multiply D's logit by this (eases the spectral "
                         "norm's Lipschitz bound)")
+    p.add_argument('--proj', default=None, metavar='PATH',
+                   help='projected discriminator: heads on the frozen '
+                        'feature maps (16, 8 and 4 px) of a Shapes feature '
+                        'network trained on real images (a checkpoint of '
+                        'tools/train_feature_net.py; use another seed than '
+                        'the network that scores P/R/FD)')
+    p.add_argument('--proj-raw', action='store_true',
+                   help='with --proj: keep the pixel discriminator as one '
+                        'more head')
+    p.add_argument('--d-value', action='store_true',
+                   help='a second, colour-blind D on the HSV value (max '
+                        'over RGB) alone, as one more logit')
+    p.add_argument('--d-input-scale', type=int, default=1,
+                   help="upsample D's input by this factor (nearest), D "
+                        'built for the larger size')
     p.add_argument('--ema-half-life', type=float, default=10000,
                    help='EMA half life in images')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out-dir', default='work_dirs/fidelity_sweep')
     return p.parse_args()
+
+
+def projected_heads(channels: int, sn: bool):
+    """Heads of a projected D on the taps (32 ch at 16 px, 64 at 8, 128
+    at 4) of :class:`ShapesNet`, each down to one logit."""
+    from torch import nn
+    from mmlatent.models.layers import apply_spectral_norm
+
+    def down(cin, cout):
+        return [nn.Conv2d(cin, cout, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+
+    heads = nn.ModuleList([
+        nn.Sequential(*down(32, channels), *down(channels, 2 * channels),
+                      nn.Conv2d(2 * channels, 1, 4)),
+        nn.Sequential(nn.Conv2d(64, 2 * channels, 3, 1, 1),
+                      nn.LeakyReLU(0.2, True), *down(2 * channels, 4 * channels),
+                      nn.Conv2d(4 * channels, 1, 4)),
+        nn.Sequential(nn.Conv2d(128, 4 * channels, 3, 1, 1),
+                      nn.LeakyReLU(0.2, True), nn.Conv2d(4 * channels, 1, 4)),
+    ])
+    if sn:
+        apply_spectral_norm(heads)
+    return heads
 
 
 def main() -> None:
@@ -86,6 +124,20 @@ def main() -> None:
     D = DCGANDiscriminator(32, base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
+    if args.d_input_scale > 1:
+        D = DCGANDiscriminator(32 * args.d_input_scale,
+                               base_channels=args.d_channels,
+                               norm='bn' if args.d == 'bn' else 'none',
+                               spectral_norm=args.d == 'sn')
+    feat_net = heads = D_value = None
+    if args.d_value:
+        D_value = DCGANDiscriminator(32, in_channels=1,
+                                     base_channels=args.d_channels,
+                                     norm='none', spectral_norm=True)
+    if args.proj:
+        from mmlatent.evaluation.shapes_net import load_shapes_net
+        feat_net = load_shapes_net(args.proj).eval().requires_grad_(False)
+        heads = projected_heads(args.d_channels, args.d == 'sn')
     E = None
     if args.recon:
         enc = DCGANDiscriminator(32, base_channels=args.d_channels,
@@ -101,7 +153,12 @@ def main() -> None:
     params_G = list(G.parameters()) + (list(E.parameters()) if E else [])
     opt_G = torch.optim.Adam(params_G, args.lr,
                              betas=tuple(args.betas))
-    params_D = list(D.parameters()) + (list(dec.parameters()) if dec else [])
+    params_D = (list(D.parameters()) if feat_net is None or args.proj_raw
+                else []) + (list(dec.parameters()) if dec else [])
+    if heads is not None:
+        params_D += list(heads.parameters())
+    if D_value is not None:
+        params_D += list(D_value.parameters())
     opt_D = torch.optim.Adam(params_D, args.lr_d or args.lr,
                              betas=tuple(args.betas))
     index = torch.Generator().manual_seed(args.seed + 1)
@@ -130,8 +187,27 @@ def main() -> None:
                 if any(k.endswith(s) for s in keep)}
 
     results, start = [], time.perf_counter()
+    def pixel_d(x):
+        if args.d_input_scale > 1:
+            x = F.interpolate(x, scale_factor=args.d_input_scale,
+                              mode='nearest')
+        return D(x)
+
     def d_out(x):
-        return args.d_gain * D(x)
+        if D_value is not None:
+            value = D_value(x.amax(1, keepdim=True))
+            return args.d_gain * torch.stack([pixel_d(x), value], 1)
+        if feat_net is None:
+            return args.d_gain * pixel_d(x)
+        taps, h = [], x
+        for i, layer in enumerate(feat_net.trunk[:9]):
+            h = layer(h)
+            if i % 3 == 2:
+                taps.append(h)
+        logits = [head(t).flatten() for head, t in zip(heads, taps)]
+        if args.proj_raw:
+            logits.append(pixel_d(x))
+        return args.d_gain * torch.stack(logits, 1)
 
     def d_loss(real, fake):
         if args.loss == 'hinge':
@@ -161,6 +237,9 @@ def main() -> None:
             loss_D.backward()
             opt_D.step()
         D.requires_grad_(False)
+        for extra in (heads, D_value):
+            if extra is not None:
+                extra.requires_grad_(False)
         out = d_out(G(G.sample_z(args.batch_size)))
         loss_G = (-out.mean() if args.loss == 'hinge'
                   else F.softplus(-out).mean())
@@ -170,6 +249,9 @@ def main() -> None:
         loss_G.backward()
         opt_G.step()
         D.requires_grad_(True)
+        for extra in (heads, D_value):
+            if extra is not None:
+                extra.requires_grad_(True)
         ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
@@ -181,6 +263,8 @@ def main() -> None:
                            **evaluate(net, it, tag, batch_stats))
                 print(json.dumps(row), flush=True)
                 results.append(row)
+            torch.save(dict(G=G.state_dict(), ema=ema.module.state_dict()),
+                       os.path.join(args.out_dir, f'{args.name}_{it}.pth'))
             start = time.perf_counter() - train_s
     with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
