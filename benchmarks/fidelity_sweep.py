@@ -121,14 +121,10 @@ def main() -> None:
     G = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
                        prior='uniform', upsample=args.upsample,
                        coords=args.coords)
-    D = DCGANDiscriminator(32, base_channels=args.d_channels,
+    D = DCGANDiscriminator(32 * args.d_input_scale,
+                           base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
-    if args.d_input_scale > 1:
-        D = DCGANDiscriminator(32 * args.d_input_scale,
-                               base_channels=args.d_channels,
-                               norm='bn' if args.d == 'bn' else 'none',
-                               spectral_norm=args.d == 'sn')
     feat_net = heads = D_value = None
     if args.d_value:
         D_value = DCGANDiscriminator(32, in_channels=1,
@@ -153,12 +149,11 @@ def main() -> None:
     params_G = list(G.parameters()) + (list(E.parameters()) if E else [])
     opt_G = torch.optim.Adam(params_G, args.lr,
                              betas=tuple(args.betas))
-    params_D = (list(D.parameters()) if feat_net is None or args.proj_raw
-                else []) + (list(dec.parameters()) if dec else [])
-    if heads is not None:
-        params_D += list(heads.parameters())
-    if D_value is not None:
-        params_D += list(D_value.parameters())
+    use_pixel_d = feat_net is None or args.proj_raw
+    # every module D's optimiser trains; frozen together for G's step
+    d_parts = [m for m in (D if use_pixel_d else None, heads, D_value, dec)
+               if m is not None]
+    params_D = [p for m in d_parts for p in m.parameters()]
     opt_D = torch.optim.Adam(params_D, args.lr_d or args.lr,
                              betas=tuple(args.betas))
     index = torch.Generator().manual_seed(args.seed + 1)
@@ -194,20 +189,20 @@ def main() -> None:
         return D(x)
 
     def d_out(x):
-        if D_value is not None:
-            value = D_value(x.amax(1, keepdim=True))
-            return args.d_gain * torch.stack([pixel_d(x), value], 1)
-        if feat_net is None:
-            return args.d_gain * pixel_d(x)
-        taps, h = [], x
-        for i, layer in enumerate(feat_net.trunk[:9]):
-            h = layer(h)
-            if i % 3 == 2:
-                taps.append(h)
-        logits = [head(t).flatten() for head, t in zip(heads, taps)]
-        if args.proj_raw:
+        """D's logit [n], or one column per head [n, K]."""
+        logits = []
+        if feat_net is not None:
+            h = x
+            for i, layer in enumerate(feat_net.trunk[:9]):
+                h = layer(h)
+                if i % 3 == 2:   # after each conv-BN-LeakyReLU block
+                    logits.append(heads[i // 3](h).flatten())
+        if use_pixel_d:
             logits.append(pixel_d(x))
-        return args.d_gain * torch.stack(logits, 1)
+        if D_value is not None:
+            logits.append(D_value(x.amax(1, keepdim=True)))
+        out = logits[0] if len(logits) == 1 else torch.stack(logits, 1)
+        return args.d_gain * out
 
     def d_loss(real, fake):
         if args.loss == 'hinge':
@@ -236,10 +231,8 @@ def main() -> None:
             opt_D.zero_grad(set_to_none=True)
             loss_D.backward()
             opt_D.step()
-        D.requires_grad_(False)
-        for extra in (heads, D_value):
-            if extra is not None:
-                extra.requires_grad_(False)
+        for m in d_parts:
+            m.requires_grad_(False)
         out = d_out(G(G.sample_z(args.batch_size)))
         loss_G = (-out.mean() if args.loss == 'hinge'
                   else F.softplus(-out).mean())
@@ -248,10 +241,8 @@ def main() -> None:
         opt_G.zero_grad(set_to_none=True)
         loss_G.backward()
         opt_G.step()
-        D.requires_grad_(True)
-        for extra in (heads, D_value):
-            if extra is not None:
-                extra.requires_grad_(True)
+        for m in d_parts:
+            m.requires_grad_(True)
         ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
