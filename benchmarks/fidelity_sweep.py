@@ -18,6 +18,8 @@ import json
 import os
 import time
 
+import numpy as np
+
 
 
 def parse_args():
@@ -39,6 +41,9 @@ def parse_args():
     p.add_argument('--lr', type=float, default=2e-4)
     p.add_argument('--lr-d', type=float, default=None,
                    help="D's learning rate (default: --lr)")
+    p.add_argument('--g-lr-end', type=float, default=None,
+                   help="G's learning rate falls linearly from --lr to this "
+                        'at the last iteration (default: constant)')
     p.add_argument('--betas', type=float, nargs=2, default=(0.5, 0.999))
     p.add_argument('--loss', choices=('logistic', 'hinge'),
                    default='logistic')
@@ -68,11 +73,61 @@ def parse_args():
     p.add_argument('--d-value', action='store_true',
                    help='a second, colour-blind D on the HSV value (max '
                         'over RGB) alone, as one more logit')
+    p.add_argument('--patch', type=float, default=0.0,
+                   help="weight of a PatchGAN head: a 3x3 conv to one "
+                        "logit per location on D's 8x8 trunk features "
+                        "(10-px receptive fields), each judged real or fake")
+    p.add_argument('--augment', default='',
+                   help="augment D's real and fake inputs alike "
+                        "(differentiable, per sample): any of f (random "
+                        "flips and 90-degree turns, which keep the Shapes "
+                        "distribution) and t (random translation by up to "
+                        "2 px over a black border), e.g. ft")
+    p.add_argument('--d-stem', action='store_true',
+                   help="a 3x3 stride-1 conv at full resolution before D's "
+                        'first stride-2 layer (sharper view of outlines)')
+    p.add_argument('--mask-g', action='store_true',
+                   help='G draws a coverage mask and one flat colour per '
+                        'image (the spatial mean of three more output '
+                        'channels), so it cannot make colour noise or '
+                        'mixed hues')
+    p.add_argument('--blur', type=float, default=0.0,
+                   help="Gaussian blur (sigma in px) of D's real and fake "
+                        'inputs alike, decaying linearly to 0 at '
+                        '--blur-iters: D first judges the coarse silhouette, '
+                        "where G's fine artefacts are invisible")
+    p.add_argument('--blur-iters', type=int, default=1000)
+    p.add_argument('--factor-prior', default=None, metavar='PATH',
+                   help="G's input is the factor code of real items (class "
+                        'one-hot, x, y, scale, rotation and hue angles) '
+                        'instead of noise, and G starts from the weights of '
+                        '`generator_capacity.py --save PATH` (0 for a '
+                        'fresh G): does the game keep crisp shapes?')
+    p.add_argument('--fm', default=None, metavar='PATH',
+                   help="feature matching for G: the mean and std of a "
+                        'frozen Shapes feature network (tools/'
+                        'train_feature_net.py; another seed than the '
+                        'evaluation network) over its batch against those '
+                        'of 2000 real images, a fixed, non-adversarial '
+                        'target')
+    p.add_argument('--fm-weight', type=float, default=1.0)
+    p.add_argument('--nda', type=float, default=0.0,
+                   help='negative data augmentation (Sinha et al. 2021): '
+                        'real images with rounded corners (the value '
+                        'blurred by --nda-sigma px and cut at 0.5, in the '
+                        "image's own colour) count as fakes for D, with "
+                        'this weight')
+    p.add_argument('--nda-sigma', type=float, default=1.5)
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
     p.add_argument('--ema-half-life', type=float, default=10000,
                    help='EMA half life in images')
+    p.add_argument('--shapes', nargs='+', default=None,
+                   help='train and evaluate on these classes only (for '
+                        'example triangle)')
+    p.add_argument('--hue-range', type=float, nargs=2, default=None,
+                   help='train and evaluate on hues in this range only')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out-dir', default='work_dirs/fidelity_sweep')
     return p.parse_args()
@@ -101,6 +156,75 @@ def projected_heads(channels: int, sn: bool):
     return heads
 
 
+def mask_colour_g(net):
+    """Wraps a 4-channel G: ``img = 2 * mask * colour - 1`` with the mask
+    from channel 0 and the colour the spatial mean of channels 1-3."""
+    from torch import nn
+
+    class MaskColourG(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def sample_z(self, n, generator=None):
+            return self.net.sample_z(n, generator)
+
+        def sample_c(self, n, generator=None):
+            return self.net.sample_c(n, generator)
+
+        def forward(self, z, c=None):
+            out = self.net(z, c)
+            mask = (out[:, :1] + 1) / 2
+            colour = (out[:, 1:].mean((2, 3), keepdim=True) + 1) / 2
+            return 2 * mask * colour - 1
+
+    return MaskColourG(net)
+
+
+def round_corners(x, sigma: float):
+    """Real Shapes images [n, 3, H, W] in [-1, 1] with rounded corners:
+    the silhouette (value) blurred by ``sigma`` px and cut at 0.5 with a
+    2-px ramp, filled with each image's colour (its per-channel max)."""
+    import torch
+    import torch.nn.functional as F
+    rgb = (x + 1) / 2
+    value = rgb.amax(1, keepdim=True)
+    r = max(1, int(3 * sigma + 0.5))
+    t = torch.arange(-r, r + 1, dtype=x.dtype)
+    k = torch.exp(-t.square() / (2 * sigma * sigma))
+    k = k / k.sum()
+    v = F.pad(value, (r, r, r, r))
+    v = F.conv2d(v, k.view(1, 1, 1, -1))
+    v = F.conv2d(v, k.view(1, 1, -1, 1))
+    mask = ((v - 0.5) * 2 + 0.5).clamp(0, 1)
+    colour = rgb.amax((2, 3), keepdim=True)
+    return 2 * mask * colour - 1
+
+
+def factor_prior_g(path: str, train, channels: int):
+    """A G whose ``sample_z`` draws the factor code of random real items
+    (``generator_capacity.factor_code``), started from ``path``."""
+    import sys
+    import torch
+    from mmlatent.models.generators import DCGANGenerator
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from generator_capacity import factor_code
+    table = [train.factors_of(i) for i in range(len(train))]
+    labels = torch.tensor([t[0] for t in table])
+    factors = torch.tensor(np.stack([t[1] for t in table])).float()
+    codes = factor_code(labels, factors)
+
+    class FactorG(DCGANGenerator):
+        def sample_z(self, n, generator=None):
+            return codes[torch.randint(0, len(codes), (n, ),
+                                       generator=generator)]
+
+    G = FactorG(32, z_dim=codes.shape[1], base_channels=channels)
+    if path != '0':
+        G.load_state_dict(torch.load(path, weights_only=True)['G'])
+    return G
+
+
 def main() -> None:
     args = parse_args()
     import torch
@@ -115,17 +239,37 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     os.makedirs(args.out_dir, exist_ok=True)
-    train = ShapesDataset(32, num_samples=50000, seed=0)
-    held_out = ShapesDataset(32, num_samples=1000, seed=12345)
+    kw = dict(shapes=args.shapes) if args.shapes else {}
+    if args.hue_range:
+        kw['hue_range'] = tuple(args.hue_range)
+    train = ShapesDataset(32, num_samples=50000, seed=0, **kw)
+    held_out = ShapesDataset(32, num_samples=1000, seed=12345, **kw)
     real_eval = torch.stack([held_out[i]['img'] for i in range(1000)])
     G = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
                        prior='uniform', upsample=args.upsample,
-                       coords=args.coords)
+                       coords=args.coords,
+                       out_channels=4 if args.mask_g else 3)
+    if args.mask_g:
+        G = mask_colour_g(G)
+    if args.factor_prior:
+        G = factor_prior_g(args.factor_prior, train, args.g_channels)
     D = DCGANDiscriminator(32 * args.d_input_scale,
+                           in_channels=args.d_channels if args.d_stem else 3,
                            base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
-    feat_net = heads = D_value = None
+    feat_net = heads = D_value = patch_head = stem = None
+    if args.d_stem:
+        from mmlatent.models.layers import apply_spectral_norm
+        stem = torch.nn.Sequential(torch.nn.Conv2d(3, args.d_channels, 3, 1, 1),
+                                   torch.nn.LeakyReLU(0.2, True))
+        if args.d == 'sn':
+            apply_spectral_norm(stem)
+    if args.patch:
+        from mmlatent.models.layers import apply_spectral_norm
+        patch_head = torch.nn.Conv2d(2 * args.d_channels, 1, 3, 1, 1)
+        if args.d == 'sn':
+            apply_spectral_norm(patch_head)
     if args.d_value:
         D_value = DCGANDiscriminator(32, in_channels=1,
                                      base_channels=args.d_channels,
@@ -151,7 +295,8 @@ def main() -> None:
                              betas=tuple(args.betas))
     use_pixel_d = feat_net is None or args.proj_raw
     # every module D's optimiser trains; frozen together for G's step
-    d_parts = [m for m in (D if use_pixel_d else None, heads, D_value, dec)
+    d_parts = [m for m in (D if use_pixel_d else None, heads, D_value, dec,
+                           patch_head, stem)
                if m is not None]
     params_D = [p for m in d_parts for p in m.parameters()]
     opt_D = torch.optim.Adam(params_D, args.lr_d or args.lr,
@@ -188,8 +333,44 @@ def main() -> None:
                               mode='nearest')
         return D(x)
 
+    def augment(x):
+        if 'f' in args.augment:
+            n = x.shape[0]
+            turn = torch.rand(n) < 0.5
+            x = torch.where(turn[:, None, None, None], x.transpose(2, 3), x)
+            for dim in (2, 3):
+                flip = torch.rand(n) < 0.5
+                x = torch.where(flip[:, None, None, None], x.flip(dim), x)
+        if 't' in args.augment:
+            pad = F.pad(x, (2, 2, 2, 2), value=-1.0)
+            dx, dy = torch.randint(0, 5, (2, x.shape[0])).tolist()
+            x = torch.stack([pad[i, :, b:b + 32, a:a + 32]
+                             for i, (a, b) in enumerate(zip(dx, dy))])
+        return x
+
+    blur_sigma = [args.blur]
+
+    def blur(x):
+        sigma = blur_sigma[0]
+        if sigma <= 0.05:
+            return x
+        r = max(1, int(3 * sigma + 0.5))
+        t = torch.arange(-r, r + 1, dtype=x.dtype)
+        k = torch.exp(-t.square() / (2 * sigma * sigma))
+        k = k / k.sum()
+        c = x.shape[1]
+        x = F.pad(x, (r, r, r, r), value=-1.0)
+        x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+        return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
     def d_out(x):
         """D's logit [n], or one column per head [n, K]."""
+        if args.blur:
+            x = blur(x)
+        if args.augment:
+            x = augment(x)
+        if stem is not None:
+            x = stem(x)
         logits = []
         if feat_net is not None:
             h = x
@@ -197,25 +378,66 @@ def main() -> None:
                 h = layer(h)
                 if i % 3 == 2:   # after each conv-BN-LeakyReLU block
                     logits.append(heads[i // 3](h).flatten())
-        if use_pixel_d:
+        if use_pixel_d and patch_head is not None:
+            h = D.trunk[:5](x)               # 8x8 features
+            logits.append(D.head(D.trunk[5:](h)).flatten())
+            patch = patch_head(h).flatten(1)          # [n, 64]
+            logits.append(patch)
+        elif use_pixel_d:
             logits.append(pixel_d(x))
         if D_value is not None:
             logits.append(D_value(x.amax(1, keepdim=True)))
+        if patch_head is not None:
+            # columns: the global logit, then the 64 patch logits
+            return args.d_gain * torch.cat([logits[0][:, None], logits[1]],
+                                           1)
         out = logits[0] if len(logits) == 1 else torch.stack(logits, 1)
         return args.d_gain * out
 
+    def mean(t):
+        """Mean of per-logit losses; the patch map weighs --patch against
+        the global logit's 1."""
+        if patch_head is None:
+            return t.mean()
+        return (t[:, 0] + args.patch * t[:, 1:].mean(1)).mean()
+
     def d_loss(real, fake):
         if args.loss == 'hinge':
-            return F.relu(1 - d_out(real)).mean() + F.relu(1 + d_out(fake)).mean()
-        return F.softplus(-d_out(real)).mean() + F.softplus(d_out(fake)).mean()
+            return mean(F.relu(1 - d_out(real))) + mean(F.relu(1 + d_out(fake)))
+        return mean(F.softplus(-d_out(real))) + mean(F.softplus(d_out(fake)))
+
+    fm_net = None
+    if args.fm:
+        from mmlatent.evaluation.shapes_net import load_shapes_net
+        fm_net = load_shapes_net(args.fm).eval().requires_grad_(False)
+        with torch.no_grad():
+            f = torch.cat([fm_net.features(real_batch()) for _ in
+                           range(2000 // args.batch_size)])
+        fm_mean, fm_std = f.mean(0), f.std(0)
+        fm_scale = fm_std.square().mean()
+
+    def fm_loss(fake):
+        f = fm_net.features(fake)
+        return ((f.mean(0) - fm_mean).square().mean()
+                + (f.std(0) - fm_std).square().mean()) / fm_scale
 
     for it in range(1, args.iters + 1):
+        if args.g_lr_end is not None:
+            for group in opt_G.param_groups:
+                group['lr'] = args.lr + (args.g_lr_end - args.lr) * (
+                    it - 1) / max(1, args.iters - 1)
+        if args.blur:
+            blur_sigma[0] = args.blur * max(0.0, 1 - it / args.blur_iters)
         for _ in range(args.d_steps):
             real = real_batch()
             with torch.no_grad():
                 fake = G(G.sample_z(args.batch_size))
             if dec is None:
                 loss_D = d_loss(real, fake)
+                if args.nda:
+                    neg = round_corners(real, args.nda_sigma)
+                    loss_D = loss_D + args.nda * mean(
+                        F.softplus(d_out(neg)))
             else:
                 feats = D.features(real)
                 real_logit = args.d_gain * D.head(feats).flatten()
@@ -233,9 +455,12 @@ def main() -> None:
             opt_D.step()
         for m in d_parts:
             m.requires_grad_(False)
-        out = d_out(G(G.sample_z(args.batch_size)))
-        loss_G = (-out.mean() if args.loss == 'hinge'
-                  else F.softplus(-out).mean())
+        fake = G(G.sample_z(args.batch_size))
+        out = d_out(fake)
+        loss_G = (mean(-out) if args.loss == 'hinge'
+                  else mean(F.softplus(-out)))
+        if fm_net is not None:
+            loss_G = loss_G + args.fm_weight * fm_loss(fake)
         if E is not None:
             loss_G = loss_G + args.recon * (G(E(real)) - real).abs().mean()
         opt_G.zero_grad(set_to_none=True)

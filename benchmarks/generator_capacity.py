@@ -31,6 +31,9 @@ def parse_args():
                    default='deconv')
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--train-images', type=int, default=20000)
+    p.add_argument('--save', default=None, metavar='PATH',
+                   help="save G's weights here at the end (for "
+                        'fidelity_sweep.py --factor-prior)')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args()
 
@@ -96,6 +99,10 @@ def main() -> None:
                 **{k.split('/')[-1]: round(float(v), 3)
                    for k, v in out.items()
                    if k.split('/')[-1] in keep})), flush=True)
+
+
+    if args.save:
+        torch.save(dict(G=G.state_dict()), args.save)
 
 
 if __name__ == '__main__':
