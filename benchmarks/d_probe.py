@@ -35,25 +35,6 @@ def parse_args():
     return p.parse_args()
 
 
-def discs(factors, res: int = 32):
-    """Anti-aliased discs with the area, centre and hue of each shape."""
-    import cv2
-    import numpy as np
-    from mmlatent.datasets.shapes import hue_to_rgb
-    from mmlatent.utils.image import from_uint8
-    ss, out = 8, []
-    for x, y, s, _, _ in factors.double().numpy():
-        canvas = np.zeros((res * ss, res * ss), np.uint8)
-        k = res * ss * 16   # 4 fractional bits
-        cv2.circle(canvas, (int(x * k - 8), int(y * k - 8)),
-                   int(s / np.sqrt(np.pi) * k), 255, -1, cv2.LINE_AA, 4)
-        out.append(cv2.resize(canvas, (res, res),
-                              interpolation=cv2.INTER_AREA))
-    cover = np.stack(out)[..., None] / 255.0
-    rgb = hue_to_rgb(factors[:, 4].numpy())[:, None, None]
-    return from_uint8(np.round(cover * rgb * 255).astype(np.uint8))
-
-
 def build_d(args):
     from torch import nn
     from mmlatent.models.discriminators import DCGANDiscriminator
@@ -81,8 +62,12 @@ def main() -> None:
     items = [test[i] for i in range(1000)]
     real_test = torch.stack([t['img'] for t in items])
     if args.fake == 'discs':
+        from mmlatent.datasets.shapes import render_discs
+        from mmlatent.utils.image import from_uint8
+
         def fakes(batch):
-            return discs(torch.stack([t['factors'] for t in batch]))
+            factors = torch.stack([t['factors'] for t in batch])
+            return from_uint8(render_discs(factors.double().numpy(), 32))
         fake_test = fakes(items)
     else:
         from mmlatent.models.generators import DCGANGenerator

@@ -181,21 +181,27 @@ def mask_colour_g(net):
     return MaskColourG(net)
 
 
-def round_corners(x, sigma: float):
-    """Real Shapes images [n, 3, H, W] in [-1, 1] with rounded corners:
-    the silhouette (value) blurred by ``sigma`` px and cut at 0.5 with a
-    2-px ramp, filled with each image's colour (its per-channel max)."""
+def gaussian_blur(x, sigma: float, pad_value: float):
+    """Separable Gaussian blur of [n, C, H, W] by ``sigma`` px, the border
+    padded with ``pad_value``."""
     import torch
     import torch.nn.functional as F
-    rgb = (x + 1) / 2
-    value = rgb.amax(1, keepdim=True)
     r = max(1, int(3 * sigma + 0.5))
     t = torch.arange(-r, r + 1, dtype=x.dtype)
     k = torch.exp(-t.square() / (2 * sigma * sigma))
     k = k / k.sum()
-    v = F.pad(value, (r, r, r, r))
-    v = F.conv2d(v, k.view(1, 1, 1, -1))
-    v = F.conv2d(v, k.view(1, 1, -1, 1))
+    c = x.shape[1]
+    x = F.pad(x, (r, r, r, r), value=pad_value)
+    x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def round_corners(x, sigma: float):
+    """Real Shapes images [n, 3, H, W] in [-1, 1] with rounded corners:
+    the silhouette (value) blurred by ``sigma`` px and cut at 0.5 with a
+    2-px ramp, filled with each image's colour (its per-channel max)."""
+    rgb = (x + 1) / 2
+    v = gaussian_blur(rgb.amax(1, keepdim=True), sigma, 0.0)
     mask = ((v - 0.5) * 2 + 0.5).clamp(0, 1)
     colour = rgb.amax((2, 3), keepdim=True)
     return 2 * mask * colour - 1
@@ -352,16 +358,7 @@ def main() -> None:
 
     def blur(x):
         sigma = blur_sigma[0]
-        if sigma <= 0.05:
-            return x
-        r = max(1, int(3 * sigma + 0.5))
-        t = torch.arange(-r, r + 1, dtype=x.dtype)
-        k = torch.exp(-t.square() / (2 * sigma * sigma))
-        k = k / k.sum()
-        c = x.shape[1]
-        x = F.pad(x, (r, r, r, r), value=-1.0)
-        x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-        return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+        return x if sigma <= 0.05 else gaussian_blur(x, sigma, -1.0)
 
     def d_out(x):
         """D's logit [n], or one column per head [n, K]."""

@@ -168,6 +168,32 @@ def render_shapes(classes, factors, resolution: int,
     return np.round(img * 255.0).astype(np.uint8)
 
 
+def render_discs(factors, resolution: int) -> np.ndarray:
+    """Anti-aliased discs with the area, centre and hue of each shape: the
+    blob that a fidelity metric (or a discriminator) must tell apart from
+    the data (``docs/fidelity.md``).
+
+    Args:
+        factors: [N, 5] ``(x, y, scale, rotation, hue)``; rotation unused.
+        resolution: image side in pixels.
+
+    Returns:
+        uint8 [N, H, W, 3] RGB.
+    """
+    factors = np.asarray(factors, np.float64)
+    ss, out = 8, []
+    k = resolution * ss * 16   # 4 fractional bits
+    for x, y, s, _, _ in factors:
+        canvas = np.zeros((resolution * ss, resolution * ss), np.uint8)
+        cv2.circle(canvas, (int(x * k - 8), int(y * k - 8)),
+                   int(s / math.sqrt(math.pi) * k), 255, -1, cv2.LINE_AA, 4)
+        out.append(cv2.resize(canvas, (resolution, resolution),
+                              interpolation=cv2.INTER_AREA))
+    cover = np.stack(out)[..., None] / 255.0
+    rgb = hue_to_rgb(factors[:, 4])[:, None, None]
+    return np.round(cover * rgb * 255).astype(np.uint8)
+
+
 def _check_range(name: str, value, low: float, high: float) -> tuple:
     """Return ``value`` as a (lo, hi) tuple with low <= lo <= hi <= high."""
     try:

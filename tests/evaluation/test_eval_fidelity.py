@@ -1,12 +1,10 @@
 """Shapes fidelity: class histogram distance, shape fit and factor KS."""
-import cv2
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from scipy import stats
 
-from mmlatent.datasets.shapes import ShapesDataset, hue_to_rgb
+from mmlatent.datasets.shapes import ShapesDataset, render_discs
 from mmlatent.evaluation import (ShapesFidelity, class_distance,
                                  evaluate_generator, evaluate_images,
                                  ks_distance, metric_configs, real_images)
@@ -29,17 +27,7 @@ def real_sets():
 
 def _discs(factors: torch.Tensor, res: int = 32) -> torch.Tensor:
     """Anti-aliased discs with the area, centre and hue of each shape."""
-    ss, out = 8, []
-    for x, y, s, _, _ in factors.double().numpy():
-        canvas = np.zeros((res * ss, res * ss), np.uint8)
-        k = res * ss * 16   # 4 fractional bits
-        cv2.circle(canvas, (int(x * k - 8), int(y * k - 8)),
-                   int(s / np.sqrt(np.pi) * k), 255, -1, cv2.LINE_AA, 4)
-        out.append(cv2.resize(canvas, (res, res),
-                              interpolation=cv2.INTER_AREA))
-    cover = np.stack(out)[..., None] / 255.0
-    rgb = hue_to_rgb(factors[:, 4].numpy())[:, None, None]
-    return from_uint8(np.round(cover * rgb * 255).astype(np.uint8))
+    return from_uint8(render_discs(factors.double().numpy(), res))
 
 
 def _fidelity(real, fake):
