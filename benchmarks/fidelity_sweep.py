@@ -118,6 +118,13 @@ def parse_args():
                         "image's own colour) count as fakes for D, with "
                         'this weight')
     p.add_argument('--nda-sigma', type=float, default=1.5)
+    p.add_argument('--lookahead', type=float, nargs=2, default=None,
+                   metavar=('K', 'ALPHA'),
+                   help='Lookahead-minmax (Chavdarova et al. 2021): every K '
+                        "iterations G's and D's weights move ALPHA of the way "
+                        'from their slow copies to the fast ones, and the '
+                        'fast ones restart there (damps the circling of the '
+                        'game)')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -418,6 +425,11 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
+    slow = None
+    if args.lookahead:
+        fast = list(G.parameters()) + params_D
+        slow = [p.detach().clone() for p in fast]
+
     for it in range(1, args.iters + 1):
         if args.g_lr_end is not None:
             for group in opt_G.param_groups:
@@ -465,6 +477,12 @@ def main() -> None:
         opt_G.step()
         for m in d_parts:
             m.requires_grad_(True)
+        if slow is not None and it % int(args.lookahead[0]) == 0:
+            with torch.no_grad():   # evaluations see the slow weights
+                torch._foreach_lerp_(slow, [p.detach() for p in fast],
+                                     args.lookahead[1])
+                for p, q in zip(fast, slow):
+                    p.copy_(q)
         ema.update(G, it, args.batch_size)
         if it % args.eval == 0:
             train_s = time.perf_counter() - start
