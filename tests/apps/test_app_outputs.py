@@ -131,8 +131,12 @@ def test_ctrl_c_in_the_projector_keeps_finished_projections(
            tiny_ckpts['stylegan2'], image, image, image, '-o', str(out),
            '--perceptual', 'none', '--mse', '1', '--total-iters', '400',
            '--w-avg-samples', '200', '--sample-model', 'orig']
+    # a user's terminal delivers Ctrl-C even when this suite itself runs in
+    # the background (where SIGINT is inherited as ignored)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(
+                                signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.time() + 240
         while not (out / 'target-project.pt').exists():
