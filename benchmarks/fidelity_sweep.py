@@ -248,6 +248,7 @@ def main() -> None:
     from mmlatent.models.discriminators import DCGANDiscriminator
     from mmlatent.models.ema import GeneratorEMA
     from mmlatent.models.generators import DCGANGenerator
+    from mmlatent.models.layers import apply_spectral_norm
     from mmlatent.utils.image import save_grid
 
     torch.manual_seed(args.seed)
@@ -273,13 +274,11 @@ def main() -> None:
                            spectral_norm=args.d == 'sn')
     feat_net = heads = D_value = patch_head = stem = None
     if args.d_stem:
-        from mmlatent.models.layers import apply_spectral_norm
         stem = torch.nn.Sequential(torch.nn.Conv2d(3, args.d_channels, 3, 1, 1),
                                    torch.nn.LeakyReLU(0.2, True))
         if args.d == 'sn':
             apply_spectral_norm(stem)
     if args.patch:
-        from mmlatent.models.layers import apply_spectral_norm
         patch_head = torch.nn.Conv2d(2 * args.d_channels, 1, 3, 1, 1)
         if args.d == 'sn':
             apply_spectral_norm(patch_head)
