@@ -77,6 +77,10 @@ def main():
     p.add_argument('--density', default='gan', choices=('gan', 'gmm', 'prior'))
     p.add_argument('--wae', type=float, default=0.0)
     p.add_argument('--gmm', type=int, nargs='+', default=[10, 30])
+    p.add_argument('--code-noise', type=float, default=0.0,
+                   help='codes standardised (batch norm without affine) '
+                        'and Gaussian noise of this sigma added to them '
+                        'before decoding, in training')
     p.add_argument('--out', default='/tmp/ae_probe.pth')
     args = p.parse_args()
     torch.manual_seed(0)
@@ -86,6 +90,8 @@ def main():
     xe = torch.stack([held[i]['img'] for i in range(1000)])
     trunk = DCGANDiscriminator(32, base_channels=32, norm='bn').trunk
     E = nn.Sequential(trunk, nn.Flatten(), nn.Linear(128 * 16, args.k))
+    if args.code_noise:
+        E.append(nn.BatchNorm1d(args.k, affine=False))
     Dec = DCGANGenerator(32, z_dim=args.k, base_channels=32)
     opt = torch.optim.Adam([*E.parameters(), *Dec.parameters()], args.lr,
                            betas=(0.5, 0.999))
@@ -93,7 +99,8 @@ def main():
     for it in range(1, args.ae_iters + 1):
         ids = torch.randint(0, len(x), (args.batch_size, ))
         code = E(x[ids])
-        loss = (Dec(code) - x[ids]).abs().mean()
+        noisy = code + args.code_noise * torch.randn_like(code)
+        loss = (Dec(noisy) - x[ids]).abs().mean()
         if args.wae:
             loss = loss + args.wae * mmd(code, torch.randn_like(code))
         opt.zero_grad(set_to_none=True)
