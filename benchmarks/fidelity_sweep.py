@@ -55,14 +55,14 @@ def parse_args():
                    help='a frozen autoencoder (benchmarks/ae_probe.py) '
                         'trained on real images: G is pulled toward '
                         'its projection Dec(E(fake))')
+    p.add_argument('--ae-proj-weight', type=float, default=1.0)
     p.add_argument('--d-pretrain', type=int, default=0, metavar='N',
-                   help='before the game, train D for N steps on real '
-                        'images against the same images with rounded '
-                        'corners (round_corners, sigma 1-2.5 px)')
+                   help='before the game, train D for N steps (Adam 1e-3) '
+                        'on real images against the same images with '
+                        'rounded corners (round_corners, sigma 1-2.5 px)')
     p.add_argument('--d-freeze', type=int, default=0, metavar='L',
                    help="with --d-pretrain: keep D's first L convolutions "
                         'frozen in the game')
-    p.add_argument('--ae-proj-weight', type=float, default=1.0)
     p.add_argument('--recon', type=float, default=0.0,
                    help='weight of an L1 reconstruction G(E(x)) of real x '
                         'through an encoder E trained with G')
@@ -311,15 +311,10 @@ def main() -> None:
                                                 64), torch.nn.Tanh())
     ae = None
     if args.ae_proj:
-        state = torch.load(args.ae_proj)
-        k = state['E']['2.weight'].shape[0]
-        trunk = DCGANDiscriminator(32, base_channels=32, norm='bn').trunk
-        ae_E = torch.nn.Sequential(trunk, torch.nn.Flatten(),
-                                   torch.nn.Linear(128 * 16, k))
-        ae_E.load_state_dict(state['E'])
-        ae_Dec = DCGANGenerator(32, z_dim=k, base_channels=32)
-        ae_Dec.load_state_dict(state['Dec'])
-        ae = torch.nn.Sequential(ae_E, ae_Dec).eval().requires_grad_(False)
+        import sys
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from ae_probe import load_autoencoder
+        ae = load_autoencoder(args.ae_proj)
     dec = None
     if args.d_recon:
         dec = DCGANGenerator(32, z_dim=1, base_channels=args.d_channels)
@@ -447,23 +442,26 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
-    frozen = []
+    frozen = []   # D's parameters kept fixed in the game (--d-freeze)
     if args.d_pretrain:
         opt_pre = torch.optim.Adam(params_D, 1e-3, betas=tuple(args.betas))
         for step in range(1, args.d_pretrain + 1):
             real = real_batch()
-            neg = round_corners(real, float(torch.empty(()).uniform_(1, 2.5)))
-            loss = mean(F.softplus(-d_out(real))) + mean(F.softplus(d_out(neg)))
+            sigma = float(torch.empty(()).uniform_(1, 2.5))
+            loss = (mean(F.softplus(-d_out(real)))
+                    + mean(F.softplus(d_out(round_corners(real, sigma)))))
             opt_pre.zero_grad(set_to_none=True)
             loss.backward()
             opt_pre.step()
             if step % 250 == 0:
                 with torch.no_grad():
                     real = torch.cat([real_batch() for _ in range(8)])
+                    neg = round_corners(real, 1.5)
                     acc = ((d_out(real) > 0).float().mean()
-                           + (d_out(round_corners(real, 1.5)) < 0).float().mean()) / 2
-                print(json.dumps(dict(pretrain=step, loss=round(float(loss.detach()), 3),
-                                      acc=round(float(acc), 3))), flush=True)
+                           + (d_out(neg) < 0).float().mean()) / 2
+                print(json.dumps(dict(
+                    pretrain=step, loss=round(float(loss.detach()), 3),
+                    acc=round(float(acc), 3))), flush=True)
         convs = [m for m in D.modules() if isinstance(m, torch.nn.Conv2d)]
         frozen = [p for m in convs[:args.d_freeze] for p in m.parameters()]
         for p in frozen:
