@@ -51,6 +51,18 @@ def parse_args():
                    help='R1 weight gamma on real images, every step')
     p.add_argument('--d-steps', type=int, default=1,
                    help='D steps per G step')
+    p.add_argument('--ae-proj', default=None, metavar='PATH',
+                   help='a frozen autoencoder (benchmarks/ae_probe.py) '
+                        'trained on real images: G is pulled toward '
+                        'its projection Dec(E(fake))')
+    p.add_argument('--ae-proj-weight', type=float, default=1.0)
+    p.add_argument('--d-pretrain', type=int, default=0, metavar='N',
+                   help='before the game, train D for N steps (Adam 1e-3) '
+                        'on real images against the same images with '
+                        'rounded corners (round_corners, sigma 1-2.5 px)')
+    p.add_argument('--d-freeze', type=int, default=0, metavar='L',
+                   help="with --d-pretrain: keep D's first L convolutions "
+                        'frozen in the game')
     p.add_argument('--recon', type=float, default=0.0,
                    help='weight of an L1 reconstruction G(E(x)) of real x '
                         'through an encoder E trained with G')
@@ -297,6 +309,12 @@ def main() -> None:
         E = torch.nn.Sequential(enc.trunk, torch.nn.Flatten(),
                                 torch.nn.Linear(enc.feature_channels * 16,
                                                 64), torch.nn.Tanh())
+    ae = None
+    if args.ae_proj:
+        import sys
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from ae_probe import load_autoencoder
+        ae = load_autoencoder(args.ae_proj)
     dec = None
     if args.d_recon:
         dec = DCGANGenerator(32, z_dim=1, base_channels=args.d_channels)
@@ -424,6 +442,31 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
+    frozen = []   # D's parameters kept fixed in the game (--d-freeze)
+    if args.d_pretrain:
+        opt_pre = torch.optim.Adam(params_D, 1e-3, betas=tuple(args.betas))
+        for step in range(1, args.d_pretrain + 1):
+            real = real_batch()
+            sigma = float(torch.empty(()).uniform_(1, 2.5))
+            loss = (mean(F.softplus(-d_out(real)))
+                    + mean(F.softplus(d_out(round_corners(real, sigma)))))
+            opt_pre.zero_grad(set_to_none=True)
+            loss.backward()
+            opt_pre.step()
+            if step % 250 == 0:
+                with torch.no_grad():
+                    real = torch.cat([real_batch() for _ in range(8)])
+                    neg = round_corners(real, 1.5)
+                    acc = ((d_out(real) > 0).float().mean()
+                           + (d_out(neg) < 0).float().mean()) / 2
+                print(json.dumps(dict(
+                    pretrain=step, loss=round(float(loss.detach()), 3),
+                    acc=round(float(acc), 3))), flush=True)
+        convs = [m for m in D.modules() if isinstance(m, torch.nn.Conv2d)]
+        frozen = [p for m in convs[:args.d_freeze] for p in m.parameters()]
+        for p in frozen:
+            p.requires_grad_(False)
+
     slow = None
     if args.lookahead:
         fast = list(G.parameters()) + params_D
@@ -469,6 +512,11 @@ def main() -> None:
                   else mean(F.softplus(-out)))
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
+        if ae is not None:
+            with torch.no_grad():
+                target = ae(fake)
+            loss_G = loss_G + args.ae_proj_weight * (
+                fake - target).abs().mean()
         if E is not None:
             loss_G = loss_G + args.recon * (G(E(real)) - real).abs().mean()
         opt_G.zero_grad(set_to_none=True)
@@ -476,6 +524,8 @@ def main() -> None:
         opt_G.step()
         for m in d_parts:
             m.requires_grad_(True)
+        for p in frozen:
+            p.requires_grad_(False)
         if slow is not None and it % int(args.lookahead[0]) == 0:
             with torch.no_grad():   # evaluations see the slow weights
                 torch._foreach_lerp_(slow, [p.detach() for p in fast],
