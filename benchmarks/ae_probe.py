@@ -28,10 +28,10 @@ import torch
 from torch import nn
 
 from mmlatent.datasets.shapes import ShapesDataset
-from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
-    evaluate_images
 from mmlatent.models.generators import DCGANGenerator
 from mmlatent.models.discriminators import DCGANDiscriminator
+
+from common import shapes_scores as score  # benchmarks/common.py
 
 
 def mlp(d_in, d_out, width=256, depth=3, sn=False):
@@ -80,15 +80,6 @@ def mmd(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     off = 1 - torch.eye(n)
     within = (kern(a, a) * off).sum() + (kern(b, b) * off).sum()
     return within / (n * (n - 1)) - 2 * kern(a, b).mean()
-
-
-def score(fake, real):
-    out = evaluate_images([ShapesFidelity(), ShapesValidity()], real=[real],
-                          fake=[fake], num_samples=len(fake))
-    keep = ('validity', 'class_distance', 'shape_fit', 'shape_fit_p10',
-            'ks_max')
-    return {k.split('/')[-1]: round(float(v), 3) for k, v in out.items()
-            if k.split('/')[-1] in keep}
 
 
 def emit(**row) -> None:

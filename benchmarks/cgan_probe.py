@@ -38,11 +38,11 @@ def main() -> None:
 
     from mmlatent.control.traversal import conditional_accuracy
     from mmlatent.datasets.shapes import ShapesDataset
-    from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
-        evaluate_images
     from mmlatent.evaluation.shapes_net import load_shapes_net
     from mmlatent.models.discriminators import DCGANDiscriminator
     from mmlatent.models.generators import DCGANGenerator
+
+    from common import shapes_scores  # benchmarks/common.py
 
     torch.manual_seed(args.seed)
     train = ShapesDataset(32, num_samples=50000, seed=0)
@@ -87,18 +87,14 @@ def main() -> None:
                 gen = torch.Generator().manual_seed(2)
                 fakes = G(G.sample_z(1000, gen), G.sample_c(1000, gen))
             G.train()
-            out = evaluate_images([ShapesFidelity(), ShapesValidity()],
-                                  real=[x[:1000]], fake=[fakes],
-                                  num_samples=1000)
-            keep = ('validity', 'class_distance', 'shape_fit', 'ks_max')
             print(json.dumps(dict(
                 iter=it, train_s=round(time.perf_counter() - start),
                 loss_D=round(float(loss_D.detach()), 3),
                 follows=round(acc['accuracy'], 3),
                 confusion=acc['confusion'].tolist(),
-                **{k.split('/')[-1]: round(float(v), 3)
-                   for k, v in out.items()
-                   if k.split('/')[-1] in keep})), flush=True)
+                **shapes_scores(fakes, x[:1000], keys=(
+                    'validity', 'class_distance', 'shape_fit', 'ks_max')))),
+                flush=True)
 
 
 if __name__ == '__main__':

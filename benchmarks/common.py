@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: timing and StyleGAN2 sizes."""
+"""Helpers shared by the benchmark scripts: timing, StyleGAN2 sizes and
+the Shapes fidelity figures of a sample set."""
 import statistics
 import time
 
@@ -30,3 +31,21 @@ def timed(fn, repeats: int, device) -> float:
         sync(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+#: The figures ``shapes_scores`` returns by default.
+SHAPES_KEYS = ('validity', 'class_distance', 'shape_fit', 'shape_fit_p10',
+               'ks_max')
+
+
+def shapes_scores(fake: torch.Tensor, real: torch.Tensor,
+                  keys=SHAPES_KEYS) -> dict:
+    """``{name: value}`` (rounded to 3 places) of ShapesValidity and
+    ShapesFidelity for generated images ``fake`` against ``real`` ones,
+    restricted to ``keys``."""
+    from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
+        evaluate_images
+    out = evaluate_images([ShapesFidelity(), ShapesValidity()], real=[real],
+                          fake=[fake], num_samples=len(fake))
+    return {k.split('/')[-1]: round(float(v), 3) for k, v in out.items()
+            if k.split('/')[-1] in keys}

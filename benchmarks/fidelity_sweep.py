@@ -442,7 +442,7 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
-    frozen = []   # D's parameters kept fixed in the game (--d-freeze)
+    trainable_D = params_D   # all but the --d-freeze layers
     if args.d_pretrain:
         opt_pre = torch.optim.Adam(params_D, 1e-3, betas=tuple(args.betas))
         for step in range(1, args.d_pretrain + 1):
@@ -463,9 +463,11 @@ def main() -> None:
                     pretrain=step, loss=round(float(loss.detach()), 3),
                     acc=round(float(acc), 3))), flush=True)
         convs = [m for m in D.modules() if isinstance(m, torch.nn.Conv2d)]
-        frozen = [p for m in convs[:args.d_freeze] for p in m.parameters()]
-        for p in frozen:
-            p.requires_grad_(False)
+        frozen = {id(p) for m in convs[:args.d_freeze]
+                  for p in m.parameters()}
+        trainable_D = [p for p in params_D if id(p) not in frozen]
+        for p in params_D:
+            p.requires_grad_(id(p) not in frozen)
 
     slow = None
     if args.lookahead:
@@ -504,8 +506,8 @@ def main() -> None:
             opt_D.zero_grad(set_to_none=True)
             loss_D.backward()
             opt_D.step()
-        for m in d_parts:
-            m.requires_grad_(False)
+        for p in trainable_D:
+            p.requires_grad_(False)
         fake = G(G.sample_z(args.batch_size))
         out = d_out(fake)
         loss_G = (mean(-out) if args.loss == 'hinge'
@@ -522,10 +524,8 @@ def main() -> None:
         opt_G.zero_grad(set_to_none=True)
         loss_G.backward()
         opt_G.step()
-        for m in d_parts:
-            m.requires_grad_(True)
-        for p in frozen:
-            p.requires_grad_(False)
+        for p in trainable_D:
+            p.requires_grad_(True)
         if slow is not None and it % int(args.lookahead[0]) == 0:
             with torch.no_grad():   # evaluations see the slow weights
                 torch._foreach_lerp_(slow, [p.detach() for p in fast],

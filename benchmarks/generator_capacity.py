@@ -53,9 +53,9 @@ def main() -> None:
     args = parse_args()
     import torch
     from mmlatent.datasets.shapes import ShapesDataset
-    from mmlatent.evaluation import ShapesFidelity, ShapesValidity, \
-        evaluate_images
     from mmlatent.models.generators import DCGANGenerator
+
+    from common import shapes_scores  # benchmarks/common.py
 
     torch.manual_seed(args.seed)
     train = ShapesDataset(32, num_samples=50000, seed=0)
@@ -89,17 +89,9 @@ def main() -> None:
             with torch.no_grad():
                 fake = G(c_eval)
             G.train()
-            out = evaluate_images([ShapesFidelity(), ShapesValidity()],
-                                  real=[x_train[:1000]], fake=[fake],
-                                  num_samples=1000)
-            keep = ('validity', 'class_distance', 'shape_fit',
-                    'shape_fit_p10', 'ks_max')
             print(json.dumps(dict(
                 iter=it, train_s=round(train_s), l1=round(float(loss), 4),
-                **{k.split('/')[-1]: round(float(v), 3)
-                   for k, v in out.items()
-                   if k.split('/')[-1] in keep})), flush=True)
-
+                **shapes_scores(fake, x_train[:1000]))), flush=True)
 
     if args.save:
         torch.save(dict(G=G.state_dict()), args.save)
