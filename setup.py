@@ -56,7 +56,8 @@ setup(
     extras_require={
         # playwright drives the system Chromium (apt-get install chromium)
         # in the latent explorer's browser tests; never `playwright install`
-        'tests': ['pytest>=7', 'pytest-timeout', 'playwright>=1.40'],
+        'tests': ['pytest>=7', 'pytest-timeout', 'pytest-xdist>=3',
+                  'playwright>=1.40'],
         # optional text encoders (mmlatent.text.pretrained)
         'wordllama': ['wordllama>=0.4'],
         'clip': ['open_clip_torch>=2.20'],

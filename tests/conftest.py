@@ -10,7 +10,19 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from helpers import FAMILY_CONFIGS, tiny_checkpoint  # noqa: E402
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+#: CPU cores the suite uses: pytest-xdist workers (``-n auto``) and torch
+#: threads share them
+SUITE_CORES = max(1, min(2, os.cpu_count() or 1))
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pytest.ini): one worker per core, at most two."""
+    return SUITE_CORES
+
+
+# each xdist worker gets its share of the cores (2 threads when serial)
+torch.set_num_threads(max(1, SUITE_CORES // int(
+    os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))))
 
 
 @pytest.fixture(scope='session')
