@@ -123,6 +123,15 @@ def parse_args():
                         'of 2000 real images, a fixed, non-adversarial '
                         'target')
     p.add_argument('--fm-weight', type=float, default=1.0)
+    p.add_argument('--is-boost', default=None, metavar='PATH',
+                   help="the Inception-score objective for G on a frozen "
+                        'Shapes network (another seed than the evaluation '
+                        "network): the mean entropy of each sample's class "
+                        'probabilities minus the entropy of their batch '
+                        'mean, so that each sample reads as one class and '
+                        'the batch holds all three (a per-sample outline '
+                        'signal that D, near chance, does not give)')
+    p.add_argument('--is-weight', type=float, default=0.1)
     p.add_argument('--nda', type=float, default=0.0,
                    help='negative data augmentation (Sinha et al. 2021): '
                         'real images with rounded corners (the value '
@@ -442,6 +451,17 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
+    cls_net = None
+    if args.is_boost:
+        from mmlatent.evaluation.shapes_net import load_shapes_net
+        cls_net = load_shapes_net(args.is_boost).eval().requires_grad_(False)
+
+    def is_loss(fake):
+        p = cls_net(fake)[:, :3].softmax(1)
+        entropy = -(p * p.clamp_min(1e-8).log()).sum(1).mean()
+        p_bar = p.mean(0)
+        return entropy + (p_bar * p_bar.clamp_min(1e-8).log()).sum()
+
     trainable_D = params_D   # all but the --d-freeze layers
     if args.d_pretrain:
         opt_pre = torch.optim.Adam(params_D, 1e-3, betas=tuple(args.betas))
@@ -514,6 +534,8 @@ def main() -> None:
                   else mean(F.softplus(-out)))
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
+        if cls_net is not None:
+            loss_G = loss_G + args.is_weight * is_loss(fake)
         if ae is not None:
             with torch.no_grad():
                 target = ae(fake)
