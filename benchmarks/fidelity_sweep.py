@@ -146,6 +146,12 @@ def parse_args():
                         'from their slow copies to the fast ones, and the '
                         'fast ones restart there (damps the circling of the '
                         'game)')
+    p.add_argument('--optimistic', action='store_true',
+                   help='optimistic Adam (Daskalakis et al. 2018) for G and '
+                        'D: each step moves by twice its Adam update minus '
+                        'the previous one, an extrapolation that damps the '
+                        'rotation of the game like extragradient, at the '
+                        'cost of one step')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -489,6 +495,21 @@ def main() -> None:
         for p in params_D:
             p.requires_grad_(id(p) not in frozen)
 
+    def optimistic_step(opt, params, prev):
+        """``opt.step()``, then add (this update - the previous one)."""
+        if not args.optimistic:
+            opt.step()
+            return
+        before = [p.detach().clone() for p in params]
+        opt.step()
+        with torch.no_grad():
+            for i, (p, b) in enumerate(zip(params, before)):
+                delta = p - b
+                if i in prev:
+                    p.add_(delta - prev[i])
+                prev[i] = delta
+
+    prev_G, prev_D = {}, {}
     slow = None
     if args.lookahead:
         fast = list(G.parameters()) + params_D
@@ -525,7 +546,7 @@ def main() -> None:
                     (1, 2, 3)).mean()
             opt_D.zero_grad(set_to_none=True)
             loss_D.backward()
-            opt_D.step()
+            optimistic_step(opt_D, params_D, prev_D)
         for p in trainable_D:
             p.requires_grad_(False)
         fake = G(G.sample_z(args.batch_size))
@@ -545,7 +566,7 @@ def main() -> None:
             loss_G = loss_G + args.recon * (G(E(real)) - real).abs().mean()
         opt_G.zero_grad(set_to_none=True)
         loss_G.backward()
-        opt_G.step()
+        optimistic_step(opt_G, params_G, prev_G)
         for p in trainable_D:
             p.requires_grad_(True)
         if slow is not None and it % int(args.lookahead[0]) == 0:
