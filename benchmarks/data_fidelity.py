@@ -17,6 +17,10 @@ held-out real images:
 * precision, recall and Fréchet distance in the Shapes feature network's
   space (the network is trained first unless ``--feature-net`` names one).
 
+A text-conditioned GAN is sampled with the text embeddings of the captions
+of held-out real items (the data's caption distribution, attributes dropped
+as in training), not with its uniform code prior.
+
 The first row is the reference: a second held-out real set in place of the
 samples (what a perfect generator reaches with this many samples). The
 ``targets`` column checks the main job's targets: class distance <= 0.05,
@@ -44,7 +48,8 @@ from mmlatent.evaluation import (FrechetDistance,  # noqa: E402
 from mmlatent.evaluation.shapes_net import (load_shapes_net,  # noqa: E402
                                             save_shapes_net,
                                             train_shapes_net)
-from mmlatent.models.loading import load_generator  # noqa: E402
+from mmlatent.models.ema import loaded_generator  # noqa: E402
+from mmlatent.models.loading import load_generator, load_model  # noqa: E402
 from mmlatent.registry import DATASETS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
@@ -157,8 +162,38 @@ def targets(r: dict, real: dict) -> dict:
                 ks=r['ks_max'] <= 0.1)
 
 
-def evaluate(entry: dict, args, net_path: str) -> dict:
+def caption_prior(model, G, cfg, args) -> None:
+    """Make a text-conditioned GAN's ``G.sample_c`` draw the text
+    embeddings of captions of held-out real items, in turn, so that its
+    samples follow the data's caption distribution (its own code prior is
+    uniform noise, not a text embedding)."""
+    ds, _ = held_out(cfg, args, 300000)
+    captions = [ds[i]['caption'] for i in range(args.num_samples)]
+    c = torch.cat([model.encode_text(captions[i:i + 256])
+                   for i in range(0, len(captions), 256)])
+    drawn = [0]
+
+    def sample_c(n: int, generator=None) -> torch.Tensor:
+        idx = torch.arange(drawn[0], drawn[0] + n) % len(c)
+        drawn[0] += n
+        return c[idx]
+
+    G.sample_c = sample_c
+
+
+def load(entry: dict, args):
+    """The generator to evaluate; a text GAN's conditioned on captions."""
     loaded = load_generator(entry['ckpt'], sample_model=args.sample_model)
+    if loaded.cfg.model.get('type') != 'TextConditionalGAN':
+        return loaded
+    model, cfg, meta = load_model(entry['ckpt'])
+    loaded = loaded_generator(model, cfg, meta, args.sample_model)
+    caption_prior(model, loaded.G, cfg, args)
+    return loaded
+
+
+def evaluate(entry: dict, args, net_path: str) -> dict:
+    loaded = load(entry, args)
     log(f"{entry['ckpt']}: {loaded.message}")
     cfg = loaded.cfg
     ds, real = held_out(cfg, args, 100000)

@@ -123,6 +123,15 @@ def parse_args():
                         'of 2000 real images, a fixed, non-adversarial '
                         'target')
     p.add_argument('--fm-weight', type=float, default=1.0)
+    p.add_argument('--is-boost', default=None, metavar='PATH',
+                   help="the Inception-score objective for G on a frozen "
+                        'Shapes network (another seed than the evaluation '
+                        "network): the mean entropy of each sample's class "
+                        'probabilities minus the entropy of their batch '
+                        'mean, so that each sample reads as one class and '
+                        'the batch holds all three (a per-sample outline '
+                        'signal that D, near chance, does not give)')
+    p.add_argument('--is-weight', type=float, default=0.1)
     p.add_argument('--nda', type=float, default=0.0,
                    help='negative data augmentation (Sinha et al. 2021): '
                         'real images with rounded corners (the value '
@@ -137,6 +146,12 @@ def parse_args():
                         'from their slow copies to the fast ones, and the '
                         'fast ones restart there (damps the circling of the '
                         'game)')
+    p.add_argument('--optimistic', action='store_true',
+                   help='optimistic Adam (Daskalakis et al. 2018) for G and '
+                        'D: each step moves by twice its Adam update minus '
+                        'the previous one, an extrapolation that damps the '
+                        'rotation of the game like extragradient, at the '
+                        'cost of one step')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -442,6 +457,17 @@ def main() -> None:
         return ((f.mean(0) - fm_mean).square().mean()
                 + (f.std(0) - fm_std).square().mean()) / fm_scale
 
+    cls_net = None
+    if args.is_boost:
+        from mmlatent.evaluation.shapes_net import load_shapes_net
+        cls_net = load_shapes_net(args.is_boost).eval().requires_grad_(False)
+
+    def is_loss(fake):
+        p = cls_net(fake)[:, :3].softmax(1)
+        entropy = -(p * p.clamp_min(1e-8).log()).sum(1).mean()
+        p_bar = p.mean(0)
+        return entropy + (p_bar * p_bar.clamp_min(1e-8).log()).sum()
+
     trainable_D = params_D   # all but the --d-freeze layers
     if args.d_pretrain:
         opt_pre = torch.optim.Adam(params_D, 1e-3, betas=tuple(args.betas))
@@ -469,6 +495,21 @@ def main() -> None:
         for p in params_D:
             p.requires_grad_(id(p) not in frozen)
 
+    def optimistic_step(opt, params, prev):
+        """``opt.step()``, then add (this update - the previous one)."""
+        if not args.optimistic:
+            opt.step()
+            return
+        before = [p.detach().clone() for p in params]
+        opt.step()
+        with torch.no_grad():
+            for i, (p, b) in enumerate(zip(params, before)):
+                delta = p - b
+                if i in prev:
+                    p.add_(delta - prev[i])
+                prev[i] = delta
+
+    prev_G, prev_D = {}, {}
     slow = None
     if args.lookahead:
         fast = list(G.parameters()) + params_D
@@ -505,7 +546,7 @@ def main() -> None:
                     (1, 2, 3)).mean()
             opt_D.zero_grad(set_to_none=True)
             loss_D.backward()
-            opt_D.step()
+            optimistic_step(opt_D, params_D, prev_D)
         for p in trainable_D:
             p.requires_grad_(False)
         fake = G(G.sample_z(args.batch_size))
@@ -514,6 +555,8 @@ def main() -> None:
                   else mean(F.softplus(-out)))
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
+        if cls_net is not None:
+            loss_G = loss_G + args.is_weight * is_loss(fake)
         if ae is not None:
             with torch.no_grad():
                 target = ae(fake)
@@ -523,7 +566,7 @@ def main() -> None:
             loss_G = loss_G + args.recon * (G(E(real)) - real).abs().mean()
         opt_G.zero_grad(set_to_none=True)
         loss_G.backward()
-        opt_G.step()
+        optimistic_step(opt_G, params_G, prev_G)
         for p in trainable_D:
             p.requires_grad_(True)
         if slow is not None and it % int(args.lookahead[0]) == 0:
