@@ -152,6 +152,11 @@ def parse_args():
                         'the previous one, an extrapolation that damps the '
                         'rotation of the game like extragradient, at the '
                         'cost of one step')
+    p.add_argument('--g-supersample', type=int, default=1, metavar='K',
+                   help='G draws at K times the size (one more upsampling '
+                        'block per doubling) and its image is box-filtered '
+                        'down to 32 px, as the Shapes renderer forms its '
+                        'anti-aliased edges')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -188,6 +193,29 @@ def projected_heads(channels: int, sn: bool):
     if sn:
         apply_spectral_norm(heads)
     return heads
+
+
+def box_filtered_g(net, k: int):
+    """Wraps a G that draws at k times the size: its image averaged over
+    k x k blocks."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class BoxFilteredG(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def sample_z(self, n, generator=None):
+            return self.net.sample_z(n, generator)
+
+        def sample_c(self, n, generator=None):
+            return self.net.sample_c(n, generator)
+
+        def forward(self, z, c=None):
+            return F.avg_pool2d(self.net(z, c), k)
+
+    return BoxFilteredG(net)
 
 
 def mask_colour_g(net):
@@ -286,12 +314,15 @@ def main() -> None:
     train = ShapesDataset(32, num_samples=50000, seed=0, **kw)
     held_out = ShapesDataset(32, num_samples=1000, seed=12345, **kw)
     real_eval = torch.stack([held_out[i]['img'] for i in range(1000)])
-    G = DCGANGenerator(32, z_dim=64, base_channels=args.g_channels,
+    G = DCGANGenerator(32 * args.g_supersample, z_dim=64,
+                       base_channels=args.g_channels,
                        prior='uniform', upsample=args.upsample,
                        coords=args.coords,
                        out_channels=4 if args.mask_g else 3)
     if args.mask_g:
         G = mask_colour_g(G)
+    if args.g_supersample > 1:
+        G = box_filtered_g(G, args.g_supersample)
     if args.factor_prior:
         G = factor_prior_g(args.factor_prior, train, args.g_channels)
     D = DCGANDiscriminator(32 * args.d_input_scale,
