@@ -195,13 +195,11 @@ def projected_heads(channels: int, sn: bool):
     return heads
 
 
-def box_filtered_g(net, k: int):
-    """Wraps a G that draws at k times the size: its image averaged over
-    k x k blocks."""
-    import torch.nn.functional as F
+def output_mapped_g(net, fn):
+    """Wraps a G: its image is ``fn(net(z, c))``; z and c as net's."""
     from torch import nn
 
-    class BoxFilteredG(nn.Module):
+    class OutputMappedG(nn.Module):
         def __init__(self, net):
             super().__init__()
             self.net = net
@@ -213,34 +211,27 @@ def box_filtered_g(net, k: int):
             return self.net.sample_c(n, generator)
 
         def forward(self, z, c=None):
-            return F.avg_pool2d(self.net(z, c), k)
+            return fn(self.net(z, c))
 
-    return BoxFilteredG(net)
+    return OutputMappedG(net)
+
+
+def box_filtered_g(net, k: int):
+    """Wraps a G that draws at k times the size: its image averaged over
+    k x k blocks."""
+    import torch.nn.functional as F
+    return output_mapped_g(net, lambda img: F.avg_pool2d(img, k))
 
 
 def mask_colour_g(net):
     """Wraps a 4-channel G: ``img = 2 * mask * colour - 1`` with the mask
     from channel 0 and the colour the spatial mean of channels 1-3."""
-    from torch import nn
+    def mask_times_colour(out):
+        mask = (out[:, :1] + 1) / 2
+        colour = (out[:, 1:].mean((2, 3), keepdim=True) + 1) / 2
+        return 2 * mask * colour - 1
 
-    class MaskColourG(nn.Module):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
-
-        def sample_z(self, n, generator=None):
-            return self.net.sample_z(n, generator)
-
-        def sample_c(self, n, generator=None):
-            return self.net.sample_c(n, generator)
-
-        def forward(self, z, c=None):
-            out = self.net(z, c)
-            mask = (out[:, :1] + 1) / 2
-            colour = (out[:, 1:].mean((2, 3), keepdim=True) + 1) / 2
-            return 2 * mask * colour - 1
-
-    return MaskColourG(net)
+    return output_mapped_g(net, mask_times_colour)
 
 
 def gaussian_blur(x, sigma: float, pad_value: float):
