@@ -182,9 +182,13 @@ def caption_prior(model, G, cfg, args) -> None:
 
 
 def load(entry: dict, args):
-    """The generator to evaluate; a text GAN's conditioned on captions."""
+    """The generator to evaluate; a text GAN's conditioned on captions:
+    its own bank of training-caption embeddings (``c_bank``), or, for a
+    checkpoint made before text GANs kept one, held-out captions."""
     loaded = load_generator(entry['ckpt'], sample_model=args.sample_model)
-    if loaded.cfg.model.get('type') != 'TextConditionalGAN':
+    bank = getattr(loaded.G, 'c_bank', None)
+    if loaded.cfg.model.get('type') != 'TextConditionalGAN' or (
+            bank is not None and bank.filled):
         return loaded
     model, cfg, meta = load_model(entry['ckpt'])
     loaded = loaded_generator(model, cfg, meta, args.sample_model)

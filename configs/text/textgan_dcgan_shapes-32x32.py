@@ -17,7 +17,10 @@ model = dict(
     _delete_=True,
     type='TextConditionalGAN',
     generator=dict(type='DCGANGenerator', resolution=32, z_dim=64,
-                   con_dim=text_dim, base_channels=32, norm='bn'),
+                   con_dim=text_dim, base_channels=32, norm='bn',
+                   # the last 4096 training captions' embeddings, saved
+                   # with G: what G.sample_c draws (evaluation, apps)
+                   c_bank=4096),
     # the discriminator is a config key (measured: norm='bn'); untried
     # alternatives: norm='none' with spectral_norm=True, or with
     # mbstd_group_size=4 and r1=dict(gamma=0.05, interval=4)

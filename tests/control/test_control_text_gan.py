@@ -79,3 +79,24 @@ def test_conditional_app(text_gan, tmp_path, run_script, capsys):
         code, err = run_script(app, base + ['--prompt', prompt,
                                             '--overwrite'])
         assert code == 2 and msg in err, err
+
+
+def test_sampling_draws_training_caption_embeddings(text_gan):
+    """The checkpoint's G (and its EMA) carries the bank of training
+    caption embeddings, and ``sample_c`` draws from it, not from the
+    layout's uniform noise."""
+    from mmlatent.models.loading import load_generator, load_model
+    ckpt = text_gan[0]
+    _, cfg, _ = load_model(ckpt)
+    batch = cfg.train_dataloader.batch_size
+    for which in ('orig', 'ema'):
+        G = load_generator(ckpt, sample_model=which).G
+        assert int(G.c_bank.count) == 4 * batch, which
+        bank = G.c_bank.codes[:G.c_bank.filled]
+        c = G.sample_c(50, torch.Generator().manual_seed(0))
+        assert (c[:, None] == bank[None]).all(2).any(1).all(), which
+    # the rows are caption embeddings: unit length, as encode_text's are
+    # (uniform codes in [-1, 1]^8 have a norm near 1.6)
+    assert torch.allclose(bank.norm(dim=1), torch.ones(len(bank)),
+                          atol=1e-5)
+    assert bank.std(0).sum() > 0          # different captions, not one row

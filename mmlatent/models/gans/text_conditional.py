@@ -59,9 +59,15 @@ class TextConditionalGAN(UnconditionalGAN):
       caption leaves out, as the frozen encoder's heads read it
       (``unnamed``: the unnamed attributes should take every value).
 
+    Sampling: each training batch's text embeddings are recorded in the
+    generator's condition bank (``c_bank`` in its config), which is saved
+    with G, so ``G.sample_c`` (evaluation, sample apps, the explorer)
+    draws the embeddings of training captions, not the layout's uniform
+    noise. A generator without a bank samples that noise.
+
     Args:
         generator: a generator with ``con_dim`` = the encoder's
-            ``embed_dim`` (e.g. DCGANGenerator).
+            ``embed_dim`` and a ``c_bank`` (e.g. DCGANGenerator).
         discriminator: a matching-aware discriminator ``D(img, t) ->
             (score, attribute logits or None)`` (TextMatchingDiscriminator).
         text_image: the TextImageEncoder architecture (as in its file).
@@ -189,6 +195,8 @@ class TextConditionalGAN(UnconditionalGAN):
     # -- hooks of the base training step -----------------------------------
     def train_step(self, data: dict, optim_wrapper):
         self._batch = self.text_batch(data)
+        if self.G.c_bank is not None:
+            self.G.c_bank.record(self._batch.t)
         try:
             return super().train_step(data, optim_wrapper)
         finally:

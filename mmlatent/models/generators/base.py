@@ -5,7 +5,8 @@
 ``w_dim``, ``num_ws``  size and count of the per-layer codes ``ws``
 ``c_dim``              size of the conditioning input ``c`` (0 if none)
 ``sample_z(n)``        ``z`` [n, z_dim] from the prior (normal or U(-1, 1))
-``sample_c(n)``        ``c`` [n, c_dim] from the code prior, or None
+``sample_c(n)``        ``c`` [n, c_dim] from the code prior (or the bank of
+                       training conditions, ``c_bank``), or None
 ``mapping(z, c)``      ``ws`` [n, num_ws, w_dim]
 ``synthesis(ws)``      ``img`` [n, C, H, W] in [-1, 1]
 ``forward(z, c)``      ``synthesis(mapping(z, c))``
@@ -18,13 +19,19 @@ import torch
 from torch import Tensor, nn
 
 from ...utils.errors import ConfigError, ShapeError
+from .code_bank import CodeBank
 from .codes import CodeSpec
 
 PRIORS = ('normal', 'uniform')
 
 
 class BaseGenerator(nn.Module):
-    """Holds the latent sizes, the prior and the code layout."""
+    """Holds the latent sizes, the prior and the code layout.
+
+    ``c_bank`` > 0 keeps the last ``c_bank`` training conditions
+    (:class:`CodeBank`, filled by models whose conditions are not drawn
+    from the layout's prior, e.g. text embeddings); ``sample_c`` then draws
+    from them once any are recorded."""
 
     #: True for generators with a learned mapping network and a W space.
     has_w_space = False
@@ -32,7 +39,7 @@ class BaseGenerator(nn.Module):
     def __init__(self, z_dim: int, w_dim: int, num_ws: int, *,
                  resolution: int, out_channels: int = 3,
                  prior: str = 'normal', cat_dims: Sequence[int] = (),
-                 con_dim: int = 0):
+                 con_dim: int = 0, c_bank: int = 0):
         super().__init__()
         if prior not in PRIORS:
             raise ConfigError(f"prior='{prior}' is not one of {PRIORS}")
@@ -40,6 +47,7 @@ class BaseGenerator(nn.Module):
         self.resolution, self.out_channels = resolution, out_channels
         self.prior = prior
         self.codes = CodeSpec(cat_dims, con_dim)
+        self.c_bank = CodeBank(c_bank, self.codes.c_dim) if c_bank else None
 
     @property
     def c_dim(self) -> int:
@@ -59,7 +67,10 @@ class BaseGenerator(nn.Module):
 
     def sample_c(self, n: int, generator: Optional[torch.Generator] = None
                  ) -> Optional[Tensor]:
-        """``c`` [n, c_dim] from the code prior, or None if ``c_dim == 0``."""
+        """``c`` [n, c_dim] from the bank of training conditions when it
+        holds any, else from the code prior; None if ``c_dim == 0``."""
+        if self.c_bank is not None and self.c_bank.filled:
+            return self.c_bank.sample(n, generator)
         return self.codes.sample(n, generator, self.device)
 
     def make_c(self, labels=None, con: Optional[Tensor] = None, *,

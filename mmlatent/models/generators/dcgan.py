@@ -43,6 +43,8 @@ class DCGANGenerator(VectorInputGenerator):
         norm: ``bn``, ``in`` or ``none`` in the hidden layers.
         prior: ``normal`` or ``uniform`` (U(-1, 1)) prior of ``z``.
         cat_dims, con_dim: layout of the condition ``c`` (see CodeSpec).
+        c_bank: keep this many training conditions for ``sample_c``
+            (:class:`CodeBank`; the text-conditioned GAN's captions).
         init_std: std of the DCGAN weight initialisation.
         output: ``tanh`` or ``relu_clamp`` (``clamp(x, -1, 1)`` made of
             ReLUs: with ``norm`` bn (eval mode) or none the whole generator
@@ -60,10 +62,10 @@ class DCGANGenerator(VectorInputGenerator):
                  prior: str = 'normal', cat_dims: Sequence[int] = (),
                  con_dim: int = 0, init_std: float = 0.02,
                  output: str = 'tanh', upsample: str = 'deconv',
-                 coords: bool = False):
+                 coords: bool = False, c_bank: int = 0):
         super().__init__(z_dim, resolution=resolution,
                          out_channels=out_channels, prior=prior,
-                         cat_dims=cat_dims, con_dim=con_dim)
+                         cat_dims=cat_dims, con_dim=con_dim, c_bank=c_bank)
         num_up = check_resolution(resolution)
         ch = [pyramid_channels(base_channels, max_channels, resolution,
                                4 << i) for i in range(num_up)]
