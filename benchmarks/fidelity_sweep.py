@@ -157,6 +157,15 @@ def parse_args():
                         'block per doubling) and its image is box-filtered '
                         'down to 32 px, as the Shapes renderer forms its '
                         'anti-aliased edges')
+    p.add_argument('--imle', type=float, default=0.0, metavar='W',
+                   help='implicit maximum likelihood (Li & Malik 2018) '
+                   'beside the game: each real image pulls its nearest '
+                   '(pixel L2) of --imle-pool fresh samples onto itself '
+                   'by an L1 loss of weight W')
+    p.add_argument('--imle-pool', type=int, default=512,
+                   help='samples per step the real images choose from')
+    p.add_argument('--no-gan', action='store_true',
+                   help='train G by --imle alone (no discriminator)')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -517,6 +526,15 @@ def main() -> None:
         for p in params_D:
             p.requires_grad_(id(p) not in frozen)
 
+    def imle_loss(real):
+        """L1 of each real image to its nearest of a fresh sample pool."""
+        with torch.no_grad():
+            z = G.sample_z(args.imle_pool)
+            pool = torch.cat([G(part) for part in z.split(256)])
+            nearest = torch.cdist(real.flatten(1),
+                                  pool.flatten(1)).argmin(1)
+        return (G(z[nearest]) - real).abs().mean()
+
     def optimistic_step(opt, params, prev):
         """``opt.step()``, then add (this update - the previous one)."""
         if not args.optimistic:
@@ -544,7 +562,7 @@ def main() -> None:
                     it - 1) / max(1, args.iters - 1)
         if args.blur:
             blur_sigma[0] = args.blur * max(0.0, 1 - it / args.blur_iters)
-        for _ in range(args.d_steps):
+        for _ in range(0 if args.no_gan else args.d_steps):
             real = real_batch()
             with torch.no_grad():
                 fake = G(G.sample_z(args.batch_size))
@@ -571,10 +589,15 @@ def main() -> None:
             optimistic_step(opt_D, params_D, prev_D)
         for p in trainable_D:
             p.requires_grad_(False)
-        fake = G(G.sample_z(args.batch_size))
-        out = d_out(fake)
-        loss_G = (mean(-out) if args.loss == 'hinge'
-                  else mean(F.softplus(-out)))
+        if args.no_gan:
+            loss_G = loss_D = args.imle * imle_loss(real_batch())
+        else:
+            fake = G(G.sample_z(args.batch_size))
+            out = d_out(fake)
+            loss_G = (mean(-out) if args.loss == 'hinge'
+                      else mean(F.softplus(-out)))
+            if args.imle:
+                loss_G = loss_G + args.imle * imle_loss(real)
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
         if cls_net is not None:
