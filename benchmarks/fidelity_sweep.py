@@ -157,6 +157,16 @@ def parse_args():
                         'block per doubling) and its image is box-filtered '
                         'down to 32 px, as the Shapes renderer forms its '
                         'anti-aliased edges')
+    p.add_argument('--topk', type=float, default=1.0, metavar='V',
+                   help="top-k training (Sinha et al. 2020): G's loss only "
+                   "on the samples D rates most real, their share falling "
+                   'linearly from 1 to V over the first half of the run')
+    p.add_argument('--relativistic', action='store_true',
+                   help='relativistic average GAN loss (RaGAN, '
+                   'Jolicoeur-Martineau 2019) for D and G')
+    p.add_argument('--attn', default='', metavar='GD',
+                   help='SAGAN self-attention (Zhang et al. 2019) on the '
+                   "16x16 features of G ('g'), of D ('d') or both ('gd')")
     p.add_argument('--imle', type=float, default=0.0, metavar='W',
                    help='implicit maximum likelihood (Li & Malik 2018) '
                    'beside the game: each real image pulls its nearest '
@@ -241,6 +251,35 @@ def mask_colour_g(net):
         return 2 * mask * colour - 1
 
     return output_mapped_g(net, mask_times_colour)
+
+
+def self_attention(channels: int, sn: bool):
+    """SAGAN's block: x + gamma * attention over the positions of x
+    (gamma starts at 0, so the block starts as the identity)."""
+    import torch
+    from torch import nn
+
+    from mmlatent.models.layers import apply_spectral_norm
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            c = channels
+            self.q, self.k = nn.Conv2d(c, c // 8, 1), nn.Conv2d(c, c // 8, 1)
+            self.v, self.o = nn.Conv2d(c, c // 2, 1), nn.Conv2d(c // 2, c, 1)
+            self.gamma = nn.Parameter(torch.zeros(()))
+
+        def forward(self, x):
+            n, c, h, w = x.shape
+            q, k = self.q(x).flatten(2), self.k(x).flatten(2)
+            attn = torch.softmax(q.transpose(1, 2) @ k, -1)    # [n, N, N]
+            out = (self.v(x).flatten(2) @ attn.transpose(1, 2))
+            return x + self.gamma * self.o(out.view(n, c // 2, h, w))
+
+    block = SelfAttention()
+    if sn:
+        apply_spectral_norm(block)
+    return block
 
 
 def gaussian_blur(x, sigma: float, pad_value: float):
@@ -330,6 +369,12 @@ def main() -> None:
                            base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
+    if 'g' in args.attn:      # after the 16x16 block, before the output
+        G.net = torch.nn.Sequential(*G.net[:-2], self_attention(
+            args.g_channels, False), *G.net[-2:])
+    if 'd' in args.attn:      # after the first (32 -> 16) block
+        D.trunk = torch.nn.Sequential(*D.trunk[:2], self_attention(
+            args.d_channels, args.d == 'sn'), *D.trunk[2:])
     feat_net = heads = D_value = patch_head = stem = None
     if args.d_stem:
         stem = torch.nn.Sequential(torch.nn.Conv2d(3, args.d_channels, 3, 1, 1),
@@ -469,6 +514,10 @@ def main() -> None:
         return (t[:, 0] + args.patch * t[:, 1:].mean(1)).mean()
 
     def d_loss(real, fake):
+        if args.relativistic:
+            r, f = d_out(real), d_out(fake)
+            return mean(F.softplus(-(r - f.mean()))) + mean(
+                F.softplus(f - r.mean()))
         if args.loss == 'hinge':
             return mean(F.relu(1 - d_out(real))) + mean(F.relu(1 + d_out(fake)))
         return mean(F.softplus(-d_out(real))) + mean(F.softplus(d_out(fake)))
@@ -594,8 +643,19 @@ def main() -> None:
         else:
             fake = G(G.sample_z(args.batch_size))
             out = d_out(fake)
-            loss_G = (mean(-out) if args.loss == 'hinge'
-                      else mean(F.softplus(-out)))
+            if args.relativistic:
+                with torch.no_grad():
+                    r = d_out(real)
+                loss_G = mean(F.softplus(-(out - r.mean()))) + mean(
+                    F.softplus(r - out.mean()))
+            elif args.topk < 1:
+                share = max(args.topk, 1 - (1 - args.topk) * it / (
+                    args.iters / 2))
+                k = max(1, round(share * out.shape[0]))
+                loss_G = F.softplus(-out.topk(k).values).mean()
+            else:
+                loss_G = (mean(-out) if args.loss == 'hinge'
+                          else mean(F.softplus(-out)))
             if args.imle:
                 loss_G = loss_G + args.imle * imle_loss(real)
         if fm_net is not None:
