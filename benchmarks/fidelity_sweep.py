@@ -157,6 +157,25 @@ def parse_args():
                         'block per doubling) and its image is box-filtered '
                         'down to 32 px, as the Shapes renderer forms its '
                         'anti-aliased edges')
+    p.add_argument('--topk', type=float, default=1.0, metavar='V',
+                   help="top-k training (Sinha et al. 2020): G's loss only "
+                   "on the samples D rates most real, their share falling "
+                   'linearly from 1 to V over the first half of the run')
+    p.add_argument('--relativistic', action='store_true',
+                   help='relativistic average GAN loss (RaGAN, '
+                   'Jolicoeur-Martineau 2019) for D and G')
+    p.add_argument('--attn', default='', metavar='GD',
+                   help='SAGAN self-attention (Zhang et al. 2019) on the '
+                   "16x16 features of G ('g'), of D ('d') or both ('gd')")
+    p.add_argument('--imle', type=float, default=0.0, metavar='W',
+                   help='implicit maximum likelihood (Li & Malik 2018) '
+                   'beside the game: each real image pulls its nearest '
+                   '(pixel L2) of --imle-pool fresh samples onto itself '
+                   'by an L1 loss of weight W')
+    p.add_argument('--imle-pool', type=int, default=512,
+                   help='samples per step the real images choose from')
+    p.add_argument('--no-gan', action='store_true',
+                   help='train G by --imle alone (no discriminator)')
     p.add_argument('--d-input-scale', type=int, default=1,
                    help="upsample D's input by this factor (nearest), D "
                         'built for the larger size')
@@ -232,6 +251,35 @@ def mask_colour_g(net):
         return 2 * mask * colour - 1
 
     return output_mapped_g(net, mask_times_colour)
+
+
+def self_attention(channels: int, sn: bool):
+    """SAGAN's block: x + gamma * attention over the positions of x
+    (gamma starts at 0, so the block starts as the identity)."""
+    import torch
+    from torch import nn
+
+    from mmlatent.models.layers import apply_spectral_norm
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            c = channels
+            self.q, self.k = nn.Conv2d(c, c // 8, 1), nn.Conv2d(c, c // 8, 1)
+            self.v, self.o = nn.Conv2d(c, c // 2, 1), nn.Conv2d(c // 2, c, 1)
+            self.gamma = nn.Parameter(torch.zeros(()))
+
+        def forward(self, x):
+            n, c, h, w = x.shape
+            q, k = self.q(x).flatten(2), self.k(x).flatten(2)
+            attn = torch.softmax(q.transpose(1, 2) @ k, -1)    # [n, N, N]
+            out = (self.v(x).flatten(2) @ attn.transpose(1, 2))
+            return x + self.gamma * self.o(out.view(n, c // 2, h, w))
+
+    block = SelfAttention()
+    if sn:
+        apply_spectral_norm(block)
+    return block
 
 
 def gaussian_blur(x, sigma: float, pad_value: float):
@@ -321,6 +369,12 @@ def main() -> None:
                            base_channels=args.d_channels,
                            norm='bn' if args.d == 'bn' else 'none',
                            spectral_norm=args.d == 'sn')
+    if 'g' in args.attn:      # after the 16x16 block, before the output
+        G.net = torch.nn.Sequential(*G.net[:-2], self_attention(
+            args.g_channels, False), *G.net[-2:])
+    if 'd' in args.attn:      # after the first (32 -> 16) block
+        D.trunk = torch.nn.Sequential(*D.trunk[:2], self_attention(
+            args.d_channels, args.d == 'sn'), *D.trunk[2:])
     feat_net = heads = D_value = patch_head = stem = None
     if args.d_stem:
         stem = torch.nn.Sequential(torch.nn.Conv2d(3, args.d_channels, 3, 1, 1),
@@ -460,6 +514,10 @@ def main() -> None:
         return (t[:, 0] + args.patch * t[:, 1:].mean(1)).mean()
 
     def d_loss(real, fake):
+        if args.relativistic:
+            r, f = d_out(real), d_out(fake)
+            return mean(F.softplus(-(r - f.mean()))) + mean(
+                F.softplus(f - r.mean()))
         if args.loss == 'hinge':
             return mean(F.relu(1 - d_out(real))) + mean(F.relu(1 + d_out(fake)))
         return mean(F.softplus(-d_out(real))) + mean(F.softplus(d_out(fake)))
@@ -517,6 +575,15 @@ def main() -> None:
         for p in params_D:
             p.requires_grad_(id(p) not in frozen)
 
+    def imle_loss(real):
+        """L1 of each real image to its nearest of a fresh sample pool."""
+        with torch.no_grad():
+            z = G.sample_z(args.imle_pool)
+            pool = torch.cat([G(part) for part in z.split(256)])
+            nearest = torch.cdist(real.flatten(1),
+                                  pool.flatten(1)).argmin(1)
+        return (G(z[nearest]) - real).abs().mean()
+
     def optimistic_step(opt, params, prev):
         """``opt.step()``, then add (this update - the previous one)."""
         if not args.optimistic:
@@ -544,7 +611,7 @@ def main() -> None:
                     it - 1) / max(1, args.iters - 1)
         if args.blur:
             blur_sigma[0] = args.blur * max(0.0, 1 - it / args.blur_iters)
-        for _ in range(args.d_steps):
+        for _ in range(0 if args.no_gan else args.d_steps):
             real = real_batch()
             with torch.no_grad():
                 fake = G(G.sample_z(args.batch_size))
@@ -571,10 +638,26 @@ def main() -> None:
             optimistic_step(opt_D, params_D, prev_D)
         for p in trainable_D:
             p.requires_grad_(False)
-        fake = G(G.sample_z(args.batch_size))
-        out = d_out(fake)
-        loss_G = (mean(-out) if args.loss == 'hinge'
-                  else mean(F.softplus(-out)))
+        if args.no_gan:
+            loss_G = loss_D = args.imle * imle_loss(real_batch())
+        else:
+            fake = G(G.sample_z(args.batch_size))
+            out = d_out(fake)
+            if args.relativistic:
+                with torch.no_grad():
+                    r = d_out(real)
+                loss_G = mean(F.softplus(-(out - r.mean()))) + mean(
+                    F.softplus(r - out.mean()))
+            elif args.topk < 1:
+                share = max(args.topk, 1 - (1 - args.topk) * it / (
+                    args.iters / 2))
+                k = max(1, round(share * out.shape[0]))
+                loss_G = F.softplus(-out.topk(k).values).mean()
+            else:
+                loss_G = (mean(-out) if args.loss == 'hinge'
+                          else mean(F.softplus(-out)))
+            if args.imle:
+                loss_G = loss_G + args.imle * imle_loss(real)
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
         if cls_net is not None:
