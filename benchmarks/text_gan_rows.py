@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 from mmlatent.datasets import CaptionedShapesDataset, ShapesDataset
-from mmlatent.datasets.captions import (ATTRIBUTES, VALUES, keywords,
-                                        parse_prompt)
+from mmlatent.datasets.captions import (ATTRIBUTES, HELD_OUT_TEMPLATES,
+                                        VALUES, keywords, parse_prompt,
+                                        sentence)
 from mmlatent.evaluation import (FrechetDistance, ShapesFidelity,
                                  ShapesValidity, TextAlignment,
                                  evaluate_generator, evaluate_images,
@@ -47,6 +48,50 @@ def gan_figures(ckpt: str, *, num: int = 2000, sample_model: str = 'orig'
                 keywords=alignment(model, G, keyword_versions(full), num),
                 partial=alignment(model, G, partial, num),
                 prompts=dict(full=full[:5], partial=partial[:5]))
+
+
+def pair_prompts(attrs: Dict[str, str], num: int, seed: int = 0
+                 ) -> List[str]:
+    """``num`` sentences in the held-out templates that name exactly
+    ``attrs`` (synonyms half of the time)."""
+    rng = np.random.default_rng([seed, 23])
+    return [sentence(attrs, HELD_OUT_TEMPLATES[i % len(HELD_OUT_TEMPLATES)],
+                     rng if rng.random() < 0.5 else None)
+            for i in range(num)]
+
+
+def combination_figures(ckpt: str, unseen: str, *, num: int = 200,
+                        sample_model: str = 'orig') -> Dict[str, dict]:
+    """{prompt: TextAlignment outputs} of ``num`` samples for sentences
+    naming the colour-shape pair of ``unseen`` and, to compare, every
+    other colour-shape pair."""
+    model, cfg, meta = load_model(ckpt)
+    G = loaded_generator(model, cfg, meta, sample_model).G
+    want = parse_prompt(unseen)
+    pairs = [dict(colour=c, shape=s) for s in VALUES['shape']
+             for c in VALUES['colour']]
+    if want not in pairs:
+        raise SystemExit(f"--unseen '{unseen}' must name one colour and one "
+                         "shape, e.g. 'red triangle'")
+    pairs.remove(want)
+    return {f"{p['colour']} {p['shape']}": alignment(
+        model, G, pair_prompts(p, num), num) for p in [want] + pairs}
+
+
+def combination_table(fig: Dict[str, dict]) -> str:
+    """The unseen pair's row of the issue's table, and the seen pairs'
+    figures beside it."""
+    (name, unseen), *seen = fig.items()
+    acc = [r['acc_all'] for _, r in seen]
+    lines = ['| what | measured | target | met |', '|---|---|---|---|',
+             _row(f"unseen pair '{name}': shape and colour right (shape "
+                  f"{unseen['acc_shape']:.1%}, colour "
+                  f"{unseen['acc_colour']:.1%})", unseen['acc_all'],
+                  '>= 50%', unseen['acc_all'] >= 0.5),
+             f'\nthe {len(acc)} other colour-shape pairs: mean '
+             f'{np.mean(acc):.1%}, lowest {min(acc):.1%}, highest '
+             f'{max(acc):.1%}']
+    return '\n'.join(lines)
 
 
 def fidelity_metrics(net_path: str) -> list:
@@ -137,7 +182,7 @@ def gan_table(fig: Dict[str, dict]) -> str:
 
 
 def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
-        dcgan: str = None) -> Dict[str, dict]:
+        dcgan: str = None, unseen: str = None) -> Dict[str, dict]:
     torch.set_num_threads(1)
     fig = gan_figures(ckpt, num=num, sample_model=sample_model)
     print(f'\ntext-conditioned GAN {ckpt} ({sample_model}), {num} samples '
@@ -153,6 +198,12 @@ def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
         print(f'\nsamples for the captions of {num} held-out images '
               f'against {num} held-out real images\n')
         print(fidelity_table(fig['fidelity']))
+    if unseen:
+        fig['combinations'] = combination_figures(
+            ckpt, unseen, num=max(1, num // 10), sample_model=sample_model)
+        print(f'\ncolour-shape pairs, {max(1, num // 10)} samples each for '
+              'sentences that name the pair alone\n')
+        print(combination_table(fig['combinations']))
     return fig
 
 

@@ -116,6 +116,11 @@ def main() -> None:
                    "text GAN's fidelity and Frechet distance")
     p.add_argument('--dcgan-ckpt', help='an unconditional DCGAN checkpoint '
                    'for the Frechet distance ratio (with --feature-net)')
+    p.add_argument('--unseen', metavar='PROMPT',
+                   help="with --gan-ckpt: the colour-shape pair left out of "
+                   "its training data (e.g. 'red triangle', trained with "
+                   "train_dataloader.dataset.exclude=\"['red triangle']\"):"
+                   ' its accuracy beside every other pair')
     p.add_argument('--json', default='benchmarks/results/text_quality.json',
                    help='--gan-ckpt figures are added to this file')
     p.add_argument('--num', type=int, default=2000,
@@ -136,7 +141,7 @@ def gan_rows(args) -> None:
     """The text GAN's rows; figures stored in --json under the
     checkpoint's path."""
     fig = run_gan_rows(args.gan_ckpt, args.gan_num, args.sample_model,
-                       args.feature_net, args.dcgan_ckpt)
+                       args.feature_net, args.dcgan_ckpt, args.unseen)
     results = {}
     if osp.exists(args.json):
         with open(args.json) as f:

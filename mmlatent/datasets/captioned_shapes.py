@@ -6,7 +6,8 @@ import torch
 
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
-from .captions import TRAIN_TEMPLATES, attribute_values, random_caption
+from .captions import (TRAIN_TEMPLATES, attribute_values, parse_prompt,
+                       random_caption, to_indices)
 from .shapes import CACHE_BYTES, SHAPES, ShapesDataset
 
 
@@ -24,6 +25,12 @@ class CaptionedShapesDataset(ShapesDataset):
     int64 [5] (every attribute's value index, see
     :data:`~mmlatent.datasets.captions.ATTRIBUTES`) and ``named`` int64 [5]
     (the values the caption names, -1 for the others).
+
+    ``exclude``: prompts (e.g. ``['red triangle']``) whose combination of
+    values no item has: an item that has every value one of them names is
+    drawn again from the item's own random stream, so the other items are
+    those of the dataset without ``exclude`` (to test a text GAN on a
+    combination it never saw).
     """
 
     def __init__(self, resolution: int = 32, num_samples: int = 50000,
@@ -32,6 +39,7 @@ class CaptionedShapesDataset(ShapesDataset):
                  hue_range: Tuple[float, float] = (0.0, 1.0),
                  drop_prob: float = 0.3, keyword_prob: float = 0.3,
                  synonym_prob: float = 0.5,
+                 exclude: Sequence[str] = (),
                  cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(resolution=resolution, num_samples=num_samples,
                          seed=seed, shapes=shapes, scale_range=scale_range,
@@ -42,15 +50,39 @@ class CaptionedShapesDataset(ShapesDataset):
             if not 0.0 <= p <= 1.0:
                 raise ConfigError(f'{name}={p!r} must be a probability in '
                                   '[0, 1]')
+        if isinstance(exclude, str):
+            raise ConfigError(f'exclude={exclude!r} must be a list of '
+                              f'prompts, e.g. exclude=[{exclude!r}]')
+        self.exclude = [str(p) for p in exclude]
+        self._excluded = [to_indices(parse_prompt(p)) for p in self.exclude]
         self.caption_options = dict(
             drop_prob=drop_prob, keyword_prob=keyword_prob,
             synonym_prob=synonym_prob, templates=TRAIN_TEMPLATES)
 
     def values_of(self, index: int) -> np.ndarray:
         """int64 [5] attribute value indices of item ``index``."""
-        label, factors = self.factors_of(index)
+        return self._values(*self.factors_of(index))
+
+    def _values(self, label: int, factors: np.ndarray) -> np.ndarray:
         return attribute_values([label], factors[None], classes=self.shapes,
                                 scale_threshold=sum(self.scale_range) / 2)[0]
+
+    def factors_of(self, index: int) -> Tuple[int, np.ndarray]:
+        """(label, factors) of item ``index``, drawn again while they
+        have a combination of values ``exclude`` names."""
+        rng = self._rng(index)
+        for _ in range(1000):
+            label, factors = self._sample(rng)
+            if not self._excluded or not self._is_excluded(
+                    self._values(label, factors)):
+                return label, factors
+        raise ConfigError(f'exclude={self.exclude} leaves (almost) no '
+                          'image to draw; exclude a combination, not a '
+                          'whole class')
+
+    def _is_excluded(self, values: np.ndarray) -> bool:
+        return any(bool(np.all((named < 0) | (named == values)))
+                   for named in self._excluded)
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """ShapesDataset's items of ``indices`` with their captions."""

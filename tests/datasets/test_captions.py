@@ -101,6 +101,47 @@ def test_captioned_shapes_items_are_deterministic_and_consistent():
         DATASETS.build(dict(type='CaptionedShapesDataset', drop_prob=1.5))
 
 
+def test_exclude_leaves_a_combination_out_and_keeps_the_rest():
+    plain = DATASETS.build(dict(type='CaptionedShapesDataset',
+                                num_samples=600, resolution=16))
+    ds = DATASETS.build(dict(type='CaptionedShapesDataset', num_samples=600,
+                             resolution=16, exclude=['red triangle']))
+    red_triangle = to_indices(dict(shape='triangle', colour='red'))[:2]
+    was = [i for i in range(600)
+           if (plain.values_of(i)[:2] == red_triangle).all()]
+    assert len(was) > 10              # about 1 in 18 of the items
+    items = ds.__getitems__(list(range(600)))
+    for i, it in enumerate(items):
+        v = it['values'].numpy()
+        assert not (v[:2] == red_triangle).all(), i
+        assert (v == ds.values_of(i)).all()
+        if i not in was:              # every other item is unchanged
+            assert np.array_equal(v, plain.values_of(i))
+            assert np.array_equal(it['factors'].numpy(),
+                                  plain[i]['factors'].numpy())
+    # red squares and blue triangles are still drawn
+    pairs = {tuple(it['values'][:2].tolist()) for it in items}
+    assert (0, 0) in pairs and (2, 4) in pairs
+
+
+@pytest.mark.parametrize('exclude, match', [
+    ('red triangle', r"must be a list of prompts, e.g. exclude=\['red "),
+    (['mauve triangle'], "unknown word 'mauve'"),
+])
+def test_bad_exclude_is_one_line(exclude, match):
+    with pytest.raises(ConfigError, match=match) as e:
+        DATASETS.build(dict(type='CaptionedShapesDataset', exclude=exclude))
+    assert '\n' not in str(e.value)
+
+
+def test_excluding_a_whole_class_of_one_class_data_is_refused():
+    ds = DATASETS.build(dict(type='CaptionedShapesDataset', num_samples=4,
+                             resolution=16, shapes=('square', ),
+                             exclude=['square']))
+    with pytest.raises(ConfigError, match='leaves .almost. no image'):
+        ds[0]
+
+
 def _write(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     assert cv2.imwrite(str(path), np.zeros((8, 8, 3), np.uint8))
