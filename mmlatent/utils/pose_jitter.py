@@ -11,16 +11,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .errors import ConfigError
+
 
 def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
                          shift: float = 0.25,
                          generator: Optional[torch.Generator] = None,
-                         device=None) -> Tensor:
-    """[n, 2, 3] affine matrices for ``F.affine_grid``: a uniform rotation,
-    a log-uniform zoom in ``scale`` and a uniform shift of at most ``shift``
-    (in units of the half-width) per image."""
+                         device=None, rotation: float = 180.0) -> Tensor:
+    """[n, 2, 3] affine matrices for ``F.affine_grid``: a rotation uniform
+    in +-``rotation`` degrees (180: any angle), a log-uniform zoom in
+    ``scale`` and a uniform shift of at most ``shift`` (in units of the
+    half-width) per image."""
+    if not 0.0 <= rotation <= 180.0:
+        raise ConfigError(f'rotation={rotation} must be in [0, 180] '
+                          'degrees (180: any angle)')
     u = torch.rand(n, 4, generator=generator, device=device)
-    angle = 2 * math.pi * u[:, 0]
+    angle = math.radians(rotation) * (2 * u[:, 0] - 1)
     lo, hi = math.log(scale[0]), math.log(scale[1])
     zoom = torch.exp(lo + (hi - lo) * u[:, 1])
     t = shift * (2 * u[:, 2:] - 1)
@@ -31,11 +37,13 @@ def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
 
 def random_pose(img: Tensor, scale: Tuple[float, float] = (0.75, 1.33),
                 shift: float = 0.25,
-                generator: Optional[torch.Generator] = None) -> Tensor:
-    """``img`` [N, C, H, W] with each image rotated, zoomed and shifted at
-    random (bilinear; the border pixels fill what comes into view)."""
+                generator: Optional[torch.Generator] = None,
+                rotation: float = 180.0) -> Tensor:
+    """``img`` [N, C, H, W] with each image rotated (by at most
+    ``rotation`` degrees), zoomed and shifted at random (bilinear; the
+    border pixels fill what comes into view)."""
     theta = random_pose_matrices(img.shape[0], scale, shift, generator,
-                                 img.device).to(img.dtype)
+                                 img.device, rotation).to(img.dtype)
     grid = F.affine_grid(theta, list(img.shape), align_corners=False)
     return F.grid_sample(img, grid, mode='bilinear', padding_mode='border',
                          align_corners=False)

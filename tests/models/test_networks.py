@@ -216,6 +216,26 @@ def test_random_pose_rotates_about_the_centre_and_keeps_the_background():
     assert (out - centred).abs().mean() < 0.05  # a centred disc is unmoved
 
 
+def test_random_pose_rotation_is_bounded():
+    import math
+
+    from mmlatent.utils.errors import ConfigError
+    from mmlatent.utils.pose_jitter import random_pose_matrices
+    g = torch.Generator().manual_seed(0)
+    theta = random_pose_matrices(2000, (1.0, 1.0), 0.0, g, rotation=15.0)
+    angle = torch.atan2(theta[:, 1, 0], theta[:, 0, 0]).abs()
+    assert float(angle.max()) <= math.radians(15.0) + 1e-6
+    assert float(angle.max()) > math.radians(14.0)   # the range is used
+    wide = random_pose_matrices(2000, (1.0, 1.0), 0.0, g)
+    assert float(torch.atan2(wide[:, 1, 0], wide[:, 0, 0]).abs().max()) > 3
+    assert torch.equal(random_pose_matrices(3, rotation=0.0)[:, 1, 0],
+                       torch.zeros(3))
+    with pytest.raises(ConfigError, match='rotation=200'):
+        build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=2,
+              cat_head=dict(type='PoseJitterCatHead', rotation=200))
+
+
 def test_infogan_cat_pose_jitter_only_moves_the_categorical_branch():
     torch.manual_seed(0)
     D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,

@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.pose_jitter import random_pose
+from ...utils.pose_jitter import random_pose, random_pose_matrices
 from ...utils.silhouette import outline_harmonics
 
 
@@ -33,24 +33,30 @@ class ImageCatHead(nn.Module):
 
 @MODELS.register_module()
 class PoseJitterCatHead(ImageCatHead):
-    """In training mode, the shared Q head on a randomly rotated, zoomed
-    (log-uniform in ``scale``) and shifted (up to ``shift`` half-widths)
-    copy of Q's input (:func:`~mmlatent.utils.pose_jitter.random_pose`), so
-    the categorical code cannot be read back from (and G gains nothing by
-    spending it on) position, size or orientation. In eval mode as
+    """In training mode, the shared Q head on a randomly rotated (by up
+    to ``rotation`` degrees; 180: any angle), zoomed (log-uniform in
+    ``scale``) and shifted (up to ``shift`` half-widths) copy of Q's input
+    (:func:`~mmlatent.utils.pose_jitter.random_pose`), so the categorical
+    code cannot be read back from (and G gains nothing by spending it on)
+    position, size or orientation. A small pose (e.g. ``rotation=15``) is
+    an augmentation for data whose classes are not rotation-invariant
+    (digits: a 6 turned by 180 degrees is a 9). In eval mode as
     :class:`ImageCatHead`."""
 
     def __init__(self, cat_dims: Sequence[int], hidden: int,
                  scale: Tuple[float, float] = (0.75, 1.33),
-                 shift: float = 0.25):
+                 shift: float = 0.25, rotation: float = 180.0):
         super().__init__(cat_dims, hidden)
         self.scale, self.shift = tuple(scale), shift
+        random_pose_matrices(1, self.scale, shift, rotation=rotation)
+        self.rotation = float(rotation)
 
     def forward(self, D: nn.Module, img: Tensor,
                 shared_logits: List[Tensor]) -> List[Tensor]:
         if not self.training:
             return shared_logits
-        view = random_pose(D.q_view(img), self.scale, self.shift)
+        view = random_pose(D.q_view(img), self.scale, self.shift,
+                           rotation=self.rotation)
         return D.shared_q(view)['cat_logits']
 
 
