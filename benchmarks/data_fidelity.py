@@ -17,9 +17,11 @@ held-out real images:
 * precision, recall and Fréchet distance in the Shapes feature network's
   space (the network is trained first unless ``--feature-net`` names one).
 
-A text-conditioned GAN is sampled with the text embeddings of the captions
-of held-out real items (the data's caption distribution, attributes dropped
-as in training), not with its uniform code prior.
+A text-conditioned GAN is sampled with text embeddings of captions, not
+with its uniform code prior: those of its own bank of training captions
+(``c_bank``), or, for a checkpoint made before generators kept one, those
+of the captions of held-out real items (the data's caption distribution,
+attributes dropped as in training).
 
 The first row is the reference: a second held-out real set in place of the
 samples (what a perfect generator reaches with this many samples). The
@@ -49,6 +51,7 @@ from mmlatent.evaluation.shapes_net import (load_shapes_net,  # noqa: E402
                                             save_shapes_net,
                                             train_shapes_net)
 from mmlatent.models.ema import loaded_generator  # noqa: E402
+from mmlatent.models.generators.code_bank import CodeBank  # noqa: E402
 from mmlatent.models.loading import load_generator, load_model  # noqa: E402
 from mmlatent.registry import DATASETS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
@@ -162,23 +165,17 @@ def targets(r: dict, real: dict) -> dict:
                 ks=r['ks_max'] <= 0.1)
 
 
-def caption_prior(model, G, cfg, args) -> None:
-    """Make a text-conditioned GAN's ``G.sample_c`` draw the text
-    embeddings of captions of held-out real items, in turn, so that its
-    samples follow the data's caption distribution (its own code prior is
-    uniform noise, not a text embedding)."""
+def caption_bank(model, G, cfg, args) -> None:
+    """Give the G of a text GAN made before generators kept a condition
+    bank one that holds the text embeddings of captions of held-out real
+    items, so that ``G.sample_c`` follows the data's caption distribution
+    (its layout prior is uniform noise, not a text embedding)."""
     ds, _ = held_out(cfg, args, 300000)
     captions = [ds[i]['caption'] for i in range(args.num_samples)]
     c = torch.cat([model.encode_text(captions[i:i + 256])
                    for i in range(0, len(captions), 256)])
-    drawn = [0]
-
-    def sample_c(n: int, generator=None) -> torch.Tensor:
-        idx = torch.arange(drawn[0], drawn[0] + n) % len(c)
-        drawn[0] += n
-        return c[idx]
-
-    G.sample_c = sample_c
+    G.c_bank = CodeBank(len(c), c.shape[1]).to(c.device)
+    G.c_bank.record(c)
 
 
 def load(entry: dict, args):
@@ -192,7 +189,7 @@ def load(entry: dict, args):
         return loaded
     model, cfg, meta = load_model(entry['ckpt'])
     loaded = loaded_generator(model, cfg, meta, args.sample_model)
-    caption_prior(model, loaded.G, cfg, args)
+    caption_bank(model, loaded.G, cfg, args)
     return loaded
 
 
