@@ -14,6 +14,15 @@ from torch import Tensor
 from .errors import ConfigError
 
 
+def check_rotation(rotation: float) -> float:
+    """``rotation`` in degrees as a float; a one-line error outside
+    [0, 180]."""
+    if not 0.0 <= rotation <= 180.0:
+        raise ConfigError(f'rotation={rotation} must be in [0, 180] '
+                          'degrees (180: any angle)')
+    return float(rotation)
+
+
 def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
                          shift: float = 0.25,
                          generator: Optional[torch.Generator] = None,
@@ -22,9 +31,7 @@ def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
     in +-``rotation`` degrees (180: any angle), a log-uniform zoom in
     ``scale`` and a uniform shift of at most ``shift`` (in units of the
     half-width) per image."""
-    if not 0.0 <= rotation <= 180.0:
-        raise ConfigError(f'rotation={rotation} must be in [0, 180] '
-                          'degrees (180: any angle)')
+    rotation = check_rotation(rotation)
     u = torch.rand(n, 4, generator=generator, device=device)
     angle = math.radians(rotation) * (2 * u[:, 0] - 1)
     lo, hi = math.log(scale[0]), math.log(scale[1])

@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.pose_jitter import random_pose, random_pose_matrices
+from ...utils.pose_jitter import check_rotation, random_pose
 from ...utils.silhouette import outline_harmonics
 
 
@@ -48,8 +48,7 @@ class PoseJitterCatHead(ImageCatHead):
                  shift: float = 0.25, rotation: float = 180.0):
         super().__init__(cat_dims, hidden)
         self.scale, self.shift = tuple(scale), shift
-        random_pose_matrices(1, self.scale, shift, rotation=rotation)
-        self.rotation = float(rotation)
+        self.rotation = check_rotation(rotation)
 
     def forward(self, D: nn.Module, img: Tensor,
                 shared_logits: List[Tensor]) -> List[Tensor]:
