@@ -13,6 +13,8 @@ Outputs (``<prefix>/...``):
 * ``entropy_unnamed``: for each (prompt, attribute it leaves out) the
   entropy of the measured values over the prompt's valid images, divided
   by ``log K`` (K values; 1 = uniform), averaged;
+  ``entropy_unnamed_<attribute>`` the same over that attribute's pairs
+  (nan when no prompt leaves it out);
 * ``retrieval_precision``: for each prompt q, the images (of any prompt)
   the measurer retrieves for q (they show every attribute q names); the
   share of them that were drawn for a prompt that names at least what q
@@ -82,6 +84,8 @@ def alignment_figures(measured: Tensor, named: Tensor, prompt_ids: Tensor
             else math.nan
     out['acc_all'] = float((ok.all(1) & valid).float().mean())
     out['entropy_unnamed'] = unnamed_entropy(measured, named, prompt_ids)
+    for a, hs in unnamed_entropies(measured, named, prompt_ids).items():
+        out[f'entropy_unnamed_{a}'] = float(np.mean(hs)) if hs else math.nan
     out['retrieval_precision'] = retrieval_precision(measured, named,
                                                      prompt_ids)
     return out
@@ -91,7 +95,17 @@ def unnamed_entropy(measured: Tensor, named: Tensor, prompt_ids: Tensor
                     ) -> float:
     """Mean normalised entropy of the measured values of each attribute a
     prompt leaves out, over the prompt's valid images (nan if none)."""
-    parts = []
+    parts = [h for hs in unnamed_entropies(measured, named,
+                                           prompt_ids).values() for h in hs]
+    return float(np.mean(parts)) if parts else math.nan
+
+
+def unnamed_entropies(measured: Tensor, named: Tensor, prompt_ids: Tensor
+                      ) -> Dict[str, List[float]]:
+    """``{attribute: [normalised entropy per prompt that leaves it out]}``
+    of the measured values over the prompt's valid images (prompts with
+    fewer than two valid images are skipped)."""
+    out: Dict[str, List[float]] = {a: [] for a in ATTRIBUTES}
     for p in prompt_ids.unique():
         rows = (prompt_ids == p) & (measured[:, 0] >= 0)
         if rows.sum() < 2:
@@ -104,8 +118,8 @@ def unnamed_entropy(measured: Tensor, named: Tensor, prompt_ids: Tensor
             freq = torch.bincount(measured[rows, i], minlength=k).double()
             prob = freq / freq.sum()
             h = -(prob[prob > 0] * prob[prob > 0].log()).sum()
-            parts.append(float(h) / math.log(k))
-    return float(np.mean(parts)) if parts else math.nan
+            out[a].append(float(h) / math.log(k))
+    return out
 
 
 def retrieval_precision(measured: Tensor, named: Tensor,

@@ -47,6 +47,15 @@ def test_figures_on_hand_made_measurements():
     want = (e0 + e1) / 7
     assert unnamed_entropy(measured, named, ids) == pytest.approx(want)
     assert f['entropy_unnamed'] == pytest.approx(want)
+    # per attribute: size and y are left out by both prompts, x by prompt
+    # 0, shape and colour by prompt 1
+    assert f['entropy_unnamed_size'] == pytest.approx(
+        (h / math.log(2) + hs / math.log(2)) / 2)
+    assert f['entropy_unnamed_x'] == pytest.approx(h / math.log(3))
+    assert f['entropy_unnamed_y'] == pytest.approx(
+        (h / math.log(3) + h4 / math.log(3)) / 2)
+    assert f['entropy_unnamed_shape'] == pytest.approx(h4 / math.log(3))
+    assert f['entropy_unnamed_colour'] == pytest.approx(h4 / math.log(6))
     assert retrieval_precision(measured, named, ids) == \
         f['retrieval_precision']
 

@@ -94,6 +94,29 @@ def test_unnamed_information_loss_closed_form():
     # attributes a caption names do not count
     assert float(unnamed_information_loss(
         same, torch.zeros(6, 5, dtype=torch.long), SIZES)) == 0.0
+    # groups of one caption each: a G that ignores z and draws the shape
+    # from the caption (each caption's two images alike) is balanced over
+    # the batch (0) but not within any group (log 3)
+    by_caption = torch.arange(6) // 2
+    alike = torch.zeros(6, 17)
+    alike[torch.arange(6), by_caption] = big
+    assert float(unnamed_information_loss(alike, named, SIZES)) == \
+        pytest.approx(0.0, abs=1e-4)
+    assert float(unnamed_information_loss(alike, named, SIZES, by_caption)
+                 ) == pytest.approx(math.log(3), abs=1e-4)
+    # varied within each group (shapes 0, 1 / 2, 0 / 1, 2): log 3 - log 2
+    varied = torch.zeros(6, 17)
+    varied[torch.arange(6), torch.arange(6) % 3] = big
+    assert float(unnamed_information_loss(varied, named, SIZES, by_caption)
+                 ) == pytest.approx(math.log(3) - math.log(2), abs=1e-4)
+    # the group ids need not be contiguous, nor the groups equal
+    assert float(unnamed_information_loss(
+        varied, named, SIZES, torch.tensor([7, 7, 7, 7, 7, 7]))) == \
+        pytest.approx(0.0, abs=1e-4)
+    uneven = torch.tensor([5, 5, 5, 9, 9, 2])   # three shapes, two, one
+    assert float(unnamed_information_loss(varied, named, SIZES, uneven)) \
+        == pytest.approx(math.log(3) - (math.log(3) + math.log(2)) / 3,
+                         abs=1e-4)
 
 
 def test_generator_phase_terms_and_text_noise():
@@ -112,6 +135,26 @@ def test_generator_phase_terms_and_text_noise():
     assert 0.0 < float((noisy - t).std()) < 0.2
     model.text_noise = 0.0
     assert model.g_condition(t) is t
+
+
+def test_generator_phase_repeats_each_caption_for_unnamed_groups():
+    torch.manual_seed(0)
+    model = tiny_gan(unnamed_weight=1.0, unnamed_repeats=2)
+    t = torch.nn.functional.normalize(torch.randn(4, 8), dim=1)
+    values = torch.zeros(4, 5, dtype=torch.long)
+    named = values.clone()
+    named[:, 1] = -1
+    model._batch = TextBatch(t, values, named)
+    seen = []
+    hook = model.generator.register_forward_hook(
+        lambda mod, args, out: seen.append(args[1]))
+    losses = model.train_generator(4, 0)
+    hook.remove()
+    # images 0, 1 draw caption 0 and images 2, 3 caption 1, with their own z
+    assert torch.equal(seen[0], t[[0, 0, 1, 1]])
+    assert losses['unnamed'].requires_grad
+    with pytest.raises(ConfigError, match='unnamed_repeats=0 must be'):
+        tiny_gan(unnamed_weight=1.0, unnamed_repeats=0)
 
 
 def test_matching_discriminator_shapes_and_text_dependence():

@@ -57,7 +57,13 @@ class TextConditionalGAN(UnconditionalGAN):
       caption leaves out do not vary), and ``unnamed_weight`` times minus
       the mutual information between G's images and each attribute the
       caption leaves out, as the frozen encoder's heads read it
-      (``unnamed``: the unnamed attributes should take every value).
+      (``unnamed``: the unnamed attributes should take every value). With
+      ``unnamed_repeats`` r > 1, the G phase draws r images (r codes ``z``)
+      for each of its first ``n / r`` captions and measures that
+      information within each caption's r images, which is what a user
+      sees (one prompt's samples); over the whole batch of different
+      captions it would also be satisfied by a G that ignores ``z`` and
+      draws the unnamed values from the named ones.
 
     Sampling: each training batch's text embeddings are recorded in the
     generator's condition bank (``c_bank`` in its config), which is saved
@@ -76,7 +82,7 @@ class TextConditionalGAN(UnconditionalGAN):
             training starts; the weights are saved in every checkpoint, so
             apps need only the GAN checkpoint.
         mismatch_weight, attribute_weight, matching_weight,
-        diversity_weight, unnamed_weight: see above.
+        diversity_weight, unnamed_weight, unnamed_repeats: see above.
         text_noise: std of Gaussian noise added to G's text condition in
             training (conditioning augmentation, as StackGAN's), so G also
             draws well for prompts whose embedding lies a little off the
@@ -91,7 +97,7 @@ class TextConditionalGAN(UnconditionalGAN):
                  mismatch_weight: float = 0.5, attribute_weight: float = 1.0,
                  matching_weight: float = 1.0, diversity_weight: float = 0.0,
                  text_noise: float = 0.0, unnamed_weight: float = 0.0,
-                 **kwargs):
+                 unnamed_repeats: int = 1, **kwargs):
         for key in ('continuity', 'reuse_fakes'):
             if kwargs.get(key):
                 raise ConfigError(f'TextConditionalGAN does not support '
@@ -116,6 +122,11 @@ class TextConditionalGAN(UnconditionalGAN):
                               '0 and needs matching_weight > 0 (it reads '
                               "the frozen encoder's heads)")
         self.unnamed_weight = float(unnamed_weight)
+        if not isinstance(unnamed_repeats, int) or unnamed_repeats < 1:
+            raise ConfigError(f'unnamed_repeats={unnamed_repeats!r} must be '
+                              'an int >= 1 (images drawn per caption in the '
+                              'G phase)')
+        self.unnamed_repeats = unnamed_repeats
         self.mismatch_weight = float(mismatch_weight)
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
@@ -241,24 +252,28 @@ class TextConditionalGAN(UnconditionalGAN):
         return losses
 
     def train_generator(self, n: int, it: int) -> Losses:
-        b = self._batch
-        z, c = self.G.sample_z(n), self.g_condition(b.t)
+        # caption of each of the n images: r in a row share one
+        rows = torch.arange(n, device=self._batch.t.device) \
+            // self.unnamed_repeats
+        t, named = self._batch.t[rows], self._batch.named[rows]
+        z, c = self.G.sample_z(n), self.g_condition(t)
         fake = self.generator(z, c)
-        fake_pred, logits = self.d_forward(fake, b.t)
+        fake_pred, logits = self.d_forward(fake, t)
         losses = dict(adv=self.gan_loss.g_loss(fake_pred))
         if self.attribute_weight and logits is not None:
             losses['attr'] = self.attribute_weight * attribute_loss(
-                logits, b.named, self.attribute_sizes)
+                logits, named, self.attribute_sizes)
         if self.matching_weight:
             heads = self.text_image.head_logits(
                 self.text_image.features(fake))
             heads = torch.cat([heads[a] for a in ATTRIBUTES], 1)
             losses['match'] = self.matching_weight * attribute_loss(
-                heads, b.named, self.attribute_sizes)
+                heads, named, self.attribute_sizes)
             if self.unnamed_weight:
+                groups = rows if self.unnamed_repeats > 1 else None
                 losses['unnamed'] = self.unnamed_weight * \
-                    unnamed_information_loss(heads, b.named,
-                                             self.attribute_sizes)
+                    unnamed_information_loss(heads, named,
+                                             self.attribute_sizes, groups)
         if self.diversity_weight:
             h = max(1, n // 2)
             z2 = self.G.sample_z(h)

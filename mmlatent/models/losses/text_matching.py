@@ -7,7 +7,7 @@
   the caption attributes, ignoring the attributes a caption leaves out.
 """
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -54,24 +54,41 @@ def mode_seeking_loss(img1: Tensor, img2: Tensor, z1: Tensor, z2: Tensor,
 
 
 def unnamed_information_loss(logits: Tensor, named: Tensor,
-                             sizes: Sequence[int]) -> Tensor:
+                             sizes: Sequence[int],
+                             groups: Optional[Tensor] = None) -> Tensor:
     """Minus the mutual information between the images and each attribute
     their captions leave out, as read by attribute ``logits`` [N,
-    sum(sizes)]: for every attribute a, over the rows whose ``named``
-    [N, len(sizes)] is -1, ``log K_a - H(mean_i p_i) + mean_i H(p_i)``
-    (``p_i`` the softmax of row i's block; summed over attributes, each
-    term in [0, 2 log K_a]). Low when the unnamed attributes are read
-    confidently and every value is drawn as often (a generator that draws
-    one value for a caption that does not name it scores high)."""
+    sum(sizes)]: for every attribute a and every group of rows (``groups``
+    [N] ids, rows drawn for one caption with different ``z``; None: the
+    whole batch is one group) whose ``named`` [N, len(sizes)] is -1,
+    ``log K_a - H(mean_group p_i) + mean_group H(p_i)`` (``p_i`` the
+    softmax of row i's block), averaged over those groups and summed over
+    attributes (each term in [0, 2 log K_a]). Low when the unnamed
+    attributes are read confidently and every value is drawn as often
+    within a group. Only groups of one caption measure what a user sees
+    (the variety of one prompt's samples): over a batch of different
+    captions, a generator that draws each caption's unnamed value from its
+    named ones, ignoring ``z``, scores as well as one that varies it."""
+    n = logits.shape[0]
+    if groups is None:
+        groups = logits.new_zeros(n, dtype=torch.long)
+    groups = groups.to(logits.device).long()
+    ids, groups = torch.unique(groups, return_inverse=True)
     total = logits.new_zeros(())
     for i, part in enumerate(logits.split(list(sizes), dim=1)):
         rows = named[:, i].to(logits.device) < 0
         if not rows.any():
             continue
         p = part[rows].softmax(1)
-        logp = part[rows].log_softmax(1)
-        mean = p.mean(0)
-        h_mean = -(mean * mean.clamp_min(1e-12).log()).sum()
-        h_each = -(p * logp).sum(1).mean()
-        total = total + math.log(sizes[i]) - h_mean + h_each
+        h = -(p * part[rows].log_softmax(1)).sum(1)
+        g = groups[rows]
+        count = p.new_zeros(len(ids)).index_add_(0, g, torch.ones_like(h))
+        used = count > 0
+        count = count[used, None]
+        mean = p.new_zeros(len(ids), p.shape[1]).index_add_(0, g, p)
+        mean = mean[used] / count
+        h_each = h.new_zeros(len(ids), 1).index_add_(0, g, h[:, None])
+        h_each = h_each[used] / count
+        h_mean = -(mean * mean.clamp_min(1e-12).log()).sum(1)
+        total = total + math.log(sizes[i]) - (h_mean - h_each[:, 0]).mean()
     return total
