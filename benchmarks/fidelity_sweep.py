@@ -37,6 +37,8 @@ def parse_args():
                    help='CoordConv maps in every upsampling block of G')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--g-channels', type=int, default=32)
+    p.add_argument('--g-norm', choices=('bn', 'in', 'none'), default='bn',
+                   help="normalisation of G's hidden layers")
     p.add_argument('--d-channels', type=int, default=32)
     p.add_argument('--lr', type=float, default=2e-4)
     p.add_argument('--lr-d', type=float, default=None,
@@ -354,7 +356,7 @@ def main() -> None:
     held_out = ShapesDataset(32, num_samples=1000, seed=12345, **kw)
     real_eval = torch.stack([held_out[i]['img'] for i in range(1000)])
     G = DCGANGenerator(32 * args.g_supersample, z_dim=64,
-                       base_channels=args.g_channels,
+                       base_channels=args.g_channels, norm=args.g_norm,
                        prior='uniform', upsample=args.upsample,
                        coords=args.coords,
                        out_channels=4 if args.mask_g else 3)
