@@ -83,9 +83,11 @@ def alignment_figures(measured: Tensor, named: Tensor, prompt_ids: Tensor
         out[f'acc_{a}'] = float(ok[rows, i].float().mean()) if rows.any() \
             else math.nan
     out['acc_all'] = float((ok.all(1) & valid).float().mean())
-    out['entropy_unnamed'] = unnamed_entropy(measured, named, prompt_ids)
-    for a, hs in unnamed_entropies(measured, named, prompt_ids).items():
-        out[f'entropy_unnamed_{a}'] = float(np.mean(hs)) if hs else math.nan
+    entropies = unnamed_entropies(measured, named, prompt_ids)
+    out['entropy_unnamed'] = _mean([h for hs in entropies.values()
+                                    for h in hs])
+    for a, hs in entropies.items():
+        out[f'entropy_unnamed_{a}'] = _mean(hs)
     out['retrieval_precision'] = retrieval_precision(measured, named,
                                                      prompt_ids)
     return out
@@ -95,9 +97,14 @@ def unnamed_entropy(measured: Tensor, named: Tensor, prompt_ids: Tensor
                     ) -> float:
     """Mean normalised entropy of the measured values of each attribute a
     prompt leaves out, over the prompt's valid images (nan if none)."""
-    parts = [h for hs in unnamed_entropies(measured, named,
-                                           prompt_ids).values() for h in hs]
-    return float(np.mean(parts)) if parts else math.nan
+    return _mean([h for hs in unnamed_entropies(measured, named,
+                                                prompt_ids).values()
+                  for h in hs])
+
+
+def _mean(values: List[float]) -> float:
+    """Mean of ``values``; nan for none."""
+    return float(np.mean(values)) if values else math.nan
 
 
 def unnamed_entropies(measured: Tensor, named: Tensor, prompt_ids: Tensor
