@@ -124,7 +124,11 @@ def conditional(args, verifier) -> None:
             f"--method conditional needs a text-conditioned GAN checkpoint "
             f"(configs/text/); '{args.checkpoint}' holds a "
             f'{type(model).__name__}: use --method guide or rerank')
-    c = model.prompt_condition(args.prompt, args.num)
+    # a model that completes prompts draws the unnamed attributes of each
+    # sample on the CPU, from a stream seeded with --seed
+    c = model.prompt_condition(
+        args.prompt, args.num,
+        generator=torch.Generator().manual_seed(args.seed))
     name = f'text_{safe_name(args.prompt)}_conditional'
     folder = out_dir(args.out_dir, outputs=outputs(name),
                      overwrite=args.overwrite)

@@ -30,8 +30,24 @@ def keyword_versions(prompts: List[str], seed: int = 0) -> List[str]:
     return [keywords(parse_prompt(p), rng) for p in prompts]
 
 
-def alignment(model, G, prompts: List[str], num: int) -> Dict[str, float]:
-    metric = TextAlignment(prompts=prompts, encode=model.encode_text)
+def encoder(model, complete: bool = True):
+    """``texts -> c`` as the model turns prompts into G's condition
+    (``TextConditionalGAN.condition``: completed first when the model
+    completes prompts, the draws seeded), or, with ``complete=False``,
+    the prompts' own embeddings (G alone varies what they leave out)."""
+    if not complete:
+        return model.encode_text
+    gen = torch.Generator().manual_seed(0)
+    return lambda texts: model.condition(texts, gen)
+
+
+def completes(model) -> bool:
+    return getattr(model, 'value_bank', None) is not None
+
+
+def alignment(model, G, prompts: List[str], num: int,
+              complete: bool = True) -> Dict[str, float]:
+    metric = TextAlignment(prompts=prompts, encode=encoder(model, complete))
     out = evaluate_generator(G, [metric], num_samples=num, batch_size=250,
                              seed=0)
     return {k.split('/', 1)[1]: v for k, v in out.items()}
@@ -41,17 +57,21 @@ def gan_figures(ckpt: str, *, num: int = 2000, sample_model: str = 'orig'
                 ) -> Dict[str, dict]:
     """{'full', 'keywords', 'partial'}: TextAlignment outputs of ``num``
     samples for 200 full held-out prompts, the same as keyword lists, and
-    40 prompts that leave attributes out."""
+    40 prompts that leave attributes out; for a model that completes
+    prompts also 'partial_g', the last without completion."""
     model, cfg, meta = load_model(ckpt)
     G = loaded_generator(model, cfg, meta, sample_model).G
     full = held_out_prompts(200, seed=1)
     partial = held_out_prompts(40, drop_prob=0.5, seed=2)
-    return dict(full=alignment(model, G, full, num),
-                keywords=alignment(model, G, keyword_versions(full), num),
-                partial=alignment(model, G, partial, num),
-                partial_real=real_partial_figures(partial,
-                                                  max(2, num // 40)),
-                prompts=dict(full=full[:5], partial=partial[:5]))
+    fig = dict(full=alignment(model, G, full, num),
+               keywords=alignment(model, G, keyword_versions(full), num),
+               partial=alignment(model, G, partial, num),
+               partial_real=real_partial_figures(partial,
+                                                 max(2, num // 40)),
+               prompts=dict(full=full[:5], partial=partial[:5]))
+    if completes(model):
+        fig['partial_g'] = alignment(model, G, partial, num, complete=False)
+    return fig
 
 
 def real_partial_figures(prompts: List[str], per_prompt: int,
@@ -132,9 +152,10 @@ def captioned_samples(model, G, num: int, batch: int = 250):
     images (seed 7; captions as in training)."""
     ds = CaptionedShapesDataset(32, num_samples=num, seed=7)
     gen = torch.Generator().manual_seed(0)
+    encode = encoder(model)
     for s in range(0, num, batch):
         caps = [ds[i]['caption'] for i in range(s, min(num, s + batch))]
-        yield G(G.sample_z(len(caps), gen), model.encode_text(caps))
+        yield G(G.sample_z(len(caps), gen), encode(caps))
 
 
 def fidelity(ckpt: str, net_path: str, dcgan: str, num: int,
@@ -198,7 +219,10 @@ def gan_table(fig: Dict[str, dict]) -> str:
         _row('normalised entropy of attributes the prompt leaves out ('
              + ', '.join(f"{a} {part[f'entropy_unnamed_{a}']:.2f}"
                          for a in ATTRIBUTES)
-             + f"; real images {fig['partial_real']['entropy_unnamed']:.3f})",
+             + f"; real images {fig['partial_real']['entropy_unnamed']:.3f}"
+             + (f"; G alone, prompts not completed: "
+                f"{fig['partial_g']['entropy_unnamed']:.3f}"
+                if 'partial_g' in fig else '') + ')',
              f'{ent:.3f}', '>= 0.8', not math.isnan(ent) and ent >= 0.8),
         _row('retrieval precision (full prompts, measurer retrieves)',
              full['retrieval_precision'], '-', True).replace('| yes |',

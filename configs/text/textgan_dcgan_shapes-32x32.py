@@ -40,6 +40,9 @@ model = dict(
     # more, at a cost in accuracy and Frechet distance)
     unnamed_weight=1.0,
     unnamed_repeats=4,
+    # a prompt's unnamed attributes are completed from those of a random
+    # training item that shows what it names (docs/text.md, session 10)
+    complete_prompts=True,
     # noise on G's text condition: robust to unseen sentence templates
     text_noise=0.03,
     channels_last=True,

@@ -15,12 +15,15 @@ DEFAULT_PROMPTS = (
 
 
 @torch.no_grad()
-def prompt_images(model, G, prompts: Sequence[str], z: torch.Tensor
-                  ) -> torch.Tensor:
+def prompt_images(model, G, prompts: Sequence[str], z: torch.Tensor,
+                  seed: int = 0) -> torch.Tensor:
     """[len(prompts) * n, C, H, W]: row p is ``G(z, t(prompt p))`` for the
-    n codes ``z``."""
+    n codes ``z`` (a model that completes prompts draws the completions
+    from a stream seeded by ``seed``)."""
     n = z.shape[0]
-    c = torch.cat([model.prompt_condition(p, n) for p in prompts])
+    gen = torch.Generator().manual_seed(seed)
+    c = torch.cat([model.prompt_condition(p, n, generator=gen)
+                   for p in prompts])
     return G(z.repeat(len(prompts), 1), c.to(z))
 
 
@@ -43,5 +46,6 @@ class PromptGridHook(SampleGridHook):
     def grids(self, runner, G) -> dict:
         """``{'_prompts': (one row per prompt, num_samples)}``."""
         z, _ = self._fixed_latents(G)
-        img = prompt_images(unwrap(runner.model), G, self.prompts, z)
+        img = prompt_images(unwrap(runner.model), G, self.prompts, z,
+                            self.seed)
         return {'_prompts': (img, self.num_samples)}

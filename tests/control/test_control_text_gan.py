@@ -100,3 +100,17 @@ def test_sampling_draws_training_caption_embeddings(text_gan):
     assert torch.allclose(bank.norm(dim=1), torch.ones(len(bank)),
                           atol=1e-5)
     assert bank.std(0).sum() > 0          # different captions, not one row
+
+
+def test_the_model_records_attribute_values_for_prompt_completion(text_gan):
+    """The config completes prompts: the checkpoint holds the attribute
+    values of every training item seen, valid indices of each attribute."""
+    from mmlatent.datasets.captions import ATTRIBUTES, VALUES
+    from mmlatent.models.loading import load_model
+    model, cfg, _ = load_model(text_gan[0])
+    bank = model.value_bank
+    assert int(bank.count) == 4 * cfg.train_dataloader.batch_size
+    rows = bank.codes[:bank.filled].long()
+    for i, a in enumerate(ATTRIBUTES):
+        assert rows[:, i].min() >= 0 and rows[:, i].max() < len(VALUES[a])
+    assert len(torch.unique(rows, dim=0)) > 1

@@ -234,6 +234,30 @@ def test_prompt_condition_errors_are_one_line():
         assert '\n' not in str(e.value)
 
 
+def test_prompt_completion_draws_recorded_values():
+    """With ``complete_prompts`` a prompt's samples get the unnamed
+    attributes of recorded training items that show what it names."""
+    model = tiny_gan(complete_prompts=True, value_bank=8)
+    with pytest.raises(ConfigError, match='value bank for prompt '
+                       'completion is empty'):
+        model.prompt_condition('a red square', 2)
+    # two red squares (large top left, small bottom right), a blue ellipse
+    model.value_bank.record(torch.tensor(
+        [[0, 0, 1, 0, 0], [0, 0, 0, 2, 2], [1, 4, 0, 1, 1]]).float())
+    c = model.prompt_condition('a red square', 200,
+                               generator=torch.Generator().manual_seed(0))
+    options = model.encode_text(['a red square, large, left, top',
+                                 'a red square, small, right, bottom'])
+    which = (c[:, None] - options[None]).abs().amax(2) < 1e-6   # [200, 2]
+    assert which.sum(1).eq(1).all()        # each row is one completion
+    assert 60 < int(which[:, 0].sum()) < 140                  # both drawn
+    full = 'a small blue ellipse in the middle centre'
+    assert torch.equal(model.prompt_condition(full, 2),
+                       model.encode_text([full] * 2))
+    with pytest.raises(ConfigError, match="unknown word 'mauve'"):
+        model.condition(['a red square', 'a mauve square'])
+
+
 def test_missing_text_image_file_is_one_line(tmp_path):
     from mmlatent.utils.errors import CheckpointError
     model = tiny_gan(text_image_checkpoint=str(tmp_path / 'none.pth'))

@@ -5,15 +5,18 @@ only tells G whether its image shows what the caption names."""
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from ...datasets.captions import ATTRIBUTES, parse_prompt
+from ...datasets.captions import ATTRIBUTES, parse_prompt, to_indices
 from ...registry import MODELS
+from ...text.completion import complete_prompts
 from ...utils.checkpoint import load_format_file
 from ...utils.errors import CheckpointError, ConfigError
 from ...utils.image import first_line
 from ..base_gan import Losses, UnconditionalGAN
+from ..generators.code_bank import CodeBank
 from ..losses.text_matching import (attribute_loss, mismatched_pairs,
                                     mode_seeking_loss,
                                     unnamed_information_loss)
@@ -71,6 +74,14 @@ class TextConditionalGAN(UnconditionalGAN):
     draws the embeddings of training captions, not the layout's uniform
     noise. A generator without a bank samples that noise.
 
+    Prompts: :meth:`condition` turns prompts into G's condition. With
+    ``complete_prompts`` it first completes each prompt's unnamed
+    attributes with those of a random training item that shows what the
+    prompt names (:mod:`mmlatent.text.completion`; the last
+    ``value_bank`` training items' attribute values are recorded and saved
+    with the model), so that one prompt's samples vary what it leaves out
+    as the data does, instead of relying on ``z`` alone for that.
+
     Args:
         generator: a generator with ``con_dim`` = the encoder's
             ``embed_dim`` and a ``c_bank`` (e.g. DCGANGenerator).
@@ -87,6 +98,9 @@ class TextConditionalGAN(UnconditionalGAN):
             training (conditioning augmentation, as StackGAN's), so G also
             draws well for prompts whose embedding lies a little off the
             training captions' (held-out templates).
+        complete_prompts: complete prompts before encoding them (above).
+        value_bank: training items whose attribute values are kept for
+            the completion.
         Other arguments as :class:`UnconditionalGAN` (no ``continuity``,
         no ``reuse_fakes``).
     """
@@ -97,7 +111,8 @@ class TextConditionalGAN(UnconditionalGAN):
                  mismatch_weight: float = 0.5, attribute_weight: float = 1.0,
                  matching_weight: float = 1.0, diversity_weight: float = 0.0,
                  text_noise: float = 0.0, unnamed_weight: float = 0.0,
-                 unnamed_repeats: int = 1, **kwargs):
+                 unnamed_repeats: int = 1, complete_prompts: bool = False,
+                 value_bank: int = 4096, **kwargs):
         for key in ('continuity', 'reuse_fakes'):
             if kwargs.get(key):
                 raise ConfigError(f'TextConditionalGAN does not support '
@@ -127,6 +142,9 @@ class TextConditionalGAN(UnconditionalGAN):
                               'an int >= 1 (images drawn per caption in the '
                               'G phase)')
         self.unnamed_repeats = unnamed_repeats
+        # attribute values of the last training items: prompt completion
+        self.value_bank = CodeBank(value_bank, len(ATTRIBUTES)) \
+            if complete_prompts else None
         self.mismatch_weight = float(mismatch_weight)
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
@@ -182,14 +200,39 @@ class TextConditionalGAN(UnconditionalGAN):
         """Text embeddings ``c`` [N, text_dim] of captions or prompts."""
         return self.text_image.encode_text(list(texts))
 
-    def prompt_condition(self, prompt: str, n: int) -> Tensor:
-        """``c`` [n, text_dim] of one prompt; a one-line error for an
-        empty prompt or a word the captions do not use."""
+    @torch.no_grad()
+    def condition(self, prompts: Sequence[str],
+                  generator: Optional[torch.Generator] = None) -> Tensor:
+        """G's condition ``c`` [N, text_dim] for N prompts: each prompt
+        completed with a fresh draw of the attributes it leaves out when
+        the model completes prompts (``generator``: the draws' stream),
+        then encoded; a one-line error for a word the captions do not
+        use."""
+        named = [to_indices(parse_prompt(p)) for p in prompts]
+        if self.value_bank is None:
+            return self.encode_text(prompts)
+        bank = self.value_bank
+        if not bank.filled:
+            raise ConfigError('the value bank for prompt completion is '
+                              'empty: the model has not been trained yet')
+        texts = complete_prompts(
+            prompts, torch.as_tensor(np.stack(named)),
+            bank.codes[:bank.filled].long().cpu(), generator)
+        return self.encode_text(texts)
+
+    def prompt_condition(self, prompt: str, n: int,
+                         generator: Optional[torch.Generator] = None
+                         ) -> Tensor:
+        """``c`` [n, text_dim] of n samples of one prompt
+        (:meth:`condition`); a one-line error for an empty prompt or a
+        word the captions do not use."""
         if not isinstance(prompt, str) or not prompt.strip():
             raise ConfigError("the prompt is empty; give one, e.g. "
                               "'a red triangle on the left'")
-        parse_prompt(prompt)
-        return self.encode_text([prompt]).expand(n, -1).clone()
+        if self.value_bank is None:
+            parse_prompt(prompt)
+            return self.encode_text([prompt]).expand(n, -1).clone()
+        return self.condition([prompt] * n, generator)
 
     def text_batch(self, data: dict) -> TextBatch:
         missing = [k for k in ('caption', 'values', 'named')
@@ -208,6 +251,8 @@ class TextConditionalGAN(UnconditionalGAN):
         self._batch = self.text_batch(data)
         if self.G.c_bank is not None:
             self.G.c_bank.record(self._batch.t)
+        if self.value_bank is not None:
+            self.value_bank.record(self._batch.values.float())
         try:
             return super().train_step(data, optim_wrapper)
         finally:
