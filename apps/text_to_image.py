@@ -25,7 +25,11 @@ EPILOG = """methods:
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
   conditional  (a text-conditioned GAN, configs/text/) --num samples
-               G(z, t) with t the prompt's text embedding; no --scorer
+               G(z, t) with t the prompt's text embedding; no --scorer.
+               A model trained with complete_prompts (the config) first
+               gives each sample's prompt the attributes it leaves out,
+               from a random training item that shows what it names
+               (drawn from --seed), so they vary as in the data
 
 verification: --verify (default shapes, the analytic measurer) judges the
 final images: reached = the verifier finds every attribute the prompt
