@@ -84,8 +84,7 @@ def alignment_figures(measured: Tensor, named: Tensor, prompt_ids: Tensor
             else math.nan
     out['acc_all'] = float((ok.all(1) & valid).float().mean())
     entropies = unnamed_entropies(measured, named, prompt_ids)
-    out['entropy_unnamed'] = _mean([h for hs in entropies.values()
-                                    for h in hs])
+    out['entropy_unnamed'] = _pooled_mean(entropies)
     for a, hs in entropies.items():
         out[f'entropy_unnamed_{a}'] = _mean(hs)
     out['retrieval_precision'] = retrieval_precision(measured, named,
@@ -97,14 +96,17 @@ def unnamed_entropy(measured: Tensor, named: Tensor, prompt_ids: Tensor
                     ) -> float:
     """Mean normalised entropy of the measured values of each attribute a
     prompt leaves out, over the prompt's valid images (nan if none)."""
-    return _mean([h for hs in unnamed_entropies(measured, named,
-                                                prompt_ids).values()
-                  for h in hs])
+    return _pooled_mean(unnamed_entropies(measured, named, prompt_ids))
 
 
 def _mean(values: List[float]) -> float:
     """Mean of ``values``; nan for none."""
     return float(np.mean(values)) if values else math.nan
+
+
+def _pooled_mean(per_attribute: Dict[str, List[float]]) -> float:
+    """Mean over every attribute's values together; nan for none."""
+    return _mean([v for values in per_attribute.values() for v in values])
 
 
 def unnamed_entropies(measured: Tensor, named: Tensor, prompt_ids: Tensor

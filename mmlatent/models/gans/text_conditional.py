@@ -208,16 +208,20 @@ class TextConditionalGAN(UnconditionalGAN):
         the model completes prompts (``generator``: the draws' stream),
         then encoded; a one-line error for a word the captions do not
         use."""
-        named = [to_indices(parse_prompt(p)) for p in prompts]
+        # each distinct prompt parsed once, in order (a metric repeats its
+        # prompts; the first unknown word is the one reported)
+        parsed = {p: to_indices(parse_prompt(p))
+                  for p in dict.fromkeys(prompts)}
         if self.value_bank is None:
             return self.encode_text(prompts)
         bank = self.value_bank
         if not bank.filled:
             raise ConfigError('the value bank for prompt completion is '
                               'empty: the model has not been trained yet')
-        texts = complete_prompts(
-            prompts, torch.as_tensor(np.stack(named)),
-            bank.codes[:bank.filled].long().cpu(), generator)
+        named = torch.as_tensor(np.stack([parsed[p] for p in prompts]))
+        texts = complete_prompts(prompts, named,
+                                 bank.codes[:bank.filled].long().cpu(),
+                                 generator)
         return self.encode_text(texts)
 
     def prompt_condition(self, prompt: str, n: int,
@@ -229,9 +233,8 @@ class TextConditionalGAN(UnconditionalGAN):
         if not isinstance(prompt, str) or not prompt.strip():
             raise ConfigError("the prompt is empty; give one, e.g. "
                               "'a red triangle on the left'")
-        if self.value_bank is None:
-            parse_prompt(prompt)
-            return self.encode_text([prompt]).expand(n, -1).clone()
+        if self.value_bank is None:    # one condition for every sample
+            return self.condition([prompt]).expand(n, -1).clone()
         return self.condition([prompt] * n, generator)
 
     def text_batch(self, data: dict) -> TextBatch:
