@@ -185,6 +185,28 @@ def parse_args():
                    'by an L1 loss of weight W')
     p.add_argument('--imle-pool', type=int, default=512,
                    help='samples per step the real images choose from')
+    p.add_argument('--nn-pull', type=float, default=0.0, metavar='W',
+                   help='add W x the L1 distance of each fake to its '
+                        'nearest (pixel L2) real image of a fixed bank of '
+                        'training images to G\'s loss (a per-sample pixel '
+                        'target in the fake-to-real direction; IMLE is '
+                        'real-to-fake)')
+    p.add_argument('--nn-bank', type=int, default=10000, metavar='N',
+                   help='training images in the --nn-pull bank')
+    p.add_argument('--nn-pool', type=int, default=2, metavar='K',
+                   help='the nearest neighbour is searched on images '
+                        'average-pooled by K (1: full resolution)')
+    p.add_argument('--affine-g', action='store_true',
+                   help='G draws one shape on a canonical canvas (colour '
+                        'premultiplied by a coverage mask) and an MLP on z '
+                        'gives the affine pose (translation, scale, '
+                        'rotation) that a spatial transformer warps it by, '
+                        'rendered at 2x and box-filtered (LR-GAN, Yang et '
+                        'al. 2017)')
+    p.add_argument('--replay', type=int, default=0, metavar='N',
+                   help='keep the last N fakes in a buffer and show D '
+                        'half its fakes from it (SimGAN\'s history of '
+                        'refined images, Shrivastava et al. 2017)')
     p.add_argument('--no-gan', action='store_true',
                    help='train G by --imle alone (no discriminator)')
     p.add_argument('--d-input-scale', type=int, default=1,
@@ -349,6 +371,55 @@ def round_corners(x, sigma: float):
     return 2 * mask * colour - 1
 
 
+def affine_g(net, z_dim: int):
+    """``net`` (4 output channels: RGB and coverage, tanh) draws on a
+    canonical canvas; an MLP on z gives the pose, and the premultiplied
+    colour is warped to the image by a spatial transformer (bilinear at 2x
+    the resolution, then 2x2 box filter)."""
+    import math
+    import torch
+    import torch.nn.functional as F
+
+    class AffineG(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.canvas = net
+            self.pose = torch.nn.Sequential(
+                torch.nn.Linear(z_dim, 128), torch.nn.ReLU(True),
+                torch.nn.Linear(128, 4))
+            torch.nn.init.zeros_(self.pose[-1].weight)
+            torch.nn.init.zeros_(self.pose[-1].bias)
+
+        def sample_z(self, n, generator=None):
+            return self.canvas.sample_z(n, generator)
+
+        def sample_c(self, n, generator=None):
+            return self.canvas.sample_c(n, generator)
+
+        def forward(self, z, c=None):
+            c = self.canvas(z, c)
+            colour = (c[:, :3] + 1) * (c[:, 3:] + 1) / 2   # in [0, 2]
+            p = self.pose(z)
+            t = torch.tanh(p[:, :2])
+            s = 0.6 * torch.exp(p[:, 2].clamp(-3, 3))
+            ang = math.pi * p[:, 3]
+            cos, sin = torch.cos(ang) / s, torch.sin(ang) / s
+            # output point o -> canvas point R(-ang) (o - t) / s
+            a = torch.stack([torch.stack([cos, sin], 1),
+                             torch.stack([-sin, cos], 1)], 1)   # [n, 2, 2]
+            b = -(a @ t[:, :, None])
+            theta = torch.cat([a, b], 2)
+            n, _, h, w = colour.shape
+            grid = F.affine_grid(theta, (n, 3, 2 * h, 2 * w),
+                                 align_corners=False)
+            out = F.grid_sample(colour, grid, mode='bilinear',
+                                padding_mode='zeros', align_corners=False)
+            return F.avg_pool2d(out, 2) - 1
+
+    return AffineG()
+
+
 def factor_prior_g(path: str, train, channels: int):
     """A G whose ``sample_z`` draws the factor code of random real items
     (``generator_capacity.factor_code``), started from ``path``."""
@@ -398,7 +469,10 @@ def main() -> None:
                        base_channels=args.g_channels, norm=args.g_norm,
                        prior='uniform', upsample=args.upsample,
                        coords=args.coords,
-                       out_channels=4 if args.mask_g else 3)
+                       out_channels=4 if args.mask_g or args.affine_g
+                       else 3)
+    if args.affine_g:
+        G = affine_g(G, 64)
     if args.mask_g:
         G = mask_colour_g(G)
     if args.g_supersample > 1:
@@ -633,6 +707,36 @@ def main() -> None:
                                   pool.flatten(1)).argmin(1)
         return (G(z[nearest]) - real).abs().mean()
 
+    bank = bank_keys = None
+    if args.nn_pull:
+        with torch.no_grad():
+            bank = torch.cat([torch.stack([train[i]['img'] for i in range(
+                lo, min(lo + 1000, args.nn_bank))])
+                for lo in range(0, args.nn_bank, 1000)])
+            bank_keys = F.avg_pool2d(bank, args.nn_pool).flatten(1)
+
+    def nn_pull_loss(fake):
+        """L1 of each fake to its nearest real image in the bank."""
+        with torch.no_grad():
+            keys = F.avg_pool2d(fake, args.nn_pool).flatten(1)
+            nearest = torch.cdist(keys, bank_keys).argmin(1)
+        return (fake - bank[nearest]).abs().mean()
+
+    history = []
+
+    def replay(fake):
+        """Half of ``fake`` swapped for past fakes; ``fake`` is stored."""
+        n = fake.shape[0]
+        out = fake
+        if history:
+            past = torch.cat(history)
+            pick = torch.randint(0, past.shape[0], (n // 2, ))
+            out = torch.cat([fake[:n - n // 2], past[pick]])
+        history.append(fake)
+        while sum(h.shape[0] for h in history) > args.replay:
+            history.pop(0)
+        return out
+
     def optimistic_step(opt, params, prev):
         """``opt.step()``, then add (this update - the previous one)."""
         if not args.optimistic:
@@ -664,6 +768,8 @@ def main() -> None:
             real = real_batch()
             with torch.no_grad():
                 fake = G(G.sample_z(args.batch_size))
+            if args.replay:
+                fake = replay(fake)
             if dec is None:
                 loss_D = d_loss(real, fake)
                 if args.nda:
@@ -707,6 +813,8 @@ def main() -> None:
                           else mean(F.softplus(-out)))
             if args.imle:
                 loss_G = loss_G + args.imle * imle_loss(real)
+        if bank is not None:
+            loss_G = loss_G + args.nn_pull * nn_pull_loss(fake)
         if fm_net is not None:
             loss_G = loss_G + args.fm_weight * fm_loss(fake)
         if cls_net is not None:
