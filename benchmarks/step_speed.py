@@ -81,12 +81,15 @@ class PlainLoop:
 
     def __init__(self, name: str, model, share: bool = False):
         import torch
+
+        from mmlatent.models.winograd import set_winograd
         self.name = name
         contiguous = torch.contiguous_format
         G, D = (model.G, model.D) if share else \
             (copy.deepcopy(model.G), copy.deepcopy(model.D))
-        self.G = G.to(memory_format=contiguous)
-        self.D = D.to(memory_format=contiguous)
+        # the textbook convolutions: F.conv2d, not mmlatent's Winograd path
+        self.G = set_winograd(G.to(memory_format=contiguous), False)
+        self.D = set_winograd(D.to(memory_format=contiguous), False)
         opts = adam_options(name)
         self.opt_g = torch.optim.Adam(self.G.parameters(), foreach=False,
                                       **opts['generator'])
@@ -179,7 +182,8 @@ class MMLatentLoop:
         return self.model(dict(num_samples=n))
 
 
-def build(name: str, reuse_fakes: bool, autocast: bool = False):
+def build(name: str, reuse_fakes: bool, autocast: bool = False,
+          winograd: bool = True):
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
@@ -190,6 +194,9 @@ def build(name: str, reuse_fakes: bool, autocast: bool = False):
         cfg['reuse_fakes'] = True
     if autocast:
         cfg['autocast'] = 'bfloat16'
+    if not winograd and name != 'dcgan64':
+        cfg['generator'] = dict(cfg['generator'], winograd=False)
+        cfg['discriminator'] = dict(cfg['discriminator'], winograd=False)
     model = MODELS.build(cfg)
     res = model.G.resolution
     real = torch.rand(64, 3, res, res) * 2 - 1
@@ -214,7 +221,7 @@ def time_case(args, name: str, batch: int) -> dict:
     """Median seconds of an iteration and of a G forward, both sides
     alternating in this process."""
     import torch
-    model, real = build(name, args.reuse_fakes, args.bf16)
+    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd)
     sides = dict(plain=PlainLoop(name, model),
                  mmlatent=MMLatentLoop(name, model))
     real = real[:batch]
@@ -245,7 +252,7 @@ def memory_case(args, name: str, batch: int, side: str) -> dict:
     (after the imports)."""
     import mmlatent.models  # noqa: F401 (imports before the base line)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model, real = build(name, args.reuse_fakes, args.bf16)
+    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd)
     loop = PlainLoop(name, model, share=True) if side == 'plain' else \
         MMLatentLoop(name, model)
     for it in iterations(name, True, 2)[:2]:
@@ -258,6 +265,7 @@ def subprocess_json(args, extra) -> dict:
     cmd = [sys.executable, __file__, '--threads', str(args.threads)] + extra
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
     cmd += ['--bf16'] if args.bf16 else []
+    cmd += [] if args.winograd else ['--no-winograd']
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -284,6 +292,10 @@ def parse_args(argv=None):
     p.add_argument('--bf16', action='store_true',
                    help="mmlatent's phases under bfloat16 autocast (lower "
                    'precision; fast on CPUs with AMX / AVX512-BF16)')
+    p.add_argument('--no-winograd', dest='winograd', action='store_false',
+                   help="StyleGAN2: mmlatent's 3x3 convolutions by F.conv2d "
+                   'too (default: Winograd where it applies, '
+                   'mmlatent.models.winograd)')
     p.add_argument('--no-memory', action='store_true')
     p.add_argument('--one', nargs=3, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -300,7 +312,8 @@ def main() -> None:
         return
     print(f'threads {torch.get_num_threads()}, {args.repeats} alternations, '
           f"{'lazy cycle' if args.cycle else f'{args.iters} iterations'} "
-          f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}; '
+          f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}, '
+          f'winograd={args.winograd}; '
           f'{args.clock} '
           'seconds, medians')
     print(f"{'model':>13} {'batch':>5} {'plain s/it':>10} {'mml s/it':>9} "

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .winograd import conv2d_same
+
 SQRT2 = math.sqrt(2.0)
 FIR_TAPS = (1, 3, 3, 1)
 NOISE_MODES = ('random', 'const', 'none')
@@ -77,7 +79,7 @@ def upsample2d(x: Tensor, fir: Tensor) -> Tensor:
 def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, *,
                      demodulate: bool = True, up: bool = False,
                      fir: Optional[Tensor] = None,
-                     fused: bool = False) -> Tensor:
+                     fused: bool = False, winograd: bool = True) -> Tensor:
     """Convolve ``x`` [N, I, H, W] with ``weight`` [O, I, k, k] (already
     gain-scaled) modulated by ``styles`` [N, I] per sample and, when
     ``demodulate``, normalised to unit output norm per (sample, O).
@@ -85,6 +87,8 @@ def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, *,
     ``up``: stride-2 transposed convolution then the FIR filter ``fir``
     (output 2H x 2W). ``fused``: one grouped convolution with per-sample
     weights; otherwise scale ``x`` / the output (same result).
+    ``winograd``: let :func:`~mmlatent.models.winograd.conv2d_same` use
+    Winograd's algorithm where it is faster (not with ``fused``).
     """
     n = x.shape[0]
     dcoefs = None
@@ -94,7 +98,7 @@ def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, *,
     if fused:
         return _grouped_modconv(x, weight, styles, dcoefs, up, fir)
     x = x * styles.view(n, -1, 1, 1)
-    x = _conv(x, weight, up, fir, groups=1)
+    x = _conv(x, weight, up, fir, groups=1, winograd=winograd)
     return x if dcoefs is None else x * dcoefs.view(n, -1, 1, 1)
 
 
@@ -113,9 +117,11 @@ def _grouped_modconv(x: Tensor, weight: Tensor, styles: Tensor,
 
 
 def _conv(x: Tensor, weight: Tensor, up: bool, fir: Optional[Tensor],
-          groups: int) -> Tensor:
+          groups: int, winograd: bool = False) -> Tensor:
     """Same-size conv, or 2x up: ``conv_transpose2d`` + FIR (gain 4)."""
     k = weight.shape[-1]
+    if not up and groups == 1:
+        return conv2d_same(x, weight, winograd)
     if not up:
         return F.conv2d(x, weight, padding=k // 2, groups=groups)
     o_g, i_g = weight.shape[0] // groups, weight.shape[1]
@@ -177,6 +183,7 @@ class EqualConv2d(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
         self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
         self.down, self.activation = down, activation
+        self.winograd = True  # see mmlatent.models.winograd
         self.register_buffer('fir', make_fir(fir_taps), persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -188,7 +195,7 @@ class EqualConv2d(nn.Module):
             x = upfirdn2d(x, self.fir, pad=((p + 1) // 2, p // 2))
             x = F.conv2d(x, w, stride=2)
         else:
-            x = F.conv2d(x, w, padding=k // 2)
+            x = conv2d_same(x, w, self.winograd)
         if self.activation == 'lrelu':
             return clamp(bias_lrelu(x, self.bias), self.conv_clamp)
         x = x if self.bias is None else x + self.bias.view(1, -1, 1, 1)
@@ -221,6 +228,7 @@ class ModulatedConv(nn.Module):
         self.register_buffer('fir', make_fir(fir_taps), persistent=False)
         self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
         self.resolution, self.up, self.fused = resolution, up, fused
+        self.winograd = True  # see mmlatent.models.winograd
 
     def forward(self, x: Tensor, w: Tensor, noise_mode: str = 'random',
                 noise: Optional[Tensor] = None) -> Tensor:
@@ -228,7 +236,8 @@ class ModulatedConv(nn.Module):
         [N, out, r, r]; ``noise`` [N or 1, 1, r, r] overrides the mode."""
         styles = self.affine(w)
         x = modulated_conv2d(x, self.weight * self.weight_gain, styles,
-                             up=self.up, fir=self.fir, fused=self.fused)
+                             up=self.up, fir=self.fir, fused=self.fused,
+                             winograd=self.winograd)
         if noise is None and noise_mode == 'random':
             noise = torch.randn(x.shape[0], 1, *x.shape[2:], device=x.device,
                                 dtype=x.dtype)

@@ -8,6 +8,7 @@ from ...utils.errors import ConfigError
 from ..layers import check_resolution
 from ..stylegan2_layers import (EqualConv2d, EqualLinear, MinibatchStd,
                                 stylegan2_channels)
+from ..winograd import set_winograd
 
 SQRT_HALF = 0.5**0.5
 
@@ -48,12 +49,15 @@ class StyleGAN2Discriminator(nn.Module):
         conv_clamp: clamp the outputs of the fromRGB and 3x3 convolutions
             to +-conv_clamp (NVIDIA's stylegan2-ada configs: 256); None: no
             clamping.
+        winograd: run the large 3x3 convolutions by Winograd's algorithm
+            on the CPU (:mod:`mmlatent.models.winograd`); False: always
+            ``F.conv2d``.
     """
 
     def __init__(self, resolution: int = 256, in_channels: int = 3,
                  channel_base: int = 32768, channel_max: int = 512,
                  mbstd_group_size: int = 4, mbstd_num_channels: int = 1,
-                 conv_clamp: Optional[float] = None):
+                 conv_clamp: Optional[float] = None, winograd: bool = True):
         super().__init__()
         num_down = check_resolution(resolution)
         ch = [stylegan2_channels(resolution >> i, channel_base, channel_max)
@@ -75,6 +79,7 @@ class StyleGAN2Discriminator(nn.Module):
                                 activation='lrelu', conv_clamp=conv_clamp)
         self.fc = EqualLinear(ch[-1] * 16, ch[-1], activation='lrelu')
         self.out = EqualLinear(ch[-1], 1)
+        set_winograd(self, winograd)
 
     def forward(self, img: Tensor, c: Optional[Tensor] = None) -> Tensor:
         """Raw score [N] of ``img`` [N, C, res, res] (a logit)."""

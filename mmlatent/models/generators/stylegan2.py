@@ -22,6 +22,7 @@ from ..layers import check_resolution
 from ..stylegan2_layers import (NOISE_MODES, EqualLinear, ModulatedConv,
                                 ToRGB, make_fir, stylegan2_channels,
                                 upsample2d)
+from ..winograd import set_winograd
 from .base import BaseGenerator
 
 NoiseList = Optional[Sequence[Optional[Tensor]]]
@@ -152,6 +153,9 @@ class StyleGAN2Generator(BaseGenerator):
             network with ``z`` (None: ``w_dim``).
         conv_clamp: clamp every synthesis layer's output to +-conv_clamp
             (NVIDIA's stylegan2-ada configs use 256); None: no clamping.
+        winograd: run the large 3x3 convolutions by Winograd's algorithm
+            on the CPU (:mod:`mmlatent.models.winograd`; faster, same
+            result to float rounding); False: always ``F.conv2d``.
     """
     has_w_space = True
 
@@ -162,7 +166,7 @@ class StyleGAN2Generator(BaseGenerator):
                  w_avg_beta: float = 0.995, prior: str = 'normal',
                  fused_modconv: bool = False, c_dim: int = 0,
                  embed_features: Optional[int] = None,
-                 conv_clamp: Optional[float] = None):
+                 conv_clamp: Optional[float] = None, winograd: bool = True):
         num_ws = 2 * (check_resolution(resolution) + 2) - 2
         super().__init__(z_dim, w_dim, num_ws, resolution=resolution,
                          out_channels=out_channels, prior=prior,
@@ -180,6 +184,7 @@ class StyleGAN2Generator(BaseGenerator):
         self.synthesis_net = SynthesisNetwork(
             w_dim, resolution, out_channels, channel_base, channel_max,
             fused_modconv, conv_clamp)
+        set_winograd(self, winograd)
         self.register_buffer('w_avg', torch.zeros(w_dim))
 
     # -- mapping ----------------------------------------------------------
