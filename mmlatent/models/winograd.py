@@ -25,11 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-# smallest layer that gains (docs/speed.md): in x out channels, feature
-# size, and batch x pixels
+# smallest layer that gains at 1 and 2 threads (docs/speed.md): in x out
+# channels, feature size, batch x pixels, and their product (batch 16 of
+# 128 channels at 16 px broke even at 2 threads: left out)
 MIN_CHANNEL_PRODUCT = 128 * 128
 MIN_SIZE = 16
 MIN_BATCH_PIXELS = 4096
+MIN_WORK = 2**27
 
 
 # CPU kinds (torch.backends.cpu.get_cpu_capability) on which it was
@@ -60,6 +62,7 @@ def winograd_applies(x: Tensor, weight: Tensor) -> bool:
             and x.dtype == weight.dtype == torch.float32
             and weight.shape[0] * i >= MIN_CHANNEL_PRODUCT
             and min(h, w) >= MIN_SIZE and n * h * w >= MIN_BATCH_PIXELS
+            and n * h * w * weight.shape[0] * i >= MIN_WORK
             and not torch.is_autocast_enabled('cpu')
             and torch._C._functorch.peek_interpreter_stack() is None
             and winograd_ready())

@@ -33,7 +33,7 @@ def _close(a, b, tol=1e-4):
     return float((a - b).abs().max()) <= tol * float(b.abs().max())
 
 
-def _layer(n=16, c=128, o=128, s=16, seed=0):
+def _layer(n=32, c=128, o=128, s=16, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, c, s, s, generator=g, requires_grad=True)
     w = torch.randn(o, c, 3, 3, generator=g, requires_grad=True)
@@ -47,6 +47,7 @@ def test_rule_takes_large_float32_layers_only():
     assert not winograd_applies(x, small_channels)      # 64 x 128 < 128^2
     assert not winograd_applies(x[:, :, :8, :8], w)     # 8 px
     assert not winograd_applies(x[:8], w)               # 8 x 16 x 16 px
+    assert not winograd_applies(x[:16], w)              # 16 x 128^2 x 16^2
     assert not winograd_applies(x.double(), w.double())
     assert not winograd_applies(x, torch.zeros(128, 128, 5, 5))
     with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -107,7 +108,7 @@ def test_stylegan2_uses_it_and_keeps_its_output(monkeypatch):
                            channel_max=128)
     D = StyleGAN2Discriminator(resolution=32, channel_base=4096,
                                channel_max=128)
-    z = torch.randn(16, 32)
+    z = torch.randn(32, 32)
     calls = []
     nnpack = winograd._nnpack
     monkeypatch.setattr(winograd, '_nnpack',
