@@ -710,9 +710,8 @@ def main() -> None:
     bank = bank_keys = None
     if args.nn_pull:
         with torch.no_grad():
-            bank = torch.cat([torch.stack([train[i]['img'] for i in range(
-                lo, min(lo + 1000, args.nn_bank))])
-                for lo in range(0, args.nn_bank, 1000)])
+            bank = torch.stack([train[i]['img']
+                                for i in range(args.nn_bank)])
             bank_keys = F.avg_pool2d(bank, args.nn_pool).flatten(1)
 
     def nn_pull_loss(fake):
