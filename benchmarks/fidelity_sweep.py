@@ -220,8 +220,40 @@ def parse_args():
     p.add_argument('--hue-range', type=float, nargs=2, default=None,
                    help='train and evaluate on hues in this range only')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--device', default='cpu',
+                   help='torch device of G, D and the training batches '
+                        '(e.g. cuda); evaluation reads samples on the CPU')
+    p.add_argument('--bank-file', default=None, metavar='PATH',
+                   help='a saved [50000, 3, 32, 32] tensor of the training '
+                        "set's images in index order (render_bank), read "
+                        'instead of drawing each batch (same batches)')
+    p.add_argument('--time-limit', type=float, default=0, metavar='S',
+                   help='stop after S seconds of training and evaluate '
+                        'there (0: run all --iters)')
     p.add_argument('--out-dir', default='work_dirs/fidelity_sweep')
     return p.parse_args()
+
+
+def render_bank(path: str, workers: int = 1, **kw) -> None:
+    """Save the training set's 50000 images (``ShapesDataset(32,
+    num_samples=50000, seed=0, **kw)``, index order) to ``path`` for
+    ``--bank-file``, drawn by ``workers`` processes."""
+    import multiprocessing
+
+    import torch
+    chunks = [(i, min(i + 2500, 50000), kw) for i in range(0, 50000, 2500)]
+    with multiprocessing.Pool(workers) as pool:
+        parts = pool.starmap(_render_range, chunks)
+    torch.save(torch.cat(parts), path)
+
+
+def _render_range(start: int, stop: int, kw: dict):
+    import torch
+
+    from mmlatent.datasets.shapes import ShapesDataset
+    torch.set_num_threads(1)
+    train = ShapesDataset(32, num_samples=50000, seed=0, **kw)
+    return torch.stack([train[i]['img'] for i in range(start, stop)])
 
 
 def projected_heads(channels: int, sn: bool):
@@ -458,6 +490,7 @@ def main() -> None:
     from mmlatent.utils.image import save_grid
 
     torch.manual_seed(args.seed)
+    dev = torch.device(args.device)
     os.makedirs(args.out_dir, exist_ok=True)
     kw = dict(shapes=args.shapes) if args.shapes else {}
     if args.hue_range:
@@ -530,6 +563,10 @@ def main() -> None:
     if args.d_recon:
         dec = DCGANGenerator(32, z_dim=1, base_channels=args.d_channels)
         dec = torch.nn.Sequential(*list(dec.net)[3:])
+    for m in (G, D, E, dec, heads, D_value, patch_head, stem, D_orient,
+              feat_net, ae):
+        if m is not None:
+            m.to(dev)
     ema = GeneratorEMA(G, half_life_images=args.ema_half_life)
     params_G = list(G.parameters()) + (list(E.parameters()) if E else [])
     opt_G = torch.optim.Adam(params_G, args.lr,
@@ -544,10 +581,15 @@ def main() -> None:
                              betas=tuple(args.betas))
     index = torch.Generator().manual_seed(args.seed + 1)
 
+    train_bank = None if args.bank_file is None else \
+        torch.load(args.bank_file).to(dev)
+
     def real_batch():
         ids = torch.randint(0, len(train), (args.batch_size, ),
                             generator=index)
-        return torch.stack([train[int(i)]['img'] for i in ids])
+        if train_bank is not None:
+            return train_bank[ids.to(dev)]
+        return torch.stack([train[int(i)]['img'] for i in ids]).to(dev)
 
     def evaluate(net, it: int, tag: str, batch_stats: bool = False) -> dict:
         was_training = net.training
@@ -555,6 +597,7 @@ def main() -> None:
         net.train(batch_stats)
         with torch.no_grad():
             fake = torch.cat([net(net.sample_z(250)) for _ in range(4)])
+        fake = fake.cpu()
         net.load_state_dict(state)   # batch-norm running stats untouched
         net.train(was_training)
         out = evaluate_images([ShapesFidelity(), ShapesValidity()],
@@ -837,7 +880,9 @@ def main() -> None:
                 for p, q in zip(fast, slow):
                     p.copy_(q)
         ema.update(G, it, args.batch_size)
-        if it % args.eval == 0:
+        out_of_time = args.time_limit and \
+            time.perf_counter() - start > args.time_limit
+        if it % args.eval == 0 or out_of_time:
             train_s = time.perf_counter() - start
             for net, tag, batch_stats in ((G, '', False), (G, 't', True),
                                           (ema.module, 'e', False)):
@@ -850,6 +895,8 @@ def main() -> None:
             torch.save(dict(G=G.state_dict(), ema=ema.module.state_dict()),
                        os.path.join(args.out_dir, f'{args.name}_{it}.pth'))
             start = time.perf_counter() - train_s
+        if out_of_time:
+            break
     with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
 

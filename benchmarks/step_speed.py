@@ -97,11 +97,11 @@ class PlainLoop:
                                       **opts['discriminator'])
         self.G_ema = copy.deepcopy(self.G).eval() \
             if name != 'dcgan64' else None
-        self.pl_mean = torch.zeros([])
+        self.pl_mean = torch.zeros([], device=G.device)
 
     def z(self, n: int):
         import torch
-        return torch.randn(n, self.G.z_dim)
+        return torch.randn(n, self.G.z_dim, device=self.G.device)
 
     def fakes(self, n: int, return_ws: bool = False):
         """G(z); StyleGAN2 with style mixing (p = 0.9, NVIDIA's scheme)."""
@@ -183,7 +183,8 @@ class MMLatentLoop:
 
 
 def build(name: str, reuse_fakes: bool, autocast: bool = False,
-          winograd: bool = True):
+          winograd: bool = True, device: str = 'cpu',
+          contiguous: bool = False):
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
@@ -194,12 +195,14 @@ def build(name: str, reuse_fakes: bool, autocast: bool = False,
         cfg['reuse_fakes'] = True
     if autocast:
         cfg['autocast'] = 'bfloat16'
+    if contiguous:
+        cfg['channels_last'] = False
     if not winograd and name != 'dcgan64':
         cfg['generator'] = dict(cfg['generator'], winograd=False)
         cfg['discriminator'] = dict(cfg['discriminator'], winograd=False)
-    model = MODELS.build(cfg)
+    model = MODELS.build(cfg).to(device)
     res = model.G.resolution
-    real = torch.rand(64, 3, res, res) * 2 - 1
+    real = torch.rand(64, 3, res, res, device=device) * 2 - 1
     return model, real
 
 
@@ -213,7 +216,15 @@ def iterations(name: str, cycle: bool, iters: int):
     return [i for i in range(1, 64) if i % 4][:iters]
 
 
-def clock(kind: str):
+def clock(kind: str, device: str = 'cpu'):
+    """The timer; on a GPU it first waits for the queued kernels."""
+    if device.startswith('cuda'):
+        import torch
+
+        def now():
+            torch.cuda.synchronize()
+            return time.perf_counter()
+        return now
     return time.process_time if kind == 'cpu' else time.perf_counter
 
 
@@ -221,14 +232,15 @@ def time_case(args, name: str, batch: int) -> dict:
     """Median seconds of an iteration and of a G forward, both sides
     alternating in this process."""
     import torch
-    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd)
+    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd,
+                        args.device, args.contiguous)
     sides = dict(plain=PlainLoop(name, model),
                  mmlatent=MMLatentLoop(name, model))
     real = real[:batch]
     real_cl = real.contiguous(memory_format=torch.channels_last)
     its = iterations(name, args.cycle, args.iters)
     times = {f'{k}_{w}': [] for k in sides for w in ('iter', 'forward')}
-    now = clock(args.clock)
+    now = clock(args.clock, args.device)
     for side in sides.values():  # warm-up
         side.step(real, 1)
         side.forward(batch)
@@ -246,18 +258,40 @@ def time_case(args, name: str, batch: int) -> dict:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def rss_mb(field: str = 'VmHWM') -> float:
+    """This process's peak (``VmHWM``) or current (``VmRSS``) resident
+    memory in MB. Linux's ``ru_maxrss`` cannot serve: a child started by
+    fork and exec inherits the parent's resident size at the fork as its
+    maximum, so after the timing runs every side read +0 MB."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_case(args, name: str, batch: int, side: str) -> dict:
     """Max RSS (MB) after two iterations (the first with the lazy
     regularisers), and its growth over the RSS before the model was built
     (after the imports)."""
+    import torch
+
     import mmlatent.models  # noqa: F401 (imports before the base line)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd)
+    gpu = args.device.startswith('cuda')
+    base = rss_mb()
+    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd,
+                        args.device)
+    if gpu:    # the GPU's memory above the weights and the batch
+        base = torch.cuda.memory_allocated() / 2**20
+        torch.cuda.reset_peak_memory_stats()
     loop = PlainLoop(name, model, share=True) if side == 'plain' else \
         MMLatentLoop(name, model)
     for it in iterations(name, True, 2)[:2]:
         loop.step(real[:batch], it)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = torch.cuda.max_memory_allocated() / 2**20 if gpu else rss_mb()
     return dict(base_mb=base, peak_mb=peak, train_mb=peak - base)
 
 
@@ -266,6 +300,7 @@ def subprocess_json(args, extra) -> dict:
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
     cmd += ['--bf16'] if args.bf16 else []
     cmd += [] if args.winograd else ['--no-winograd']
+    cmd += ['--device', args.device]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -296,6 +331,13 @@ def parse_args(argv=None):
                    help="StyleGAN2: mmlatent's 3x3 convolutions by F.conv2d "
                    'too (default: Winograd where it applies, '
                    'mmlatent.models.winograd)')
+    p.add_argument('--device', default='cpu',
+                   help='torch device of both sides (e.g. cuda); on a GPU '
+                   'the timer synchronises and memory is the peak of '
+                   'torch.cuda.max_memory_allocated above the model')
+    p.add_argument('--contiguous', action='store_true',
+                   help="mmlatent's model in contiguous memory format "
+                   '(default: as the case sets channels_last)')
     p.add_argument('--no-memory', action='store_true')
     p.add_argument('--one', nargs=3, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -310,7 +352,8 @@ def main() -> None:
         name, batch, side = args.one
         print(json.dumps(memory_case(args, name, int(batch), side)))
         return
-    print(f'threads {torch.get_num_threads()}, {args.repeats} alternations, '
+    print(f'device {args.device}, threads {torch.get_num_threads()}, '
+          f'{args.repeats} alternations, '
           f"{'lazy cycle' if args.cycle else f'{args.iters} iterations'} "
           f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}, '
           f'winograd={args.winograd}; '
