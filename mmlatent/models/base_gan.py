@@ -18,6 +18,7 @@ from ..registry import MODELS
 from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import no_param_grads, unwrap
 from .ema import pick_generator
+from .memory_format import apply_memory_format, memory_format_for
 
 Losses = Dict[str, Tensor]
 #: ``autocast`` option -> dtype of the forward passes (None: float32).
@@ -60,8 +61,11 @@ class UnconditionalGAN(BaseModel):
             ``start_iter``, ``interval``); None for no EMA.
         continuity: ContinuityRegularizer options; None to disable.
         channels_last: keep G, D and the real batches in the channels-last
-            memory format (faster convolutions on CPUs; see docs/speed.md,
-            training throughput, for what it measured).
+            memory format on a CPU (faster convolutions there; see
+            docs/speed.md, training throughput, for what it measured). On
+            a GPU they stay contiguous, measured faster there
+            (:mod:`~mmlatent.models.memory_format`); the format follows
+            the device when the model moves.
         r1: R1Regularizer options (``gamma``, ``interval``): the lazy
             gradient penalty on real images (Mescheder et al. 2018); None
             to disable.
@@ -98,9 +102,8 @@ class UnconditionalGAN(BaseModel):
         self.channels_last = channels_last
         self.reuse_fakes = reuse_fakes
         self._fakes: Optional[Tuple[Tensor, Optional[Tensor], Tensor]] = None
-        if channels_last:
-            for net in (self.generator, self.discriminator):
-                net.to(memory_format=torch.channels_last)
+        apply_memory_format((self.generator, self.discriminator),
+                            channels_last)
         self.gan_loss = MODELS.build(
             gan_loss or dict(type='NonSaturatingGANLoss'))
         if discriminator_steps < 1 or generator_steps < 1:
@@ -119,6 +122,17 @@ class UnconditionalGAN(BaseModel):
             if r1 else None
 
     # -- networks -------------------------------------------------------
+    def _apply(self, fn, *args, **kwargs):
+        """``nn.Module._apply`` (behind ``to``, ``cuda``, ``cpu``), then
+        the memory format of the networks' new device."""
+        out = super()._apply(fn, *args, **kwargs)
+        if hasattr(self, 'discriminator'):    # built (not inside __init__)
+            ema = getattr(self, 'generator_ema', None)
+            apply_memory_format((self.G, self.D,
+                                 None if ema is None else ema.module),
+                                self.channels_last)
+        return out
+
     @property
     def G(self):
         """The generator (unwrapped from DDP)."""
@@ -245,8 +259,8 @@ class UnconditionalGAN(BaseModel):
         phase(s) and the EMA update. Returns the logged loss terms."""
         data = self.data_preprocessor(data, True)
         real = data['img']
-        if self.channels_last:
-            real = real.contiguous(memory_format=torch.channels_last)
+        real = real.contiguous(
+            memory_format=memory_format_for(self.channels_last, real.device))
         c_real = self.real_c(data.get('label'))
         it = current_iter()
         log = self._step('d', optim_wrapper['discriminator'],

@@ -20,6 +20,7 @@ from ..utils.checkpoint import load_checkpoint_file
 from ..utils.errors import CheckpointError, ConfigError
 from ..utils.image import first_line
 from . import generators  # noqa: F401 (registers the generator types)
+from .memory_format import apply_memory_format
 from .sample_model import check_sample_model, picks_ema
 
 #: Where a GAN's state dict keeps each generator, by sampling policy name.
@@ -151,13 +152,16 @@ def load_generator(path: str, *, config: Optional[str] = None,
     G = build_generator(cfg, path)
     load_weights(G, state, path, prefix=GENERATOR_PREFIXES[which])
     G = G.to(device).eval().requires_grad_(False)
+    apply_memory_format([G], bool((cfg.get('model') or {}).get(
+        'channels_last')))
     return LoadedGenerator(G, cfg, which,
                            describe_pick(which, sample_model, meta), meta)
 
 
 def build_generator(cfg: Config, path: str) -> nn.Module:
-    """``cfg.model.generator`` alone, as the GAN builds it (channels-last
-    when the model option ``channels_last`` is on). The global random
+    """``cfg.model.generator`` alone, as the GAN builds it on a CPU
+    (channels-last when the model option ``channels_last`` is on; see
+    :mod:`~mmlatent.models.memory_format` for other devices). The global random
     state is left as it was: what an app draws after loading does not
     depend on the networks the loader initialised."""
     model = cfg.get('model') or {}
@@ -167,8 +171,7 @@ def build_generator(cfg: Config, path: str) -> nn.Module:
             'checkpoint of tools/train.py (or its config with --config)')
     with torch.random.fork_rng(devices=[]):
         G = MODELS.build(model['generator'])
-    if model.get('channels_last'):
-        G.to(memory_format=torch.channels_last)
+    apply_memory_format([G], bool(model.get('channels_last')))
     return G
 
 

@@ -62,6 +62,21 @@ def test_generator_alone_is_the_whole_models_pick(tiny_ckpts, family,
     assert torch.equal(outputs(loaded.G), outputs(whole.G))
 
 
+def test_loaded_generator_is_channels_last_on_a_cpu_only(tiny_ckpts):
+    """The StyleGAN2 checkpoint's config sets channels_last: kept on the
+    CPU, contiguous on any other device (as on a GPU)."""
+    convs = {}
+    for device in ('cpu', 'meta'):
+        G = load_generator(tiny_ckpts['stylegan2'], device=device).G
+        convs[device] = [p for p in G.parameters() if p.dim() == 4
+                         and p.shape[-1] > 1 and p.shape[1] > 1]
+    assert convs['cpu'] and all(
+        p.is_contiguous(memory_format=torch.channels_last)
+        and not p.is_contiguous() for p in convs['cpu'])
+    assert all(p.device.type == 'meta' and p.is_contiguous()
+               for p in convs['meta'])
+
+
 def test_loading_leaves_the_global_random_state(tiny_ckpts):
     torch.manual_seed(5)
     expected = torch.rand(4)
