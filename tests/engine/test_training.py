@@ -16,6 +16,7 @@ from mmlatent.utils.errors import NonFiniteLossError
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 FAMILIES = [
     'dcgan/dcgan_continuity_shapes-32x32.py',
+    'dcgan/dcgan_r1-wide_shapes-32x32.py',
     'stylegan2/stylegan2_small_shapes-32x32.py',
     'dcgan/dcgan_vanilla_digits-32x32.py',
     'wgangp/wgangp_small_shapes-32x32.py',
@@ -149,6 +150,8 @@ def test_each_config_family_trains_and_writes_outputs(rel, tmp_path):
     assert 'eta:' in log and 'd_loss' in log and 'g_loss' in log
     if 'ssinfogan' in rel or 'clusters' in rel:  # real labels teach Q
         assert 'd_loss_sup' in log
+    if 'r1-wide' in rel:    # R1 at every D step
+        assert log.count('d_loss_r1') >= 6
 
 
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
