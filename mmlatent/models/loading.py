@@ -159,9 +159,9 @@ def load_generator(path: str, *, config: Optional[str] = None,
 
 
 def build_generator(cfg: Config, path: str) -> nn.Module:
-    """``cfg.model.generator`` alone, as the GAN builds it on a CPU
-    (channels-last when the model option ``channels_last`` is on; see
-    :mod:`~mmlatent.models.memory_format` for other devices). The global random
+    """``cfg.model.generator`` alone, as the GAN builds it
+    (:func:`load_generator` then gives it the memory format of its device,
+    :mod:`~mmlatent.models.memory_format`). The global random
     state is left as it was: what an app draws after loading does not
     depend on the networks the loader initialised."""
     model = cfg.get('model') or {}
@@ -171,7 +171,6 @@ def build_generator(cfg: Config, path: str) -> nn.Module:
             'checkpoint of tools/train.py (or its config with --config)')
     with torch.random.fork_rng(devices=[]):
         G = MODELS.build(model['generator'])
-    apply_memory_format([G], bool(model.get('channels_last')))
     return G
 
 
