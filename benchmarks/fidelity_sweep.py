@@ -383,7 +383,7 @@ def gaussian_blur(x, sigma: float, pad_value: float):
     import torch
     import torch.nn.functional as F
     r = max(1, int(3 * sigma + 0.5))
-    t = torch.arange(-r, r + 1, dtype=x.dtype)
+    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
     k = torch.exp(-t.square() / (2 * sigma * sigma))
     k = k / k.sum()
     c = x.shape[1]
@@ -467,8 +467,8 @@ def factor_prior_g(path: str, train, channels: int):
 
     class FactorG(DCGANGenerator):
         def sample_z(self, n, generator=None):
-            return codes[torch.randint(0, len(codes), (n, ),
-                                       generator=generator)]
+            pick = torch.randint(0, len(codes), (n, ), generator=generator)
+            return codes[pick].to(self.device)
 
     G = FactorG(32, z_dim=codes.shape[1], base_channels=channels)
     if path != '0':
@@ -620,10 +620,10 @@ def main() -> None:
     def augment(x):
         if 'f' in args.augment:
             n = x.shape[0]
-            turn = torch.rand(n) < 0.5
+            turn = torch.rand(n, device=x.device) < 0.5
             x = torch.where(turn[:, None, None, None], x.transpose(2, 3), x)
             for dim in (2, 3):
-                flip = torch.rand(n) < 0.5
+                flip = torch.rand(n, device=x.device) < 0.5
                 x = torch.where(flip[:, None, None, None], x.flip(dim), x)
         if 't' in args.augment:
             pad = F.pad(x, (2, 2, 2, 2), value=-1.0)
@@ -752,9 +752,10 @@ def main() -> None:
 
     bank = bank_keys = None
     if args.nn_pull:
-        with torch.no_grad():
-            bank = torch.stack([train[i]['img']
-                                for i in range(args.nn_bank)])
+        with torch.no_grad():   # the first nn_bank training images
+            bank = train_bank[:args.nn_bank] if train_bank is not None \
+                else torch.stack([train[i]['img']
+                                  for i in range(args.nn_bank)]).to(dev)
             bank_keys = F.avg_pool2d(bank, args.nn_pool).flatten(1)
 
     def nn_pull_loss(fake):

@@ -182,27 +182,28 @@ class MMLatentLoop:
         return self.model(dict(num_samples=n))
 
 
-def build(name: str, reuse_fakes: bool, autocast: bool = False,
-          winograd: bool = True, device: str = 'cpu',
-          contiguous: bool = False):
+def build(name: str, args):
+    """The mmlatent model of case ``name`` with the options of ``args``
+    (``reuse_fakes``, ``bf16``, ``winograd``, ``contiguous``, ``device``)
+    and a batch of 64 random real images on its device."""
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
     from mmlatent.registry import MODELS
     torch.manual_seed(0)
     cfg = dict(CASES[name])
-    if reuse_fakes:
+    if args.reuse_fakes:
         cfg['reuse_fakes'] = True
-    if autocast:
+    if args.bf16:
         cfg['autocast'] = 'bfloat16'
-    if contiguous:
+    if args.contiguous:
         cfg['channels_last'] = False
-    if not winograd and name != 'dcgan64':
+    if not args.winograd and name != 'dcgan64':
         cfg['generator'] = dict(cfg['generator'], winograd=False)
         cfg['discriminator'] = dict(cfg['discriminator'], winograd=False)
-    model = MODELS.build(cfg).to(device)
+    model = MODELS.build(cfg).to(args.device)
     res = model.G.resolution
-    real = torch.rand(64, 3, res, res, device=device) * 2 - 1
+    real = torch.rand(64, 3, res, res, device=args.device) * 2 - 1
     return model, real
 
 
@@ -232,8 +233,7 @@ def time_case(args, name: str, batch: int) -> dict:
     """Median seconds of an iteration and of a G forward, both sides
     alternating in this process."""
     import torch
-    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd,
-                        args.device, args.contiguous)
+    model, real = build(name, args)
     sides = dict(plain=PlainLoop(name, model),
                  mmlatent=MMLatentLoop(name, model))
     real = real[:batch]
@@ -282,8 +282,7 @@ def memory_case(args, name: str, batch: int, side: str) -> dict:
     import mmlatent.models  # noqa: F401 (imports before the base line)
     gpu = args.device.startswith('cuda')
     base = rss_mb()
-    model, real = build(name, args.reuse_fakes, args.bf16, args.winograd,
-                        args.device)
+    model, real = build(name, args)
     if gpu:    # the GPU's memory above the weights and the batch
         base = torch.cuda.memory_allocated() / 2**20
         torch.cuda.reset_peak_memory_stats()
@@ -300,6 +299,7 @@ def subprocess_json(args, extra) -> dict:
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
     cmd += ['--bf16'] if args.bf16 else []
     cmd += [] if args.winograd else ['--no-winograd']
+    cmd += ['--contiguous'] if args.contiguous else []
     cmd += ['--device', args.device]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
