@@ -82,14 +82,16 @@ class PlainLoop:
     def __init__(self, name: str, model, share: bool = False):
         import torch
 
+        from mmlatent.models.gemm_conv import set_gemm_weight_grad
         from mmlatent.models.winograd import set_winograd
         self.name = name
         contiguous = torch.contiguous_format
         G, D = (model.G, model.D) if share else \
             (copy.deepcopy(model.G), copy.deepcopy(model.D))
-        # the textbook convolutions: F.conv2d, not mmlatent's Winograd path
-        self.G = set_winograd(G.to(memory_format=contiguous), False)
-        self.D = set_winograd(D.to(memory_format=contiguous), False)
+        # the textbook convolutions: PyTorch's kernels, not mmlatent's
+        # Winograd path or GEMM weight gradients
+        self.G, self.D = (set_gemm_weight_grad(set_winograd(
+            net.to(memory_format=contiguous), False), False) for net in (G, D))
         opts = adam_options(name)
         self.opt_g = torch.optim.Adam(self.G.parameters(), foreach=False,
                                       **opts['generator'])
@@ -184,11 +186,13 @@ class MMLatentLoop:
 
 def build(name: str, args):
     """The mmlatent model of case ``name`` with the options of ``args``
-    (``reuse_fakes``, ``bf16``, ``winograd``, ``contiguous``, ``device``)
+    (``reuse_fakes``, ``bf16``, ``winograd``, ``gemm``, ``contiguous``,
+    ``device``)
     and a batch of 64 random real images on its device."""
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
+    from mmlatent.models.gemm_conv import set_gemm_weight_grad
     from mmlatent.registry import MODELS
     torch.manual_seed(0)
     cfg = dict(CASES[name])
@@ -201,7 +205,8 @@ def build(name: str, args):
     if not args.winograd and name != 'dcgan64':
         cfg['generator'] = dict(cfg['generator'], winograd=False)
         cfg['discriminator'] = dict(cfg['discriminator'], winograd=False)
-    model = MODELS.build(cfg).to(args.device)
+    model = set_gemm_weight_grad(MODELS.build(cfg).to(args.device),
+                                 args.gemm)
     res = model.G.resolution
     real = torch.rand(64, 3, res, res, device=args.device) * 2 - 1
     return model, real
@@ -299,6 +304,7 @@ def subprocess_json(args, extra) -> dict:
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
     cmd += ['--bf16'] if args.bf16 else []
     cmd += [] if args.winograd else ['--no-winograd']
+    cmd += [] if args.gemm else ['--no-gemm']
     cmd += ['--contiguous'] if args.contiguous else []
     cmd += ['--device', args.device]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -331,6 +337,10 @@ def parse_args(argv=None):
                    help="StyleGAN2: mmlatent's 3x3 convolutions by F.conv2d "
                    'too (default: Winograd where it applies, '
                    'mmlatent.models.winograd)')
+    p.add_argument('--no-gemm', dest='gemm', action='store_false',
+                   help="DCGAN: mmlatent's stride-2 4x4 weight gradients by "
+                   "PyTorch too (default: one GEMM where it applies, "
+                   'mmlatent.models.gemm_conv)')
     p.add_argument('--device', default='cpu',
                    help='torch device of both sides (e.g. cuda); on a GPU '
                    'the timer synchronises and memory is the peak of '

@@ -6,6 +6,7 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ShapeError
+from ..gemm_conv import GemmConv2d
 from ..layers import apply_spectral_norm, check_resolution, dcgan_init, \
     norm_layer, pyramid_channels
 
@@ -40,7 +41,7 @@ class DCGANDiscriminator(nn.Module):
         layers = [nn.Conv2d(in_channels + c_dim, ch[0], 4, 2, 1),
                   nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(ch[:-1], ch[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=norm == 'none'),
+            layers += [GemmConv2d(c_in, c_out, bias=norm == 'none'),
                        norm_layer(norm, c_out), nn.LeakyReLU(0.2, True)]
         self.trunk = nn.Sequential(*layers)
         self.feature_channels = ch[-1]

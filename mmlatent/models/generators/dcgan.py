@@ -5,6 +5,7 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ConfigError
+from ..gemm_conv import GemmConvTranspose2d
 from ..layers import AddCoords, check_resolution, dcgan_init, norm_layer, \
     output_layer, pyramid_channels
 
@@ -13,12 +14,13 @@ UPSAMPLES = ('deconv', 'nearest')
 
 def up_block(c_in: int, c_out: int, upsample: str, coords: bool,
              bias: bool) -> list:
-    """2x upsampling layers: ``deconv`` a ConvTranspose2d(4x4, stride 2),
+    """2x upsampling layers: ``deconv`` a ConvTranspose2d(4x4, stride 2;
+    its weight gradient by GEMM where that pays, ``gemm_conv``),
     ``nearest`` nearest-neighbour 2x then Conv2d(3x3) (no checkerboard,
     Odena et al. 2016); ``coords`` first appends CoordConv's x, y maps."""
     extra = 2 if coords else 0
     if upsample == 'deconv':
-        conv = [nn.ConvTranspose2d(c_in + extra, c_out, 4, 2, 1, bias=bias)]
+        conv = [GemmConvTranspose2d(c_in + extra, c_out, bias=bias)]
         return ([AddCoords()] if coords else []) + conv
     if upsample == 'nearest':
         conv = [nn.Conv2d(c_in + extra, c_out, 3, 1, 1, bias=bias)]

@@ -1,0 +1,139 @@
+"""Stride-2 4x4 (transposed) convolutions with the weight gradient by one
+GEMM: PyTorch's values and gradients (first and second order), a fixed
+rule for where they run, the same parameters as ``nn`` layers, and
+DCGAN-64's 4-px layers taking the road."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmlatent.models import gemm_conv
+from mmlatent.models.gemm_conv import (GemmConv2d, GemmConvTranspose2d,
+                                       gemm_applies, set_gemm_weight_grad)
+from mmlatent.registry import MODELS
+
+
+@pytest.fixture(autouse=True)
+def measured_cpu(monkeypatch):
+    """Test the GEMM path on any CPU, not only the measured kinds."""
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability',
+                        lambda: gemm_conv.MEASURED_CPUS[0])
+
+
+def _close(a, b, tol=1e-4):
+    """Equal to ``tol`` relative to the largest magnitude."""
+    a, b = a.detach(), b.detach()
+    return float((a - b).abs().max()) <= tol * float(b.abs().max())
+
+
+def _layer(transposed: bool, n=3, c_in=512, c_out=512, seed=0):
+    """A layer whose small map is 4 px, its input and an output gradient."""
+    torch.manual_seed(seed)
+    layer = (GemmConvTranspose2d if transposed else GemmConv2d)(c_in, c_out)
+    side = 4 if transposed else 8
+    x = torch.randn(n, c_in, side, side, requires_grad=True)
+    return layer, x
+
+
+def _plain(layer: nn.Module, transposed: bool):
+    op = F.conv_transpose2d if transposed else F.conv2d
+    return lambda x: op(x, layer.weight, layer.bias, 2, 1)
+
+
+def test_rule_takes_large_layers_with_a_small_map_only():
+    w = torch.zeros(512, 512, 4, 4)
+    assert gemm_applies(torch.zeros(2, 512, 8, 8), w, transposed=False)
+    assert gemm_applies(torch.zeros(2, 512, 4, 4), w, transposed=True)
+    # the 8 px layers broke even: left to PyTorch
+    assert not gemm_applies(torch.zeros(2, 512, 16, 16), w, False)
+    assert not gemm_applies(torch.zeros(2, 512, 8, 8), w, transposed=True)
+    assert not gemm_applies(torch.zeros(2, 512, 8, 8),
+                            torch.zeros(256, 512, 4, 4), False)
+    assert not gemm_applies(torch.zeros(2, 512, 7, 7), w, False)  # odd
+    assert not gemm_applies(torch.zeros(2, 512, 8, 8).double(), w.double(),
+                            False)
+    assert not gemm_applies(torch.zeros(2, 512, 8, 8),
+                            torch.zeros(512, 512, 3, 3), False)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert not gemm_applies(torch.zeros(2, 512, 8, 8), w, False)
+
+
+def test_unmeasured_cpu_keeps_pytorch(monkeypatch):
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability',
+                        lambda: 'AVX512')
+    layer, x = _layer(False)
+    assert layer(x).grad_fn.name() != 'GemmWeightGradConvBackward'
+
+
+@pytest.mark.parametrize('transposed', [False, True])
+def test_values_and_gradients_match_pytorch(transposed):
+    layer, x = _layer(transposed)
+    y = layer(x)
+    assert y.grad_fn.name() == 'GemmWeightGradConvBackward'
+    ref = _plain(layer, transposed)(x)
+    assert _close(y, ref, 1e-6)
+    g = torch.randn_like(y)
+    params = [x, layer.weight, layer.bias]
+    got = torch.autograd.grad(y, params, g)
+    want = torch.autograd.grad(ref, params, g)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and _close(a, b)
+
+
+@pytest.mark.parametrize('transposed', [False, True])
+def test_second_order_gradients_match_pytorch(transposed):
+    """An R1-style penalty (the squared input gradient) differentiated
+    with respect to the weight."""
+    layer, x = _layer(transposed, c_in=512, c_out=512)
+
+    def penalty(forward):
+        out = forward(x).square().sum()
+        gx, = torch.autograd.grad(out, x, create_graph=True)
+        return torch.autograd.grad(gx.square().sum(), layer.weight)[0]
+
+    assert _close(penalty(layer), penalty(_plain(layer, transposed)))
+
+
+def test_switch_and_parameters_of_nn_layers():
+    layer, x = _layer(False)
+    twin = nn.Conv2d(512, 512, 4, 2, 1)
+    assert layer.state_dict().keys() == twin.state_dict().keys()
+    twin.load_state_dict(layer.state_dict())
+    assert set_gemm_weight_grad(layer, False) is layer
+    y = layer(x)
+    assert y.grad_fn.name() != 'GemmWeightGradConvBackward'
+    assert torch.equal(y, twin(x))
+
+
+def test_dcgan64_takes_the_road_at_its_4px_layers():
+    """MMagic's DCGAN-64 widths: the 4 <-> 8 px block of G and of D, and
+    no other; a training-style backward matches PyTorch's."""
+    G = MODELS.build(dict(type='DCGANGenerator', resolution=64, z_dim=100,
+                          base_channels=128, max_channels=1024))
+    D = MODELS.build(dict(type='DCGANDiscriminator', resolution=64,
+                          base_channels=128, max_channels=1024))
+    taken = []
+    for net in (G, D):
+        for name, m in net.named_modules():
+            if isinstance(m, (GemmConv2d, GemmConvTranspose2d)):
+                m.register_forward_hook(
+                    lambda m, i, o, name=name: taken.append(name)
+                    if o.grad_fn.name() == 'GemmWeightGradConvBackward'
+                    else None)
+    z = torch.randn(2, 100)
+
+    def grads():
+        torch.manual_seed(1)
+        D(G(z)).sum().backward()
+        out = [p.grad.clone() for p in (*G.parameters(), *D.parameters())]
+        G.zero_grad(), D.zero_grad()
+        return out
+
+    fast = grads()
+    assert len(taken) == 2            # G's 4 -> 8 px block, D's 8 -> 4 px
+    taken.clear()
+    set_gemm_weight_grad(G, False), set_gemm_weight_grad(D, False)
+    plain = grads()
+    assert not taken
+    for a, b in zip(fast, plain):
+        assert _close(a, b, 1e-3)
