@@ -29,6 +29,10 @@ samples (what a perfect generator reaches with this many samples). The
 shape fit >= 0.9 x real, precision and recall >= 0.8 x real, every factor
 KS <= 0.1. Wall times are those of this machine at the time (a shared
 machine inflates them; ``it/s`` is printed beside).
+
+``--out`` keeps what it holds: each new run replaces the run of the same
+name (with its sample count, threads and sample model), the other runs and
+the file's notes stay.
 """
 import argparse
 import json
@@ -56,6 +60,7 @@ from mmlatent.models.loading import load_generator, load_model  # noqa: E402
 from mmlatent.registry import DATASETS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
+from mmlatent.utils.checkpoint import atomic_write_bytes  # noqa: E402
 from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
 
 MAIN_JOB = 'configs/dcgan/dcgan_continuity_shapes-32x32.py'
@@ -242,8 +247,38 @@ def table(entries: list) -> str:
     return '\n'.join(lines)
 
 
+def read_results(path: str) -> dict:
+    """The results file at ``path`` ({} if there is none); one line
+    naming it if it is not a results file."""
+    if not osp.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            old = json.load(f)
+        if not isinstance(old, dict) or not isinstance(
+                old.get('runs', []), list):
+            raise ValueError('no list of runs')
+    except ValueError as err:
+        raise SystemExit(f'error: {path} is not a data_fidelity results '
+                         f'file ({err}); move it away or pass --out')
+    return old
+
+
+def save_results(path: str, entries: list) -> None:
+    """Merge ``entries`` into the results file at ``path``: each replaces
+    the run of the same name, the other runs and the file's notes are
+    kept. Written atomically."""
+    old = read_results(path)
+    names = {e['name'] for e in entries}
+    runs = [r for r in old.get('runs', []) if r.get('name') not in names]
+    data = dict(old, runs=runs + entries)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    atomic_write_bytes((json.dumps(data, indent=1) + '\n').encode(), path)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
+    read_results(args.out)  # a bad --out fails before any training
     torch.set_num_threads(args.threads)
     net_path = feature_net(args)
     if args.name and len(args.configs) > 1:
@@ -253,13 +288,11 @@ def main(argv=None) -> None:
             for c in args.configs]
     runs += [dict(name=osp.basename(osp.dirname(osp.abspath(c))) + '/' +
                   osp.basename(c), ckpt=c) for c in args.ckpt]
-    entries = [evaluate(r, args, net_path) for r in runs]
+    settings = dict(num_samples=args.num_samples, threads=args.threads,
+                    sample_model=args.sample_model)
+    entries = [dict(evaluate(r, args, net_path), **settings) for r in runs]
     print(table(entries))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(num_samples=args.num_samples,
-                       threads=args.threads, sample_model=args.sample_model,
-                       runs=entries), f, indent=2)
+    save_results(args.out, entries)
     log(f'wrote {args.out}')
 
 

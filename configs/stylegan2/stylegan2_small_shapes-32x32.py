@@ -1,5 +1,6 @@
 # StyleGAN2 with reduced widths on Shapes at 32 px, trainable on a CPU:
-# 5000 iterations at batch 32 (about 35-40 min on 2 cores) reach single
+# 5000 iterations at batch 32 (35-40 min on an earlier machine's 2 cores,
+# about 3 h on the 2-core AVX2 machine of sessions 11-13) reach single
 # coloured shapes in every hue, still rounded: 98% of G's and of the EMA's
 # samples pass the Shapes validity check (96% and 87% at 2000).
 _base_ = [

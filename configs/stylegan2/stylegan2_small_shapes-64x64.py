@@ -1,6 +1,7 @@
 # StyleGAN2 with reduced widths on Shapes at 64 px (the 32-px recipe with
 # R1 gamma scaled by the image area; not tuned further): 3500 iterations
-# (about 45 min on 2 cores) reach single coloured shapes, still rounded,
+# (43 min on an earlier machine's 2 cores, about 4 h on the 2-core AVX2
+# machine of sessions 11-13) reach single coloured shapes, still rounded,
 # of which 94% of the EMA's samples pass the Shapes validity check.
 _base_ = [
     '../_base_/models/stylegan2-64x64.py',

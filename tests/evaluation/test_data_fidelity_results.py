@@ -1,0 +1,47 @@
+"""benchmarks/data_fidelity.py keeps its results file: new runs replace
+the runs of the same name, the others and the file's notes stay, and a
+file that is not a results file is named in one line and left alone."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def bench():
+    path = osp.join(ROOT, 'benchmarks', 'data_fidelity.py')
+    spec = importlib.util.spec_from_file_location('data_fidelity', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_runs_are_merged_by_name(bench, tmp_path):
+    out = tmp_path / 'results' / 'data_fidelity.json'
+    bench.save_results(str(out), [dict(name='a', x=1), dict(name='b', x=2)])
+    data = json.loads(out.read_text())
+    data['note'] = 'how the rows were made'
+    out.write_text(json.dumps(data))
+    bench.save_results(str(out), [dict(name='b', x=3), dict(name='c', x=4)])
+    data = json.loads(out.read_text())
+    assert data['note'] == 'how the rows were made'
+    assert [(r['name'], r['x']) for r in data['runs']] == \
+        [('a', 1), ('b', 3), ('c', 4)]
+
+
+@pytest.mark.parametrize('text', ['{"runs": [', '[1, 2]', '{"runs": 3}'])
+def test_a_file_that_is_not_a_results_file_is_left_alone(bench, tmp_path,
+                                                          text):
+    out = tmp_path / 'data_fidelity.json'
+    out.write_text(text)
+    with pytest.raises(SystemExit) as err:
+        bench.save_results(str(out), [dict(name='a')])
+    msg = str(err.value)
+    assert str(out) in msg and '--out' in msg and '\n' not in msg
+    assert out.read_text() == text
+    with pytest.raises(SystemExit):  # before any training
+        bench.main([f'--out={out}', '--ckpt', 'missing.pth'])
+    assert out.read_text() == text
