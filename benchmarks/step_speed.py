@@ -3,7 +3,7 @@ hand-written PyTorch loop of the same networks and losses.
 
     python benchmarks/step_speed.py [--models dcgan64 stylegan2-64]
         [--batch 16 64] [--repeats 5] [--iters 2] [--threads N]
-        [--reuse-fakes] [--no-memory]
+        [--reuse-fakes] [--no-winograd] [--no-gemm] [--no-memory]
 
 The plain loop is the textbook step: fresh fakes for each phase (made under
 ``no_grad`` for the D phase), contiguous tensors, per-parameter Adam
