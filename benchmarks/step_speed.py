@@ -187,8 +187,7 @@ class MMLatentLoop:
 def build(name: str, args):
     """The mmlatent model of case ``name`` with the options of ``args``
     (``reuse_fakes``, ``bf16``, ``winograd``, ``gemm``, ``contiguous``,
-    ``device``)
-    and a batch of 64 random real images on its device."""
+    ``device``) and a batch of 64 random real images on its device."""
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)

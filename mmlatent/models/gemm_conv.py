@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .cpu_kernels import own_kernel_may_run
+
 # the smallest layer measured to gain (docs/speed.md): in x out channels,
 # and the largest side of the small map (the output of a conv, the input
 # of a transposed conv); the 8 px layers of DCGAN-64 broke even
@@ -34,22 +36,18 @@ KERNEL, STRIDE, PADDING = 4, 2, 1
 
 def gemm_applies(x: Tensor, weight: Tensor, transposed: bool) -> bool:
     """Whether a stride-2, padding-1 convolution of ``x`` [N, C, H, W] with
-    the 4x4 ``weight`` takes the GEMM weight gradient: float32 CPU tensors
-    outside autocast and ``torch.func`` transforms, an even input size
-    (a conv), at least
-    ``MIN_CHANNEL_PRODUCT`` in x out channels, a small map of at most
-    ``MAX_SMALL_SIDE`` px and a CPU of a kind in ``MEASURED_CPUS``."""
+    the 4x4 ``weight`` takes the GEMM weight gradient: an even input size
+    (a conv), at least ``MIN_CHANNEL_PRODUCT`` in x out channels, a small
+    map of at most ``MAX_SMALL_SIDE`` px, and where mmlatent's own kernels
+    may run (:func:`~mmlatent.models.cpu_kernels.own_kernel_may_run` with
+    ``MEASURED_CPUS``)."""
     h, w = x.shape[-2:]
     small = (h, w) if transposed else (h // STRIDE, w // STRIDE)
     return (weight.shape[-2:] == (KERNEL, KERNEL) and x.dim() == 4
             and (transposed or h % 2 == w % 2 == 0)
-            and x.device.type == 'cpu'
-            and x.dtype == weight.dtype == torch.float32
             and weight.shape[0] * weight.shape[1] >= MIN_CHANNEL_PRODUCT
             and max(small) <= MAX_SMALL_SIDE
-            and not torch.is_autocast_enabled('cpu')
-            and torch._C._functorch.peek_interpreter_stack() is None
-            and torch.backends.cpu.get_cpu_capability() in MEASURED_CPUS)
+            and own_kernel_may_run(x, weight, MEASURED_CPUS))
 
 
 def _columns(x: Tensor) -> Tensor:

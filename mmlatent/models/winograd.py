@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .cpu_kernels import own_kernel_may_run
+
 # smallest layer that gains at 1 and 2 threads (docs/speed.md): in x out
 # channels, feature size, batch x pixels, and their product (batch 16 of
 # 128 channels at 16 px broke even at 2 threads: left out)
@@ -58,14 +60,12 @@ def winograd_applies(x: Tensor, weight: Tensor) -> bool:
     ``torch.func`` transforms, a layer at least as large as measured to
     gain, NNPACK present and a CPU of a kind measured to gain."""
     n, i, h, w = x.shape
-    return (weight.shape[-2:] == (3, 3) and x.device.type == 'cpu'
-            and x.dtype == weight.dtype == torch.float32
+    return (weight.shape[-2:] == (3, 3)
             and weight.shape[0] * i >= MIN_CHANNEL_PRODUCT
             and min(h, w) >= MIN_SIZE and n * h * w >= MIN_BATCH_PIXELS
             and n * h * w * weight.shape[0] * i >= MIN_WORK
-            and not torch.is_autocast_enabled('cpu')
-            and torch._C._functorch.peek_interpreter_stack() is None
-            and winograd_ready())
+            and own_kernel_may_run(x, weight, MEASURED_CPUS)
+            and nnpack_ready())
 
 
 def _nnpack(x: Tensor, weight: Tensor) -> Tensor:
