@@ -8,7 +8,10 @@ validity and fidelity (docs/fidelity.md) of the reconstructions of 1000
 held-out images.  Then it samples codes and decodes them:
 
 * ``--density gan``: a GAN in the (standardised) code space, an MLP from
-  64-d Gaussian noise against a spectrally normalised MLP critic;
+  64-d Gaussian noise against a spectrally normalised MLP critic, or,
+  with ``--r1 GAMMA``, an unnormalised one under R1 with Adam (0, 0.99)
+  (the recipe of ``configs/lgan``: ``--r1 1 --r1-every 4 --gan-lr 5e-4
+  --gan-batch 256 --gan-depth 4``);
 * ``--density gmm``: Gaussian mixtures of ``--gmm`` components (full
   covariance, scikit-learn) fitted to the codes of 20,000 images;
 * ``--density prior``: nothing more (with ``--wae``, the codes are pulled
@@ -19,6 +22,9 @@ The trained E and decoder (and the codes) are saved to ``--out``, which
 ``fidelity_sweep.py --ae-proj`` reads.
 
     python benchmarks/ae_probe.py --k 16 --density gmm --gmm 30 100
+    python benchmarks/ae_probe.py --k 16 --ae-iters 3000 --density gan \
+        --r1 1 --r1-every 4 --gan-lr 5e-4 --gan-batch 256 --gan-depth 4 \
+        --gan-iters 20000 --eval 5000
 """
 import argparse
 import json
@@ -90,6 +96,16 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--ae-iters', type=int, default=2000)
     p.add_argument('--gan-iters', type=int, default=3000)
+    p.add_argument('--gan-lr', type=float, default=2e-4)
+    p.add_argument('--gan-batch', type=int, default=128)
+    p.add_argument('--gan-depth', type=int, default=3,
+                   help='linear layers of the code GAN MLPs')
+    p.add_argument('--r1', type=float, default=0.0,
+                   help='R1 weight on real codes; > 0: an unnormalised '
+                        'critic and Adam (0, 0.99) instead of spectral '
+                        'norm and Adam (0.5, 0.999)')
+    p.add_argument('--r1-every', type=int, default=1,
+                   help='lazy R1: every this many steps, scaled up alike')
     p.add_argument('--k', type=int, default=16)
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--batch-size', type=int, default=32)
@@ -156,15 +172,26 @@ def latent_gan(args, codes, Dec, real) -> None:
     SN-MLP critic; prints the fidelity of Dec(M(z)) every --eval."""
     mu, sd = codes.mean(0), codes.std(0)
     codes_n = (codes - mu) / sd
-    M, D = mlp(64, args.k), mlp(args.k, 1, sn=True)
-    om = torch.optim.Adam(M.parameters(), 2e-4, betas=(0.5, 0.999))
-    od = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+    depth, n = args.gan_depth, args.gan_batch
+    M = mlp(64, args.k, depth=depth)
+    D = mlp(args.k, 1, depth=depth, sn=not args.r1)
+    betas = (0.0, 0.99) if args.r1 else (0.5, 0.999)
+    om = torch.optim.Adam(M.parameters(), args.gan_lr, betas=betas)
+    od = torch.optim.Adam(D.parameters(), args.gan_lr, betas=betas)
     sp = nn.functional.softplus
     start = time.perf_counter()
     for it in range(1, args.gan_iters + 1):
-        real_codes = codes_n[torch.randint(0, len(codes_n), (128, ))]
-        fake = M(torch.randn(128, 64))
-        loss_D = sp(-D(real_codes)).mean() + sp(D(fake.detach())).mean()
+        real_codes = codes_n[torch.randint(0, len(codes_n), (n, ))]
+        fake = M(torch.randn(n, 64))
+        lazy = args.r1 and it % args.r1_every == 0
+        real_codes.requires_grad_(bool(lazy))
+        real_pred = D(real_codes)
+        loss_D = sp(-real_pred).mean() + sp(D(fake.detach())).mean()
+        if lazy:
+            grad, = torch.autograd.grad(real_pred.sum(), real_codes,
+                                        create_graph=True)
+            loss_D = loss_D + args.r1 * args.r1_every / 2 * \
+                grad.pow(2).sum(1).mean()
         od.zero_grad(set_to_none=True)
         loss_D.backward()
         od.step()

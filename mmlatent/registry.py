@@ -51,7 +51,8 @@ FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
 MODELS = OnDemandRegistry(
     'model', parent=MMENGINE_MODELS, build_func=build_model_checked,
     locations=['mmlatent.models.generators',
-               'mmlatent.models.discriminators', 'mmlatent.models.losses',
+               'mmlatent.models.discriminators', 'mmlatent.models.encoders',
+               'mmlatent.models.losses',
                'mmlatent.models.ema', 'mmlatent.models.base_gan',
                'mmlatent.models.gans', 'mmlatent.text'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,

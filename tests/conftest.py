@@ -28,7 +28,8 @@ torch.set_num_threads(max(1, SUITE_CORES // int(
 @pytest.fixture(scope='session')
 def tiny_ckpts(tmp_path_factory):
     """``{family: checkpoint path}`` from 2-iteration training runs of
-    dcgan, wgangp, cgan, infogan and stylegan2 (built lazily, once)."""
+    dcgan, wgangp, cgan, infogan, stylegan2 and lgan (built lazily,
+    once)."""
     cache = {}
 
     class Checkpoints(dict):

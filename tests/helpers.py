@@ -24,6 +24,13 @@ FAMILY_CONFIGS = {
     'cgan': 'cgan/cgan_dcgan_shapes-32x32.py',
     'infogan': 'infogan/infogan_dcgan_shapes-32x32.py',
     'stylegan2': 'stylegan2/stylegan2_small_shapes-32x32.py',
+    'lgan': 'lgan/lgan_dcgan_shapes-32x32.py',
+}
+#: Options a family's tiny run needs beyond TINY (the l-GAN reaches its
+#: code-GAN phase after one autoencoder iteration).
+FAMILY_OPTIONS = {
+    'lgan': dict(model__ae_iters=1, model__code_batch=8,
+                 model__bank_size=32),
 }
 
 
@@ -60,7 +67,7 @@ def tiny_checkpoint(family: str, work_dir: str, iters: int = 2) -> str:
                    train_cfg__max_iters=iters,
                    default_hooks__checkpoint__interval=iters,
                    custom_hooks=[dict(type='IterationSeedHook')],
-                   val_evaluator=None)
+                   val_evaluator=None, **FAMILY_OPTIONS.get(family, {}))
     train(cfg)
     return osp.join(str(work_dir), f'iter_{iters}.pth')
 

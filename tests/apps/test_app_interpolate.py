@@ -48,7 +48,7 @@ def test_path_exact_ends_and_slerp_norms_per_layer(show_mode):
 
 
 @pytest.mark.parametrize('family', ['dcgan', 'wgangp', 'cgan', 'infogan',
-                                    'stylegan2'])
+                                    'stylegan2', 'lgan'])
 def test_sequence_hits_endpoints(family, tiny_ckpts, app, tmp_path,
                                  helpers):
     out = str(tmp_path)

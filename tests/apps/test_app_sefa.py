@@ -19,7 +19,7 @@ CONDITIONS = {
 
 
 @pytest.mark.parametrize('family', ['dcgan', 'wgangp', 'cgan', 'infogan',
-                                    'stylegan2'])
+                                    'stylegan2', 'lgan'])
 def test_every_family(family, tiny_ckpts, app, tmp_path, helpers):
     cache = tmp_path / 'eigen.pt'
     app('modified_sefa').main([

@@ -1,8 +1,9 @@
 from .conditional import ConditionalGAN
 from .infogan import InfoGAN
+from .latent_gan import LatentGAN
 from .stylegan2 import StyleGAN2
 from .text_conditional import TextConditionalGAN
 from .wgan_gp import WGANGP
 
-__all__ = ['ConditionalGAN', 'InfoGAN', 'StyleGAN2', 'TextConditionalGAN',
+__all__ = ['ConditionalGAN', 'InfoGAN', 'LatentGAN', 'StyleGAN2', 'TextConditionalGAN',
            'WGANGP']

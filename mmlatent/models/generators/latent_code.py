@@ -1,0 +1,108 @@
+"""A generator in two stages: a mapping MLP from ``z`` to the code ``w``
+of an autoencoder, and the autoencoder's decoder (a DCGAN generator) from
+``w`` to the image (the l-GAN of Achlioptas et al. 2018)."""
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ...registry import MODELS
+from ...utils.errors import ConfigError, ShapeError
+from .base import BaseGenerator
+
+
+def code_mlp(d_in: int, d_out: int, width: int, depth: int) -> nn.Sequential:
+    """``depth`` linear layers ``d_in -> width -> ... -> d_out`` with
+    LeakyReLU(0.2) between them."""
+    if depth < 1 or width < 1:
+        raise ConfigError(f'an MLP needs depth >= 1 and width >= 1, got '
+                          f'depth={depth}, width={width}')
+    dims = [d_in] + [width] * (depth - 1) + [d_out]
+    layers = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers[:-1])
+
+
+@MODELS.register_module()
+class LatentCodeGenerator(BaseGenerator):
+    """``z`` [n, z_dim] -> ``mapping_net`` (MLP) -> ``w`` [n, code_dim], the
+    code of an autoencoder -> ``decoder`` (a DCGAN generator whose input
+    is ``w``) -> image.
+
+    ``w`` is a learned space (the autoencoder's code space), but one ``w``
+    per image with no per-layer styles, so the latent tools treat this
+    generator as a vector-input one (``has_w_space`` False: no W+, no
+    truncation); ``mapping`` returns ``ws`` [n, 1, code_dim] and
+    ``synthesis`` decodes it.  ``w`` is the autoencoder's code
+    standardised by the buffers ``w_mean`` and ``w_std`` (set from the
+    encoder's codes while the autoencoder trains), so it has about unit
+    scale in every direction: the decoder sees ``w_mean + w_std * w``.
+
+    Args:
+        resolution, out_channels: image size and channels.
+        z_dim: size of the noise ``z``.
+        code_dim: size of the autoencoder's code ``w`` (``w_dim``).
+        prior: ``normal`` or ``uniform`` prior of ``z``.
+        mapping_width, mapping_depth: the mapping MLP's hidden width and
+            number of linear layers.
+        decoder: options of the DCGANGenerator decoder (``base_channels``,
+            ``norm``, ...); its ``z_dim`` is ``code_dim``.
+        cat_dims, con_dim: layout of a condition ``c`` (e.g. the class
+            one-hot of a conditional l-GAN), fed to the mapping with ``z``.
+    """
+
+    def __init__(self, resolution: int = 32, z_dim: int = 64,
+                 code_dim: int = 16, out_channels: int = 3,
+                 prior: str = 'normal', mapping_width: int = 256,
+                 mapping_depth: int = 4, decoder: Optional[dict] = None,
+                 cat_dims: Sequence[int] = (), con_dim: int = 0):
+        super().__init__(z_dim, code_dim, 1, resolution=resolution,
+                         out_channels=out_channels, prior=prior,
+                         cat_dims=cat_dims, con_dim=con_dim)
+        dec = dict(decoder or {})
+        for key in ('type', 'z_dim', 'resolution', 'out_channels'):
+            if key in dec:
+                raise ConfigError(
+                    f"decoder.{key} is set by LatentCodeGenerator (use its "
+                    f"code_dim / resolution / out_channels); drop '{key}'")
+        self.mapping_net = code_mlp(z_dim + self.c_dim, code_dim,
+                                    mapping_width, mapping_depth)
+        self.decoder = MODELS.build(dict(
+            type='DCGANGenerator', resolution=resolution, z_dim=code_dim,
+            out_channels=out_channels, **dec))
+        self.register_buffer('w_mean', torch.zeros(code_dim))
+        self.register_buffer('w_std', torch.ones(code_dim))
+
+    def mapping(self, z: Tensor, c: Optional[Tensor] = None,
+                **kwargs) -> Tensor:
+        """``ws`` [n, 1, code_dim] = ``mapping_net([z | c])``."""
+        if kwargs:
+            raise ConfigError(f'{type(self).__name__}.mapping takes no '
+                              f'options, got {sorted(kwargs)}')
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
+                             f'(N, {self.z_dim})')
+        c = self.check_c(c, z.shape[0])
+        x = z if c is None else torch.cat([z, c.to(z)], 1)
+        return self.mapping_net(x)[:, None]
+
+    def synthesis(self, ws: Tensor, **kwargs) -> Tensor:
+        """``img`` [n, C, H, W] in [-1, 1]: the decoder of the codes
+        ``w_mean + w_std * ws``, ``ws`` [n, 1, code_dim] or [n, code_dim]."""
+        if kwargs:
+            raise ConfigError(f'{type(self).__name__}.synthesis takes no '
+                              f'options, got {sorted(kwargs)}')
+        w = self.decoder.to_w(ws)
+        return self.decoder.synthesis(self.w_mean + self.w_std * w)
+
+    def standardise(self, code: Tensor) -> Tensor:
+        """``w`` of the encoder's raw codes [n, code_dim]."""
+        return (code - self.w_mean) / self.w_std
+
+    def direction_weights(self, layers: Optional[Sequence[int]] = None
+                          ) -> Tensor:
+        """The linear map from ``w`` to the decoder's first features,
+        [C*4*4, code_dim] (its first-layer weight times ``w_std``), which
+        SeFa factorises."""
+        return self.decoder.direction_weights(layers) * self.w_std

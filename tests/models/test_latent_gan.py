@@ -1,0 +1,246 @@
+"""The l-GAN: an autoencoder phase, then a GAN on its codes."""
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+from mmlatent.registry import MODELS
+from mmlatent.utils.errors import ConfigError
+
+RES, K = 16, 4
+
+
+def lgan(**kw):
+    cfg = dict(
+        type='LatentGAN',
+        generator=dict(type='LatentCodeGenerator', resolution=RES, z_dim=6,
+                       code_dim=K, mapping_width=8, mapping_depth=2,
+                       decoder=dict(base_channels=4)),
+        discriminator=dict(type='CodeDiscriminator', code_dim=K, width=8,
+                           depth=2),
+        encoder=dict(type='DCGANEncoder', resolution=RES, code_dim=K,
+                     base_channels=4),
+        ae_iters=2, code_batch=5, bank_size=6,
+        r1=dict(gamma=1.0, interval=1),
+        continuity=dict(loss_weight=1.0, batch_size=3))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def optims(model):
+    make = lambda m: OptimWrapper(torch.optim.Adam(m.parameters(), lr=1e-2))
+    return OptimWrapperDict(**{n: make(getattr(model, n)) for n in (
+        'encoder', 'decoder', 'mapping', 'discriminator')})
+
+
+def step(model, optim, it, img):
+    MessageHub.get_current_instance().update_info('iter', it)
+    return model.train_step(dict(img=img), optim)
+
+
+def snapshot(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def changed(before, module):
+    return any(not torch.equal(a, b)
+               for a, b in zip(before, module.parameters()))
+
+
+def images(n=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 3, RES, RES, generator=g) * 2 - 1
+
+
+def test_generator_decodes_standardised_codes():
+    torch.manual_seed(0)
+    G = lgan().generator.eval()
+    G.w_mean.copy_(torch.tensor([1.0, -2.0, 0.5, 3.0]))
+    G.w_std.copy_(torch.tensor([2.0, 0.5, 1.0, 4.0]))
+    code = torch.randn(3, K)
+    w = G.standardise(code)
+    assert torch.allclose(G.w_mean + G.w_std * w, code)
+    with torch.no_grad():
+        assert torch.allclose(G.synthesis(w[:, None]), G.decoder(code),
+                              atol=1e-6)
+        z = G.sample_z(3)
+        ws = G.mapping(z)
+        assert ws.shape == (3, 1, K)
+        assert torch.equal(G(z), G.synthesis(ws))
+
+
+def test_direction_weights_are_the_map_from_w_to_first_features():
+    torch.manual_seed(0)
+    G = lgan().generator.eval()
+    G.w_std.copy_(torch.tensor([2.0, 0.5, 1.0, 4.0]))
+    first = G.decoder.net[0]   # ConvTranspose2d on the 1x1 code
+    w = torch.randn(2, K)
+    with torch.no_grad():
+        feats = first((G.w_mean + G.w_std * w)[:, :, None, None]) - \
+            first(G.w_mean.expand(2, K)[:, :, None, None])
+    A = G.direction_weights()
+    assert A.shape == (feats[0].numel(), K)
+    assert torch.allclose(feats.flatten(1), w @ A.t(), atol=1e-5)
+
+
+def test_autoencoder_phase_trains_encoder_and_decoder_only():
+    torch.manual_seed(0)
+    model = lgan(stats_momentum=0.25)
+    optim = optims(model)
+    nets = dict(encoder=model.encoder, decoder=model.decoder,
+                mapping=model.mapping, discriminator=model.discriminator)
+    before = {n: snapshot(m) for n, m in nets.items()}
+    img = images()
+    with torch.no_grad():
+        code = model.encoder(img)
+    log = step(model, optim, 0, img)
+    assert set(log) == {'ae_loss_recon', 'ae_loss'}
+    assert {n for n, m in nets.items() if changed(before[n], m)} == {
+        'encoder', 'decoder'}
+    # the running statistics moved a quarter of the way from (0, 1)
+    assert torch.allclose(model.G.w_mean, 0.25 * code.mean(0), atol=1e-6)
+    assert torch.allclose(model.G.w_std, 0.75 + 0.25 * code.std(0),
+                          atol=1e-6)
+    assert int(model.bank_count) == 0
+
+
+def test_code_phase_trains_mapping_and_discriminator_on_banked_codes():
+    torch.manual_seed(0)
+    model = lgan()
+    optim = optims(model)
+    for it in range(2):
+        step(model, optim, it, images(seed=it))
+    nets = dict(encoder=model.encoder, decoder=model.decoder,
+                mapping=model.mapping, discriminator=model.discriminator)
+    before = {n: snapshot(m) for n, m in nets.items()}
+    stats = model.G.w_mean.clone(), model.G.w_std.clone()
+    img = images(seed=5)
+    log = step(model, optim, 2, img)
+    assert set(log) == {'d_loss_adv', 'd_loss_r1', 'd_loss', 'g_loss_adv',
+                        'g_loss_continuity', 'g_loss'}
+    assert all(torch.isfinite(v) for v in log.values())
+    assert {n for n, m in nets.items() if changed(before[n], m)} == {
+        'mapping', 'discriminator'}
+    assert torch.equal(model.G.w_mean, stats[0])
+    assert torch.equal(model.G.w_std, stats[1])
+    assert not model.encoder.training and not model.decoder.training
+    with torch.no_grad():
+        w = model.G.standardise(model.encoder(img))
+    assert int(model.bank_count) == 4
+    assert torch.allclose(model.code_bank[:4], w, atol=1e-6)
+
+
+def test_code_bank_is_a_fifo_of_the_last_codes():
+    model = lgan(bank_size=5)
+    codes = torch.arange(8 * K, dtype=torch.float32).view(8, K)
+    model.push_codes(codes[:3])
+    model.push_codes(codes[3:7])
+    # 7 codes pushed into 5 slots: slots 0 and 1 hold codes 5 and 6
+    assert torch.equal(model.code_bank,
+                       torch.cat([codes[5:7], codes[2:5]]))
+    model.push_codes(codes)     # more than the bank holds: the last 5
+    assert set(map(tuple, model.code_bank.tolist())) == set(
+        map(tuple, codes[3:].tolist()))
+    drawn, c = model.bank_sample(50)
+    assert c is None
+    assert drawn.shape == (50, K)
+    assert set(map(tuple, drawn.tolist())) <= set(
+        map(tuple, codes[3:].tolist()))
+
+
+def test_empty_bank_cannot_be_sampled():
+    with pytest.raises(RuntimeError, match='code bank is empty'):
+        lgan().bank_sample(2)
+
+
+@pytest.mark.parametrize('kw, message', [
+    (dict(ae_iters=0), 'ae_iters=0 must be an int >= 1'),
+    (dict(code_batch=0), 'code_batch=0 must be an int >= 1'),
+    (dict(stats_momentum=0.0), r'stats_momentum=0.0 must be in \(0, 1\]'),
+    (dict(encoder=dict(type='DCGANEncoder', resolution=RES, code_dim=3,
+                       base_channels=4)),
+     "encoder.code_dim=3 differs from the generator's code_dim=4"),
+])
+def test_bad_options_are_one_line_errors(kw, message):
+    with pytest.raises(ConfigError, match=message):
+        lgan(**kw)
+
+
+def test_decoder_input_size_is_the_generators():
+    with pytest.raises(ConfigError, match="decoder.z_dim is set by "
+                       "LatentCodeGenerator"):
+        MODELS.build(dict(type='LatentCodeGenerator', resolution=RES,
+                          decoder=dict(z_dim=3)))
+
+
+def conditional(**kw):
+    gen = dict(type='LatentCodeGenerator', resolution=RES, z_dim=6,
+               code_dim=K, mapping_width=8, mapping_depth=2,
+               decoder=dict(base_channels=4), cat_dims=[3])
+    kw.setdefault('discriminator', dict(
+        type='CodeDiscriminator', code_dim=K, width=8, depth=2, c_dim=3))
+    return lgan(generator=gen, **kw)
+
+
+def test_conditional_codes_are_banked_with_their_labels():
+    torch.manual_seed(0)
+    model = conditional()
+    optim = optims(model)
+    labels = torch.tensor([2, 0, 1, 2])
+    for it in range(3):
+        MessageHub.get_current_instance().update_info('iter', it)
+        log = model.train_step(dict(img=images(seed=it), label=labels),
+                               optim)
+    assert 'd_loss_adv' in log and all(torch.isfinite(v)
+                                       for v in log.values())
+    assert torch.equal(model.c_bank[:4], torch.eye(3)[labels])
+    w, c = model.bank_sample(20)
+    # every drawn code comes with the label it was banked with
+    for code, cond in zip(w, c):
+        slot = (model.code_bank[:4] == code).all(1).nonzero()[0, 0]
+        assert torch.equal(cond, torch.eye(3)[labels[slot]])
+    G = model.generator.eval()
+    z = G.sample_z(2)
+    with torch.no_grad():
+        a = G.mapping(z, G.make_c(torch.tensor([0, 0])))
+        b = G.mapping(z, G.make_c(torch.tensor([1, 1])))
+    assert not torch.allclose(a, b)   # the class reaches the mapping
+
+
+def test_conditional_needs_labels_and_matching_sizes():
+    model = conditional()
+    MessageHub.get_current_instance().update_info('iter', 5)
+    with pytest.raises(ConfigError, match='needs labelled data'):
+        model.train_step(dict(img=images()), optims(model))
+    with pytest.raises(ConfigError, match="the code discriminator's "
+                       "c_dim=0 differs from the generator's c_dim=3"):
+        conditional(discriminator=dict(type='CodeDiscriminator',
+                                       code_dim=K, width=8, depth=2))
+
+
+def test_resume_across_the_phases_is_exact(tmp_path):
+    """A run cut at iteration 3 (in the code-GAN phase, with codes in the
+    bank) and resumed ends with the state of an uninterrupted 5-iteration
+    run: weights, code statistics and the bank."""
+    from helpers import make_cfg, train
+    from mmlatent.utils.checkpoint import load_checkpoint_file
+    rel = 'lgan/lgan_dcgan_shapes-32x32.py'
+    opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
+                model__generator__mapping_width=16,
+                model__discriminator__width=16,
+                model__continuity__batch_size=4,
+                custom_hooks=[dict(type='IterationSeedHook')],
+                val_evaluator=None, train_cfg__max_iters=5,
+                default_hooks__checkpoint__interval=1)
+    train(make_cfg(rel, tmp_path / 'full', **opts))
+    train(make_cfg(rel, tmp_path / 'cut', **dict(opts,
+                                                 train_cfg__max_iters=3)))
+    cfg = make_cfg(rel, tmp_path / 'cut', **opts)
+    cfg.resume = True
+    assert train(cfg).iter == 5
+    a = load_checkpoint_file(str(tmp_path / 'full' / 'iter_5.pth'))
+    b = load_checkpoint_file(str(tmp_path / 'cut' / 'iter_5.pth'))
+    assert int(a['state_dict']['bank_count']) == 3 * 8  # 3 code-GAN steps
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for k, v in a['state_dict'].items():
+        assert torch.equal(v, b['state_dict'][k]), k
