@@ -95,3 +95,16 @@ def tiny_text_image(path: str):
     finally:
         torch.set_num_threads(threads)
     return model, shapes_pool(200, resolution=16, offset=1000)
+
+
+def assert_same_state(path_a: str, path_b: str) -> dict:
+    """Assert two checkpoints hold equal state dicts (same keys, equal
+    tensors); returns the first checkpoint."""
+    import torch
+
+    from mmlatent.utils.checkpoint import load_checkpoint_file
+    a, b = load_checkpoint_file(path_a), load_checkpoint_file(path_b)
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for k, v in a['state_dict'].items():
+        assert torch.equal(v, b['state_dict'][k]), k
+    return a
