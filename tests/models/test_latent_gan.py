@@ -222,7 +222,7 @@ def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, with codes in the
     bank) and resumed ends with the state of an uninterrupted 5-iteration
     run: weights, code statistics and the bank."""
-    from helpers import assert_same_state, make_cfg, train
+    from helpers import assert_resume_exact
     rel = 'lgan/lgan_dcgan_shapes-32x32.py'
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
                 model__generator__mapping_width=16,
@@ -231,14 +231,7 @@ def test_resume_across_the_phases_is_exact(tmp_path):
                 custom_hooks=[dict(type='IterationSeedHook')],
                 val_evaluator=None, train_cfg__max_iters=5,
                 default_hooks__checkpoint__interval=1)
-    train(make_cfg(rel, tmp_path / 'full', **opts))
-    train(make_cfg(rel, tmp_path / 'cut', **dict(opts,
-                                                 train_cfg__max_iters=3)))
-    cfg = make_cfg(rel, tmp_path / 'cut', **opts)
-    cfg.resume = True
-    assert train(cfg).iter == 5
-    a = assert_same_state(str(tmp_path / 'full' / 'iter_5.pth'),
-                          str(tmp_path / 'cut' / 'iter_5.pth'))
+    a = assert_resume_exact(rel, tmp_path, 3, **opts)
     assert int(a['state_dict']['bank_count']) == 3 * 8  # 3 code-GAN steps
 
 
