@@ -95,3 +95,28 @@ def tiny_text_image(path: str):
     finally:
         torch.set_num_threads(threads)
     return model, shapes_pool(200, resolution=16, offset=1000)
+
+
+def assert_resume_exact(rel: str, folder, cut: int, **options) -> dict:
+    """Train config ``rel`` with ``options`` (which set
+    ``train_cfg__max_iters`` and checkpoint often enough) in
+    ``folder/full``; train it to iteration ``cut`` in ``folder/cut`` and
+    resume it there. Assert both runs end with equal state dicts; returns
+    the last checkpoint of the uninterrupted run."""
+    import torch
+
+    from mmlatent.utils.checkpoint import load_checkpoint_file
+    total = options['train_cfg__max_iters']
+    train(make_cfg(rel, folder / 'full', **options))
+    train(make_cfg(rel, folder / 'cut',
+                   **dict(options, train_cfg__max_iters=cut)))
+    cfg = make_cfg(rel, folder / 'cut', **options)
+    cfg.resume = True
+    assert train(cfg).iter == total
+    name = f'iter_{total}.pth'
+    a = load_checkpoint_file(str(folder / 'full' / name))
+    b = load_checkpoint_file(str(folder / 'cut' / name))
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for k, v in a['state_dict'].items():
+        assert torch.equal(v, b['state_dict'][k]), k
+    return a

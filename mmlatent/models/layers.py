@@ -4,7 +4,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..utils.errors import ConfigError
+from ..utils.errors import ConfigError, ShapeError
 
 NORMS = ('bn', 'in', 'none')
 
@@ -117,3 +117,12 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.utils.parametrizations.spectral_norm(m)
     return module
+
+
+def check_condition(c, n: int, c_dim: int, who: str) -> Tensor:
+    """``c`` when it has shape (n, c_dim); else a ShapeError naming
+    ``who`` (the network that needs it)."""
+    if c is None or c.shape != (n, c_dim):
+        raise ShapeError(f'{who} needs c of shape ({n}, {c_dim}), got '
+                         f'{None if c is None else tuple(c.shape)}')
+    return c

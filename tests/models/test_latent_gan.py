@@ -222,8 +222,7 @@ def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, with codes in the
     bank) and resumed ends with the state of an uninterrupted 5-iteration
     run: weights, code statistics and the bank."""
-    from helpers import make_cfg, train
-    from mmlatent.utils.checkpoint import load_checkpoint_file
+    from helpers import assert_resume_exact
     rel = 'lgan/lgan_dcgan_shapes-32x32.py'
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
                 model__generator__mapping_width=16,
@@ -232,15 +231,14 @@ def test_resume_across_the_phases_is_exact(tmp_path):
                 custom_hooks=[dict(type='IterationSeedHook')],
                 val_evaluator=None, train_cfg__max_iters=5,
                 default_hooks__checkpoint__interval=1)
-    train(make_cfg(rel, tmp_path / 'full', **opts))
-    train(make_cfg(rel, tmp_path / 'cut', **dict(opts,
-                                                 train_cfg__max_iters=3)))
-    cfg = make_cfg(rel, tmp_path / 'cut', **opts)
-    cfg.resume = True
-    assert train(cfg).iter == 5
-    a = load_checkpoint_file(str(tmp_path / 'full' / 'iter_5.pth'))
-    b = load_checkpoint_file(str(tmp_path / 'cut' / 'iter_5.pth'))
+    a = assert_resume_exact(rel, tmp_path, 3, **opts)
     assert int(a['state_dict']['bank_count']) == 3 * 8  # 3 code-GAN steps
-    assert a['state_dict'].keys() == b['state_dict'].keys()
-    for k, v in a['state_dict'].items():
-        assert torch.equal(v, b['state_dict'][k]), k
+
+
+def test_multi_process_launch_is_refused(monkeypatch):
+    import mmlatent.models.gans.latent_gan as module
+    monkeypatch.setattr(module, 'get_world_size', lambda: 2)
+    with pytest.raises(ConfigError, match='LatentGAN trains in one process '
+                       r'only \(this launch has 2\); run tools/train.py '
+                       'without --launcher pytorch'):
+        lgan()

@@ -6,12 +6,11 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import make_cfg, train
+from helpers import assert_resume_exact
 from mmengine.logging import MessageHub
 
 from mmlatent.engine.optim import GANOptimWrapperConstructor
 from mmlatent.registry import MODELS
-from mmlatent.utils.checkpoint import load_checkpoint_file
 from mmlatent.utils.errors import ConfigError
 
 RES = 16
@@ -165,17 +164,7 @@ def test_reuse_fakes_resume_is_exact(tmp_path):
                 custom_hooks=[dict(type='IterationSeedHook')],
                 train_cfg__max_iters=4,
                 default_hooks__checkpoint__interval=2)
-    train(make_cfg(rel, tmp_path / 'full', **opts))
-    train(make_cfg(rel, tmp_path / 'cut', **dict(opts,
-                                                 train_cfg__max_iters=2)))
-    cfg = make_cfg(rel, tmp_path / 'cut', **opts)
-    cfg.resume = True
-    assert train(cfg).iter == 4
-    a = load_checkpoint_file(str(tmp_path / 'full' / 'iter_4.pth'))
-    b = load_checkpoint_file(str(tmp_path / 'cut' / 'iter_4.pth'))
-    assert a['state_dict'].keys() == b['state_dict'].keys()
-    for k, v in a['state_dict'].items():
-        assert torch.equal(v, b['state_dict'][k]), k
+    b = assert_resume_exact(rel, tmp_path, 2, **opts)
     assert b['optimizer']['generator']['param_groups'][0]['fused'] is True
 
 

@@ -7,6 +7,7 @@ from torch import Tensor, nn
 from ...registry import MODELS
 from ...utils.errors import ShapeError
 from ..generators.latent_code import code_mlp
+from ..layers import check_condition
 
 
 @MODELS.register_module()
@@ -34,10 +35,7 @@ class CodeDiscriminator(nn.Module):
             raise ShapeError(f'codes have shape {tuple(w.shape)}, expected '
                              f'(N, {self.code_dim})')
         if self.c_dim:
-            if c is None or c.shape != (w.shape[0], self.c_dim):
-                raise ShapeError(
-                    f'the code discriminator needs c of shape '
-                    f'({w.shape[0]}, {self.c_dim}), got '
-                    f'{None if c is None else tuple(c.shape)}')
+            check_condition(c, w.shape[0], self.c_dim,
+                            'the code discriminator')
             w = torch.cat([w, c.to(w)], 1)
         return self.net(w).flatten()

@@ -5,10 +5,9 @@ import torch
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.errors import ShapeError
 from ..gemm_conv import GemmConv2d
-from ..layers import apply_spectral_norm, check_resolution, dcgan_init, \
-    norm_layer, pyramid_channels
+from ..layers import apply_spectral_norm, check_condition, \
+    check_resolution, dcgan_init, norm_layer, pyramid_channels
 
 
 @MODELS.register_module()
@@ -53,11 +52,7 @@ class DCGANDiscriminator(nn.Module):
     def features(self, img: Tensor, c: Optional[Tensor] = None) -> Tensor:
         """Trunk features [n, feature_channels, 4, 4]."""
         if self.c_dim:
-            if c is None or c.shape != (img.shape[0], self.c_dim):
-                raise ShapeError(
-                    f'the discriminator needs c of shape ({img.shape[0]}, '
-                    f'{self.c_dim}), got '
-                    f'{None if c is None else tuple(c.shape)}')
+            check_condition(c, img.shape[0], self.c_dim, 'the discriminator')
             maps = c[:, :, None, None].expand(-1, -1, *img.shape[2:])
             img = torch.cat([img, maps.to(img)], 1)
         return self.trunk(img)

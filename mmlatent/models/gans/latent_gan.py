@@ -10,6 +10,7 @@ easy game for a small MLP discriminator.
 from typing import Dict, Optional, Tuple
 
 import torch
+from mmengine.dist import get_world_size
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
@@ -53,6 +54,10 @@ class LatentGAN(UnconditionalGAN):
         No EMA: the decoder's batch-norm statistics must stay those of the
         real codes, which the EMA's refresh would replace.
 
+    One process only: the phases call the generator's decoder and mapping
+    directly, past a DDP wrapper, so their gradients would not be
+    synchronised across processes; a multi-process launch is refused.
+
     Optimizers (``optim_wrapper``): ``encoder`` and ``decoder`` (phase 1),
     ``mapping`` and ``discriminator`` (phase 2); ``decoder`` and
     ``mapping`` are the generator's two parts.
@@ -66,6 +71,11 @@ class LatentGAN(UnconditionalGAN):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  r1: Optional[dict] = None):
+        if get_world_size() > 1:
+            raise ConfigError(
+                f'LatentGAN trains in one process only (this launch has '
+                f'{get_world_size()}); run tools/train.py without '
+                '--launcher pytorch')
         super().__init__(generator, discriminator, gan_loss,
                          continuity=continuity,
                          data_preprocessor=data_preprocessor,

@@ -93,6 +93,19 @@ class BaseGenerator(nn.Module):
                              f'({n}, {self.c_dim})')
         return c
 
+    def z_and_c(self, z: Tensor, c: Optional[Tensor],
+                options: dict) -> Tensor:
+        """``[z | c]`` [n, z_dim + c_dim], after checking ``z``, ``c`` and
+        that ``mapping`` got no ``options``."""
+        if options:
+            raise ConfigError(f'{type(self).__name__}.mapping takes no '
+                              f'options, got {sorted(options)}')
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
+                             f'(N, {self.z_dim})')
+        c = self.check_c(c, z.shape[0])
+        return z if c is None else torch.cat([z, c.to(z)], 1)
+
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
         raise NotImplementedError
@@ -126,15 +139,7 @@ class VectorInputGenerator(BaseGenerator):
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
         """``ws`` = [z | c] as [n, 1, z_dim + c_dim]."""
-        if kwargs:
-            raise ConfigError(f'{type(self).__name__}.mapping takes no '
-                              f'options, got {sorted(kwargs)}')
-        if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
-                             f'(N, {self.z_dim})')
-        c = self.check_c(c, z.shape[0])
-        w = z if c is None else torch.cat([z, c.to(z)], 1)
-        return w[:, None]
+        return self.z_and_c(z, c, kwargs)[:, None]
 
     def to_w(self, ws: Tensor) -> Tensor:
         """[n, w_dim] from ``ws`` given as [n, w_dim] or [n, 1, w_dim]."""

@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.errors import ConfigError, ShapeError
+from ...utils.errors import ConfigError
 from .base import BaseGenerator
 
 
@@ -77,15 +77,7 @@ class LatentCodeGenerator(BaseGenerator):
     def mapping(self, z: Tensor, c: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
         """``ws`` [n, 1, code_dim] = ``mapping_net([z | c])``."""
-        if kwargs:
-            raise ConfigError(f'{type(self).__name__}.mapping takes no '
-                              f'options, got {sorted(kwargs)}')
-        if z.dim() != 2 or z.shape[1] != self.z_dim:
-            raise ShapeError(f'z has shape {tuple(z.shape)}, expected '
-                             f'(N, {self.z_dim})')
-        c = self.check_c(c, z.shape[0])
-        x = z if c is None else torch.cat([z, c.to(z)], 1)
-        return self.mapping_net(x)[:, None]
+        return self.mapping_net(self.z_and_c(z, c, kwargs))[:, None]
 
     def synthesis(self, ws: Tensor, **kwargs) -> Tensor:
         """``img`` [n, C, H, W] in [-1, 1]: the decoder of the codes
