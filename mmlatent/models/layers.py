@@ -93,6 +93,19 @@ def conv_trunk(resolution: int, in_channels: int, base_channels: int,
                          nn.Linear(ch * res * res, hidden), nn.LeakyReLU(0.2))
 
 
+def code_mlp(d_in: int, d_out: int, width: int, depth: int) -> nn.Sequential:
+    """``depth`` linear layers ``d_in -> width -> ... -> d_out`` with
+    LeakyReLU(0.2) between them."""
+    if depth < 1 or width < 1:
+        raise ConfigError(f'an MLP needs depth >= 1 and width >= 1, got '
+                          f'depth={depth}, width={width}')
+    dims = [d_in] + [width] * (depth - 1) + [d_out]
+    layers = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers[:-1])
+
+
 class AddCoords(nn.Module):
     """CoordConv's input (Liu et al. 2018): appends two constant channels,
     the pixel's x and y in ``[-1, 1]``, so the next convolution knows where

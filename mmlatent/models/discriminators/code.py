@@ -6,8 +6,7 @@ from torch import Tensor, nn
 
 from ...registry import MODELS
 from ...utils.errors import ShapeError
-from ..generators.latent_code import code_mlp
-from ..layers import check_condition
+from ..layers import check_condition, code_mlp
 
 
 @MODELS.register_module()

@@ -5,5 +5,5 @@ from .stylegan2 import StyleGAN2
 from .text_conditional import TextConditionalGAN
 from .wgan_gp import WGANGP
 
-__all__ = ['ConditionalGAN', 'InfoGAN', 'LatentGAN', 'StyleGAN2', 'TextConditionalGAN',
-           'WGANGP']
+__all__ = ['ConditionalGAN', 'InfoGAN', 'LatentGAN', 'StyleGAN2',
+           'TextConditionalGAN', 'WGANGP']

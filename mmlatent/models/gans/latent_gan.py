@@ -96,10 +96,10 @@ class LatentGAN(UnconditionalGAN):
             if not isinstance(v, int) or v < 1:
                 raise ConfigError(f'{name}={v!r} must be an int >= 1')
         self.ae_iters, self.stats_momentum = ae_iters, stats_momentum
-        if getattr(self.D, 'c_dim', 0) != self.G.c_dim:
+        d_c_dim = getattr(self.D, 'c_dim', 0)
+        if d_c_dim != self.G.c_dim:
             raise ConfigError(
-                f"the code discriminator's c_dim="
-                f"{getattr(self.D, 'c_dim', 0)} differs from the "
+                f"the code discriminator's c_dim={d_c_dim} differs from the "
                 f"generator's c_dim={self.G.c_dim}; set both alike")
         self.code_batch = code_batch
         self.register_buffer('code_bank', torch.zeros(bank_size, self.G.w_dim))
@@ -202,7 +202,8 @@ class LatentGAN(UnconditionalGAN):
         it = current_iter()
         if it < self.ae_iters:
             return self._autoencoder_step(real, optim_wrapper, it)
-        self.encoder.eval(), self.G.decoder.eval()
+        self.encoder.eval()
+        self.G.decoder.eval()
         self.push_codes(self.real_codes(real),
                         self.real_c(data.get('label')))
         real_w, c_real = self.bank_sample(self.code_batch)

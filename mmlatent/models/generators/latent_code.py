@@ -4,24 +4,12 @@ of an autoencoder, and the autoencoder's decoder (a DCGAN generator) from
 from typing import Optional, Sequence
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ...registry import MODELS
 from ...utils.errors import ConfigError
+from ..layers import code_mlp
 from .base import BaseGenerator
-
-
-def code_mlp(d_in: int, d_out: int, width: int, depth: int) -> nn.Sequential:
-    """``depth`` linear layers ``d_in -> width -> ... -> d_out`` with
-    LeakyReLU(0.2) between them."""
-    if depth < 1 or width < 1:
-        raise ConfigError(f'an MLP needs depth >= 1 and width >= 1, got '
-                          f'depth={depth}, width={width}')
-    dims = [d_in] + [width] * (depth - 1) + [d_out]
-    layers = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers[:-1])
 
 
 @MODELS.register_module()
