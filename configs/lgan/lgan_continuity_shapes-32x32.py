@@ -1,13 +1,17 @@
-# The fast l-GAN: a GAN in the code space of an autoencoder on Shapes at
-# 32 px, with the continuity regulariser, sized to train in minutes on 2
-# CPU cores (docs/fidelity.md, session 15).
-# Phase 1 (3000 iterations, batch 32): the main job's DCGAN generator
-# (width 32) learns to draw Shapes as the decoder of an autoencoder (L1).
-# Phase 2 (1500 iterations, 8 code steps each): an MLP of width 128 maps z
-# to the autoencoder's 16-number codes against an MLP discriminator on
-# codes under R1, the discriminator at twice the mapping's learning rate;
-# the continuity term acts on the decoded images. Prints the validity and
-# fidelity of 1000 samples.
+# The main job: a fast l-GAN (a GAN in the code space of an autoencoder) on
+# Shapes at 32 px, with the continuity regulariser (docs/fidelity.md,
+# session 15). 3000 iterations at batch 32; 5 min 20 s on 2 quiet cores of
+# the 2-core AMD EPYC of sessions 13-15 (README); several times longer on
+# a busy machine. Prints the validity and fidelity (class distance, shape
+# fit, factor KS) of 1000 samples.
+#
+# Phase 1 (2000 iterations): the DCGAN generator (width 32) learns to draw
+# Shapes as the decoder of an autoencoder (L1). Phase 2 (1000 iterations
+# of 24 code steps): an MLP of width 128 maps z to the autoencoder's
+# 16-number codes against an MLP discriminator on codes under R1 (every 4
+# code steps), the discriminator at twice the mapping's learning rate; the
+# continuity term (a quarter of GCert's dose: at weight 1 it cost 0.03 of
+# shape fit) acts on the decoded images every 24 code steps.
 _base_ = ['./lgan_dcgan_shapes-32x32.py']
 model = dict(
     generator=dict(mapping_width=128),
