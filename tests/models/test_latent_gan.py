@@ -255,7 +255,7 @@ def test_resume_across_the_phases_is_exact(tmp_path):
     iteration, with codes in the bank) and resumed ends with the state of an uninterrupted 5-iteration
     run: weights, code statistics and the bank."""
     from helpers import assert_resume_exact
-    rel = 'lgan/lgan_dcgan_shapes-32x32.py'
+    rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
                 model__code_steps=2,
                 model__generator__mapping_width=16,
