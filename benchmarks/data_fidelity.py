@@ -6,7 +6,7 @@
         [--threads N] [--out benchmarks/results/data_fidelity.json]
 
 Trains each config (default: the main job,
-``configs/dcgan/dcgan_continuity_shapes-32x32.py``) or takes the given
+``configs/lgan/lgan_continuity_shapes-32x32.py``) or takes the given
 checkpoints (their own config), then evaluates the generator (EMA when it
 holds averaged weights) on ``--num-samples`` samples against as many
 held-out real images:
@@ -63,7 +63,7 @@ from mmlatent.training import (build_runner, load_config,  # noqa: E402
 from mmlatent.utils.checkpoint import atomic_write_bytes  # noqa: E402
 from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
 
-MAIN_JOB = 'configs/dcgan/dcgan_continuity_shapes-32x32.py'
+MAIN_JOB = 'configs/lgan/lgan_continuity_shapes-32x32.py'
 COLUMNS = ('validity', 'class_distance', 'shape_fit', 'fit_ratio', 'ks_max',
            'precision', 'recall', 'fd')
 

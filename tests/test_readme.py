@@ -129,7 +129,7 @@ def test_marked_readme_blocks_run_as_shown(documents, workspace):
                     r = run(command, workspace)
                     assert r.returncode == 0, (name, command,
                                                r.stderr[-2000:])
-    main = workspace / 'work_dirs' / 'dcgan_continuity_shapes-32x32'
+    main = workspace / 'work_dirs' / 'lgan_continuity_shapes-32x32'
     for name in ('iter_2.pth', 'last_checkpoint', 'samples/final.png',
                  'validity.json'):  # the quick start's table
         assert (main / name).exists(), name
@@ -201,8 +201,8 @@ def check_example_checkpoints(text: str) -> None:
 
 def test_main_job_time_agrees_with_its_config(readme):
     took = re.search(r'took\s+\*\*(\d+ min \d+ s)\*\*', readme).group(1)
-    header = open(osp.join(ROOT, 'configs', 'dcgan',
-                           'dcgan_continuity_shapes-32x32.py')).read()
+    header = open(osp.join(ROOT, 'configs', 'lgan',
+                           'lgan_continuity_shapes-32x32.py')).read()
     assert took in header.split('_base_')[0]
 
 

@@ -101,7 +101,11 @@ def test_autoencoder_phase_trains_encoder_and_decoder_only():
     assert torch.allclose(model.G.w_mean, 0.25 * code.mean(0), atol=1e-6)
     assert torch.allclose(model.G.w_std, 0.75 + 0.25 * code.std(0),
                           atol=1e-6)
-    assert int(model.bank_count) == 0
+    # the batch's codes, standardised by the updated statistics, are
+    # banked: the code GAN starts on a full bank
+    assert int(model.bank_count) == 4
+    assert torch.allclose(model.code_bank[:4], model.G.standardise(code),
+                          atol=1e-5)
 
 
 def test_code_phase_trains_mapping_and_discriminator_on_banked_codes():
@@ -126,8 +130,32 @@ def test_code_phase_trains_mapping_and_discriminator_on_banked_codes():
     assert not model.encoder.training and not model.decoder.training
     with torch.no_grad():
         w = model.G.standardise(model.encoder(img))
-    assert int(model.bank_count) == 4
-    assert torch.allclose(model.code_bank[:4], w, atol=1e-6)
+    # 4 codes from each of the two autoencoder batches (slots 0-3, then
+    # 4, 5, 0, 1 of a bank of 6), then these 4 in slots 2-5
+    assert int(model.bank_count) == 12
+    assert torch.allclose(model.code_bank[2:], w, atol=1e-6)
+
+
+def test_code_steps_share_an_image_batch_and_count_the_intervals():
+    torch.manual_seed(0)
+    model = lgan(code_steps=3, r1=dict(gamma=1.0, interval=2),
+                 continuity=dict(loss_weight=1.0, batch_size=3, interval=2))
+    optim = optims(model)
+    for it in range(2):
+        step(model, optim, it, images(seed=it))
+    d_opt = optim['discriminator'].optimizer
+    # phase-2 iteration 0: code steps 0, 1, 2; the log is step 2's, when
+    # R1 and the continuity term (every 2nd code step) are due
+    log = step(model, optim, 2, images(seed=2))
+    assert {'d_loss_r1', 'g_loss_continuity'} <= set(log)
+    assert all(s['step'] == 3 for s in d_opt.state.values())
+    assert all(s['step'] == 3
+               for s in optim['mapping'].optimizer.state.values())
+    assert int(model.bank_count) == 12   # one image batch per iteration
+    # iteration 1: code steps 3, 4, 5; step 5 takes neither term
+    log = step(model, optim, 3, images(seed=3))
+    assert not {'d_loss_r1', 'g_loss_continuity'} & set(log)
+    assert all(s['step'] == 6 for s in d_opt.state.values())
 
 
 def test_code_bank_is_a_fifo_of_the_last_codes():
@@ -156,6 +184,7 @@ def test_empty_bank_cannot_be_sampled():
 @pytest.mark.parametrize('kw, message', [
     (dict(ae_iters=0), 'ae_iters=0 must be an int >= 1'),
     (dict(code_batch=0), 'code_batch=0 must be an int >= 1'),
+    (dict(code_steps=0), 'code_steps=0 must be an int >= 1'),
     (dict(stats_momentum=0.0), r'stats_momentum=0.0 must be in \(0, 1\]'),
     (dict(encoder=dict(type='DCGANEncoder', resolution=RES, code_dim=3,
                        base_channels=4)),
@@ -193,12 +222,15 @@ def test_conditional_codes_are_banked_with_their_labels():
                                optim)
     assert 'd_loss_adv' in log and all(torch.isfinite(v)
                                        for v in log.values())
-    assert torch.equal(model.c_bank[:4], torch.eye(3)[labels])
+    # 12 codes through a bank of 6 slots (also in the autoencoder phase):
+    # slots 0, 1 hold the second batch's last two, slots 2-5 the third's
+    banked = torch.eye(3)[labels[[2, 3, 0, 1, 2, 3]]]
+    assert torch.equal(model.c_bank, banked)
     w, c = model.bank_sample(20)
     # every drawn code comes with the label it was banked with
     for code, cond in zip(w, c):
-        slot = (model.code_bank[:4] == code).all(1).nonzero()[0, 0]
-        assert torch.equal(cond, torch.eye(3)[labels[slot]])
+        slot = (model.code_bank == code).all(1).nonzero()[0, 0]
+        assert torch.equal(cond, banked[slot])
     G = model.generator.eval()
     z = G.sample_z(2)
     with torch.no_grad():
@@ -219,12 +251,13 @@ def test_conditional_needs_labels_and_matching_sizes():
 
 
 def test_resume_across_the_phases_is_exact(tmp_path):
-    """A run cut at iteration 3 (in the code-GAN phase, with codes in the
-    bank) and resumed ends with the state of an uninterrupted 5-iteration
+    """A run cut at iteration 3 (in the code-GAN phase, two code steps per
+    iteration, with codes in the bank) and resumed ends with the state of an uninterrupted 5-iteration
     run: weights, code statistics and the bank."""
     from helpers import assert_resume_exact
-    rel = 'lgan/lgan_dcgan_shapes-32x32.py'
+    rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
+                model__code_steps=2,
                 model__generator__mapping_width=16,
                 model__discriminator__width=16,
                 model__continuity__batch_size=4,
@@ -232,7 +265,8 @@ def test_resume_across_the_phases_is_exact(tmp_path):
                 val_evaluator=None, train_cfg__max_iters=5,
                 default_hooks__checkpoint__interval=1)
     a = assert_resume_exact(rel, tmp_path, 3, **opts)
-    assert int(a['state_dict']['bank_count']) == 3 * 8  # 3 code-GAN steps
+    # every iteration, both phases, banks its batch of 8 images' codes
+    assert int(a['state_dict']['bank_count']) == 5 * 8
 
 
 def test_multi_process_launch_is_refused(monkeypatch):

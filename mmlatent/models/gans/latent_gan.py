@@ -35,7 +35,12 @@ class LatentGAN(UnconditionalGAN):
        whole images, through the frozen decoder). The real batch's codes
        go into a bank of the last ``bank_size`` codes, from which each
        step draws ``code_batch`` real codes (and maps as many ``z``), so
-       the code GAN's batch does not depend on the image batch.
+       the code GAN's batch does not depend on the image batch. Each
+       iteration of this phase takes ``code_steps`` D and mapping steps
+       (R1 and continuity intervals count these steps), so that the
+       loading and encoding of an image batch is shared by several cheap
+       code steps. The bank is filled during the autoencoder phase too,
+       so the code GAN starts on a full bank.
 
     With a condition (the generator's ``cat_dims=[num_classes]`` and the
     discriminator's ``c_dim``), real codes are paired with their images'
@@ -49,6 +54,8 @@ class LatentGAN(UnconditionalGAN):
         ae_iters: iterations of the autoencoder phase.
         stats_momentum: weight of each batch in the running code statistics.
         code_batch: codes per step of the code GAN.
+        code_steps: code GAN steps (each a D and a mapping step) per
+            iteration of phase 2.
         bank_size: real codes kept (a FIFO, saved with the checkpoint).
         Other arguments as :class:`UnconditionalGAN` (``r1`` acts on codes).
         No EMA: the decoder's batch-norm statistics must stay those of the
@@ -66,6 +73,7 @@ class LatentGAN(UnconditionalGAN):
     def __init__(self, generator: dict, discriminator: dict, encoder: dict,
                  ae_iters: int = 3000, stats_momentum: float = 0.01,
                  code_batch: int = 256, bank_size: int = 8192,
+                 code_steps: int = 1,
                  gan_loss: Optional[dict] = None,
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -92,7 +100,7 @@ class LatentGAN(UnconditionalGAN):
             raise ConfigError(f'stats_momentum={stats_momentum} must be in '
                               '(0, 1]')
         for name, v in (('code_batch', code_batch),
-                        ('bank_size', bank_size)):
+                        ('bank_size', bank_size), ('code_steps', code_steps)):
             if not isinstance(v, int) or v < 1:
                 raise ConfigError(f'{name}={v!r} must be an int >= 1')
         self.ae_iters, self.stats_momentum = ae_iters, stats_momentum
@@ -101,7 +109,7 @@ class LatentGAN(UnconditionalGAN):
             raise ConfigError(
                 f"the code discriminator's c_dim={d_c_dim} differs from the "
                 f"generator's c_dim={self.G.c_dim}; set both alike")
-        self.code_batch = code_batch
+        self.code_batch, self.code_steps = code_batch, code_steps
         self.register_buffer('code_bank', torch.zeros(bank_size, self.G.w_dim))
         self.register_buffer('c_bank', torch.zeros(bank_size, self.G.c_dim))
         self.register_buffer('bank_count', torch.tensor(0, dtype=torch.long))
@@ -117,11 +125,14 @@ class LatentGAN(UnconditionalGAN):
         return self.G.mapping_net
 
     # -- phase 1: the autoencoder --------------------------------------------
-    def reconstruction_loss(self, real: Tensor) -> Losses:
+    def reconstruction_loss(self, real: Tensor,
+                            c: Optional[Tensor] = None) -> Losses:
         """L1 between ``real`` and its reconstruction; updates the code
-        statistics from the batch's codes."""
+        statistics from the batch's codes and pushes them (standardised,
+        with their conditions ``c``) into the bank."""
         code = self.encoder(real)
         self._track_stats(code.detach())
+        self.push_codes(self.G.standardise(code.detach()), c)
         return dict(recon=(self.G.decoder(code) - real).abs().mean())
 
     @torch.no_grad()
@@ -200,31 +211,39 @@ class LatentGAN(UnconditionalGAN):
         data = self.data_preprocessor(data, True)
         real = data['img']
         it = current_iter()
+        c = self.real_c(data.get('label'))
         if it < self.ae_iters:
-            return self._autoencoder_step(real, optim_wrapper, it)
+            return self._autoencoder_step(real, c, optim_wrapper, it)
         self.encoder.eval()
         self.G.decoder.eval()
-        self.push_codes(self.real_codes(real),
-                        self.real_c(data.get('label')))
+        self.push_codes(self.real_codes(real), c)
+        first = (it - self.ae_iters) * self.code_steps
+        for step in range(first, first + self.code_steps):
+            log = self._code_step(optim_wrapper, step, it)
+        return log
+
+    def _code_step(self, optim_wrapper, step: int, it: int
+                   ) -> Dict[str, Tensor]:
+        """One D and one mapping step on codes; ``step`` counts the code
+        steps (for the R1 and continuity intervals)."""
         real_w, c_real = self.bank_sample(self.code_batch)
-        log = self._step('d', optim_wrapper['discriminator'],
-                         self.discriminator,
-                         lambda: self.train_discriminator(real_w, c_real, it),
-                         it)
+        log = self._step(
+            'd', optim_wrapper['discriminator'], self.discriminator,
+            lambda: self.train_discriminator(real_w, c_real, step), it)
         with no_param_grads(self.discriminator), \
                 no_param_grads(self.G.decoder):
             log.update(self._step(
                 'g', optim_wrapper['mapping'], self.generator,
-                lambda: self.train_generator(self.code_batch, it), it))
+                lambda: self.train_generator(self.code_batch, step), it))
         return log
 
-    def _autoencoder_step(self, real: Tensor, optim_wrapper, it: int
-                          ) -> Dict[str, Tensor]:
+    def _autoencoder_step(self, real: Tensor, c: Optional[Tensor],
+                          optim_wrapper, it: int) -> Dict[str, Tensor]:
         enc = optim_wrapper['encoder']
         with enc.optim_context(self.encoder):
             log = self._step('ae', optim_wrapper['decoder'],
                              self.generator,
-                             lambda: self.reconstruction_loss(real), it)
+                             lambda: self.reconstruction_loss(real, c), it)
             enc.step()
             enc.zero_grad()
         return log
