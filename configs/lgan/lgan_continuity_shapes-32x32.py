@@ -10,10 +10,10 @@
 # of 24 code steps): an MLP of width 128 maps z to the autoencoder's
 # 16-number codes against an MLP discriminator on codes under R1 (every 4
 # code steps), the discriminator at twice the mapping's learning rate; the
-# continuity term (a quarter of GCert's dose: at weight 1 it cost 0.03 of
-# shape fit) acts on the decoded images every 24 code steps. All learning
-# rates fall linearly to a tenth over phase 2 (class distance 0.079 ->
-# 0.054, shape fit 0.901 -> 0.907 at the end of training).
+# continuity term (a quarter of GCert's dose: at weight 1 it cost up to
+# 0.045 of shape fit) acts on the decoded images every 24 code steps. All
+# learning rates fall linearly to a tenth over phase 2 (class distance
+# 0.079 -> 0.054, shape fit 0.901 -> 0.907 at the end of training).
 _base_ = ['./lgan_dcgan_shapes-32x32.py']
 model = dict(
     generator=dict(mapping_width=128),
