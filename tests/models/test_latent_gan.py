@@ -239,6 +239,27 @@ def test_conditional_codes_are_banked_with_their_labels():
     assert not torch.allclose(a, b)   # the class reaches the mapping
 
 
+def test_projection_discriminator_learns_the_class_embedding():
+    """A conditional l-GAN whose code discriminator projects the class:
+    the code phase trains its class embedding."""
+    torch.manual_seed(0)
+    model = conditional(discriminator=dict(
+        type='CodeDiscriminator', code_dim=K, width=8, depth=2, c_dim=3,
+        conditioning='projection'))
+    optim = optims(model)
+    labels = torch.tensor([2, 0, 1, 2])
+    embed = model.discriminator.embed.weight.detach().clone()
+    for it in range(4):
+        MessageHub.get_current_instance().update_info('iter', it)
+        log = model.train_step(dict(img=images(seed=it), label=labels),
+                               optim)
+        if it < model.ae_iters:   # the autoencoder phase leaves D alone
+            assert torch.equal(embed, model.discriminator.embed.weight)
+    assert 'd_loss_adv' in log and all(torch.isfinite(v)
+                                       for v in log.values())
+    assert not torch.equal(embed, model.discriminator.embed.weight)
+
+
 def test_conditional_needs_labels_and_matching_sizes():
     model = conditional()
     MessageHub.get_current_instance().update_info('iter', 5)
