@@ -273,8 +273,9 @@ def test_conditional_needs_labels_and_matching_sizes():
 
 def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, two code steps per
-    iteration, with codes in the bank) and resumed ends with the state of an uninterrupted 5-iteration
-    run: weights, code statistics and the bank."""
+    iteration, with codes in the bank) and resumed ends with the state of
+    an uninterrupted 5-iteration run: weights, code statistics and the
+    bank."""
     from helpers import assert_resume_exact
     rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
