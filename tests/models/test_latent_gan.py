@@ -260,6 +260,27 @@ def test_projection_discriminator_learns_the_class_embedding():
     assert not torch.equal(embed, model.discriminator.embed.weight)
 
 
+def test_wgan_gp_on_codes_penalises_the_critics_gradient_norm():
+    """l-WGAN-GP: with a linear critic ``a . w + b`` the gradient at every
+    code is ``a``, so the logged penalty is lambda (|a| - 1)^2, and the
+    adversarial term is WGAN's mean(C(fake)) - mean(C(real))."""
+    torch.manual_seed(0)
+    model = lgan(discriminator=dict(type='CodeDiscriminator', code_dim=K,
+                                    width=8, depth=1),
+                 gan_loss=dict(type='WassersteinGANLoss'), r1=None,
+                 gradient_penalty=dict(loss_weight=10.0))
+    optim = optims(model)
+    for it in range(2):                       # the autoencoder phase
+        step(model, optim, it, images(seed=it))
+    a = model.discriminator.net[0].weight.detach().clone()
+    log = step(model, optim, 2, images(seed=2))
+    assert 'd_loss_r1' not in log
+    want = 10.0 * (a.norm() - 1) ** 2
+    assert torch.allclose(log['d_loss_gp'], want, rtol=1e-5)
+    assert torch.allclose(log['d_loss'], log['d_loss_adv'] + want,
+                          rtol=1e-5)
+
+
 def test_conditional_needs_labels_and_matching_sizes():
     model = conditional()
     MessageHub.get_current_instance().update_info('iter', 5)
@@ -298,3 +319,30 @@ def test_multi_process_launch_is_refused(monkeypatch):
                        r'only \(this launch has 2\); run tools/train.py '
                        'without --launcher pytorch'):
         lgan()
+
+
+@pytest.mark.parametrize('rel, term', [
+    ('lgan/lgan_continuity-conditional_shapes-32x32.py', 'd_loss_adv'),
+    ('lgan/lgan_continuity-wgangp_shapes-32x32.py', 'd_loss_gp'),
+])
+def test_variants_of_the_main_job_train_end_to_end(tmp_path, rel, term):
+    """The conditional (projection) and WGAN-GP variants of the main job
+    train through both phases and save a generator that draws."""
+    from helpers import make_cfg, train
+    cfg = make_cfg(rel, tmp_path, model__ae_iters=1, model__code_batch=8,
+                   model__bank_size=32, model__code_steps=4,
+                   model__continuity__batch_size=4,
+                   custom_hooks=[], val_evaluator=None,
+                   train_cfg__max_iters=3,
+                   default_hooks__checkpoint__interval=3)
+    runner = train(cfg)
+    scalars = runner.message_hub.log_scalars
+    assert f'train/{term}' in scalars and 'train/g_loss_adv' in scalars
+    D = runner.model.discriminator
+    assert D.projects == (runner.model.G.c_dim > 0)
+    from mmlatent.models.loading import load_generator
+    G = load_generator(str(tmp_path / 'iter_3.pth'), sample_model='orig')
+    G = getattr(G, 'G', G)
+    with torch.no_grad():
+        img = G(G.sample_z(2), G.sample_c(2))
+    assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()

@@ -57,6 +57,11 @@ class LatentGAN(UnconditionalGAN):
         code_steps: code GAN steps (each a D and a mapping step) per
             iteration of phase 2.
         bank_size: real codes kept (a FIFO, saved with the checkpoint).
+        gradient_penalty: GradientPenalty options (``loss_weight``, the
+            paper's lambda): WGAN-GP's penalty on codes between the real
+            and the mapped ones, scored with the real codes' conditions
+            (as :class:`WGANGP`); with ``gan_loss=WassersteinGANLoss`` the
+            code GAN is an l-WGAN-GP (Achlioptas et al.'s l-WGAN).
         Other arguments as :class:`UnconditionalGAN` (``r1`` acts on codes).
         No EMA: the decoder's batch-norm statistics must stay those of the
         real codes, which the EMA's refresh would replace.
@@ -78,7 +83,8 @@ class LatentGAN(UnconditionalGAN):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 r1: Optional[dict] = None):
+                 r1: Optional[dict] = None,
+                 gradient_penalty: Optional[dict] = None):
         if get_world_size() > 1:
             raise ConfigError(
                 f'LatentGAN trains in one process only (this launch has '
@@ -110,6 +116,9 @@ class LatentGAN(UnconditionalGAN):
                 f"the code discriminator's c_dim={d_c_dim} differs from the "
                 f"generator's c_dim={self.G.c_dim}; set both alike")
         self.code_batch, self.code_steps = code_batch, code_steps
+        self.gradient_penalty = MODELS.build(
+            {'type': 'GradientPenalty', **gradient_penalty}) \
+            if gradient_penalty else None
         self.register_buffer('code_bank', torch.zeros(bank_size, self.G.w_dim))
         self.register_buffer('c_bank', torch.zeros(bank_size, self.G.c_dim))
         self.register_buffer('bank_count', torch.tensor(0, dtype=torch.long))
@@ -192,6 +201,9 @@ class LatentGAN(UnconditionalGAN):
                                                D(fake_w, c_fake)))
         if self.r1 is not None and self.r1.active(it):
             losses['r1'] = self.r1(lambda w: D(w, c_real), real_w)
+        if self.gradient_penalty is not None:
+            losses['gp'] = self.gradient_penalty(lambda w: D(w, c_real),
+                                                 real_w, fake_w)
         return losses
 
     def train_generator(self, n: int, it: int) -> Losses:
