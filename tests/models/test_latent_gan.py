@@ -158,6 +158,28 @@ def test_code_steps_share_an_image_batch_and_count_the_intervals():
     assert all(s['step'] == 6 for s in d_opt.state.values())
 
 
+def test_discriminator_steps_take_a_mapping_step_every_nth_code_step():
+    """n_critic = 2 with 4 code steps per iteration: 4 D steps and 2
+    mapping steps (after code steps 1 and 3), the continuity interval
+    counting mapping steps."""
+    torch.manual_seed(0)
+    model = lgan(code_steps=4, discriminator_steps=2,
+                 continuity=dict(loss_weight=1.0, batch_size=3, interval=2))
+    optim = optims(model)
+    for it in range(2):
+        step(model, optim, it, images(seed=it))
+    log = step(model, optim, 2, images(seed=2))
+    # the log is code step 3's: a mapping step, the second (g_step 1)
+    assert 'g_loss_adv' in log and 'g_loss_continuity' not in log
+    assert all(s['step'] == 4 for s in
+               optim['discriminator'].optimizer.state.values())
+    assert all(s['step'] == 2
+               for s in optim['mapping'].optimizer.state.values())
+    log = step(model, optim, 3, images(seed=3))   # g_steps 2, 3
+    assert all(s['step'] == 4
+               for s in optim['mapping'].optimizer.state.values())
+
+
 def test_code_bank_is_a_fifo_of_the_last_codes():
     model = lgan(bank_size=5)
     codes = torch.arange(8 * K, dtype=torch.float32).view(8, K)

@@ -54,8 +54,12 @@ class LatentGAN(UnconditionalGAN):
         ae_iters: iterations of the autoencoder phase.
         stats_momentum: weight of each batch in the running code statistics.
         code_batch: codes per step of the code GAN.
-        code_steps: code GAN steps (each a D and a mapping step) per
-            iteration of phase 2.
+        code_steps: code GAN steps (each a D step and, see
+            ``discriminator_steps``, a mapping step) per iteration of
+            phase 2.
+        discriminator_steps: D steps per mapping step (WGAN's n_critic):
+            a code step takes its mapping step only every this many code
+            steps.
         bank_size: real codes kept (a FIFO, saved with the checkpoint).
         gradient_penalty: GradientPenalty options (``loss_weight``, the
             paper's lambda): WGAN-GP's penalty on codes between the real
@@ -78,7 +82,7 @@ class LatentGAN(UnconditionalGAN):
     def __init__(self, generator: dict, discriminator: dict, encoder: dict,
                  ae_iters: int = 3000, stats_momentum: float = 0.01,
                  code_batch: int = 256, bank_size: int = 8192,
-                 code_steps: int = 1,
+                 code_steps: int = 1, discriminator_steps: int = 1,
                  gan_loss: Optional[dict] = None,
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -91,6 +95,7 @@ class LatentGAN(UnconditionalGAN):
                 f'{get_world_size()}); run tools/train.py without '
                 '--launcher pytorch')
         super().__init__(generator, discriminator, gan_loss,
+                         discriminator_steps=discriminator_steps,
                          continuity=continuity,
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg, r1=r1)
@@ -236,12 +241,15 @@ class LatentGAN(UnconditionalGAN):
 
     def _code_step(self, optim_wrapper, step: int, it: int
                    ) -> Dict[str, Tensor]:
-        """One D and one mapping step on codes; ``step`` counts the code
-        steps (for the R1 and continuity intervals)."""
+        """A D step on codes, and a mapping step at every
+        ``discriminator_steps``-th call; ``step`` counts the code steps
+        (for the R1 and continuity intervals)."""
         real_w, c_real = self.bank_sample(self.code_batch)
         log = self._step(
             'd', optim_wrapper['discriminator'], self.discriminator,
             lambda: self.train_discriminator(real_w, c_real, step), it)
+        if (step + 1) % self.discriminator_steps:
+            return log
         with no_param_grads(self.discriminator), \
                 no_param_grads(self.G.decoder):
             log.update(self._step(
