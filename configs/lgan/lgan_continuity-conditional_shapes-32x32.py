@@ -1,9 +1,19 @@
 # The main job's fast l-GAN (lgan_continuity_shapes-32x32.py) with the
-# shape class (3) as a one-hot beside z in the mapping and beside the code
-# in the code discriminator: a conditional l-GAN trained in minutes. The
-# autoencoder never sees labels; the code GAN pairs each real code with
-# its image's label. Results: configs/lgan/README.md.
+# shape class (3) as a condition: a one-hot beside z in the mapping, and
+# projected onto the code discriminator's features (Miyato & Koyama 2018)
+# rather than set beside the code. The autoencoder never sees labels; the
+# code GAN pairs each real code with its image's label. Against the main
+# job: 4000 autoencoder iterations (its reconstructions keep their class
+# 99.3% of the time, against 97.5% after 2000) and 1500 code-GAN
+# iterations, the learning rates falling to a tenth over them. Follows its
+# class 96.4% of the time (seed 0); results: configs/lgan/README.md.
 _base_ = ['./lgan_continuity_shapes-32x32.py']
 model = dict(
     generator=dict(cat_dims=[3]),
-    discriminator=dict(c_dim=3))
+    discriminator=dict(c_dim=3, conditioning='projection'),
+    ae_iters=4000)
+train_cfg = dict(max_iters=5500)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=4000,
+         end=5500, by_epoch=False)
+]

@@ -158,6 +158,28 @@ def test_code_steps_share_an_image_batch_and_count_the_intervals():
     assert all(s['step'] == 6 for s in d_opt.state.values())
 
 
+def test_discriminator_steps_take_a_mapping_step_every_nth_code_step():
+    """n_critic = 2 with 4 code steps per iteration: 4 D steps and 2
+    mapping steps (after code steps 1 and 3), the continuity interval
+    counting mapping steps."""
+    torch.manual_seed(0)
+    model = lgan(code_steps=4, discriminator_steps=2,
+                 continuity=dict(loss_weight=1.0, batch_size=3, interval=2))
+    optim = optims(model)
+    for it in range(2):
+        step(model, optim, it, images(seed=it))
+    log = step(model, optim, 2, images(seed=2))
+    # the log is code step 3's: a mapping step, the second (g_step 1)
+    assert 'g_loss_adv' in log and 'g_loss_continuity' not in log
+    assert all(s['step'] == 4 for s in
+               optim['discriminator'].optimizer.state.values())
+    assert all(s['step'] == 2
+               for s in optim['mapping'].optimizer.state.values())
+    log = step(model, optim, 3, images(seed=3))   # g_steps 2, 3
+    assert all(s['step'] == 4
+               for s in optim['mapping'].optimizer.state.values())
+
+
 def test_code_bank_is_a_fifo_of_the_last_codes():
     model = lgan(bank_size=5)
     codes = torch.arange(8 * K, dtype=torch.float32).view(8, K)
@@ -239,6 +261,48 @@ def test_conditional_codes_are_banked_with_their_labels():
     assert not torch.allclose(a, b)   # the class reaches the mapping
 
 
+def test_projection_discriminator_learns_the_class_embedding():
+    """A conditional l-GAN whose code discriminator projects the class:
+    the code phase trains its class embedding."""
+    torch.manual_seed(0)
+    model = conditional(discriminator=dict(
+        type='CodeDiscriminator', code_dim=K, width=8, depth=2, c_dim=3,
+        conditioning='projection'))
+    optim = optims(model)
+    labels = torch.tensor([2, 0, 1, 2])
+    embed = model.discriminator.embed.weight.detach().clone()
+    for it in range(4):
+        MessageHub.get_current_instance().update_info('iter', it)
+        log = model.train_step(dict(img=images(seed=it), label=labels),
+                               optim)
+        if it < model.ae_iters:   # the autoencoder phase leaves D alone
+            assert torch.equal(embed, model.discriminator.embed.weight)
+    assert 'd_loss_adv' in log and all(torch.isfinite(v)
+                                       for v in log.values())
+    assert not torch.equal(embed, model.discriminator.embed.weight)
+
+
+def test_wgan_gp_on_codes_penalises_the_critics_gradient_norm():
+    """l-WGAN-GP: with a linear critic ``a . w + b`` the gradient at every
+    code is ``a``, so the logged penalty is lambda (|a| - 1)^2, and the
+    adversarial term is WGAN's mean(C(fake)) - mean(C(real))."""
+    torch.manual_seed(0)
+    model = lgan(discriminator=dict(type='CodeDiscriminator', code_dim=K,
+                                    width=8, depth=1),
+                 gan_loss=dict(type='WassersteinGANLoss'), r1=None,
+                 gradient_penalty=dict(loss_weight=10.0))
+    optim = optims(model)
+    for it in range(2):                       # the autoencoder phase
+        step(model, optim, it, images(seed=it))
+    a = model.discriminator.net[0].weight.detach().clone()
+    log = step(model, optim, 2, images(seed=2))
+    assert 'd_loss_r1' not in log
+    want = 10.0 * (a.norm() - 1) ** 2
+    assert torch.allclose(log['d_loss_gp'], want, rtol=1e-5)
+    assert torch.allclose(log['d_loss'], log['d_loss_adv'] + want,
+                          rtol=1e-5)
+
+
 def test_conditional_needs_labels_and_matching_sizes():
     model = conditional()
     MessageHub.get_current_instance().update_info('iter', 5)
@@ -252,8 +316,9 @@ def test_conditional_needs_labels_and_matching_sizes():
 
 def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, two code steps per
-    iteration, with codes in the bank) and resumed ends with the state of an uninterrupted 5-iteration
-    run: weights, code statistics and the bank."""
+    iteration, with codes in the bank) and resumed ends with the state of
+    an uninterrupted 5-iteration run: weights, code statistics and the
+    bank."""
     from helpers import assert_resume_exact
     rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
@@ -276,3 +341,30 @@ def test_multi_process_launch_is_refused(monkeypatch):
                        r'only \(this launch has 2\); run tools/train.py '
                        'without --launcher pytorch'):
         lgan()
+
+
+@pytest.mark.parametrize('rel, term', [
+    ('lgan/lgan_continuity-conditional_shapes-32x32.py', 'd_loss_adv'),
+    ('lgan/lgan_continuity-wgangp_shapes-32x32.py', 'd_loss_gp'),
+])
+def test_variants_of_the_main_job_train_end_to_end(tmp_path, rel, term):
+    """The conditional (projection) and WGAN-GP variants of the main job
+    train through both phases and save a generator that draws."""
+    from helpers import make_cfg, train
+    cfg = make_cfg(rel, tmp_path, model__ae_iters=1, model__code_batch=8,
+                   model__bank_size=32, model__code_steps=4,
+                   model__continuity__batch_size=4,
+                   custom_hooks=[], val_evaluator=None,
+                   train_cfg__max_iters=3,
+                   default_hooks__checkpoint__interval=3)
+    runner = train(cfg)
+    scalars = runner.message_hub.log_scalars
+    assert f'train/{term}' in scalars and 'train/g_loss_adv' in scalars
+    D = runner.model.discriminator
+    assert D.projects == (runner.model.G.c_dim > 0)
+    from mmlatent.models.loading import load_generator
+    G = load_generator(str(tmp_path / 'iter_3.pth'), sample_model='orig')
+    G = getattr(G, 'G', G)
+    with torch.no_grad():
+        img = G(G.sample_z(2), G.sample_c(2))
+    assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()

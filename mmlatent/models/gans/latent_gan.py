@@ -54,9 +54,18 @@ class LatentGAN(UnconditionalGAN):
         ae_iters: iterations of the autoencoder phase.
         stats_momentum: weight of each batch in the running code statistics.
         code_batch: codes per step of the code GAN.
-        code_steps: code GAN steps (each a D and a mapping step) per
-            iteration of phase 2.
+        code_steps: code GAN steps (each a D step and, see
+            ``discriminator_steps``, a mapping step) per iteration of
+            phase 2.
+        discriminator_steps: D steps per mapping step (WGAN's n_critic):
+            a code step takes its mapping step only every this many code
+            steps.
         bank_size: real codes kept (a FIFO, saved with the checkpoint).
+        gradient_penalty: GradientPenalty options (``loss_weight``, the
+            paper's lambda): WGAN-GP's penalty on codes between the real
+            and the mapped ones, scored with the real codes' conditions
+            (as :class:`WGANGP`); with ``gan_loss=WassersteinGANLoss`` the
+            code GAN is an l-WGAN-GP (Achlioptas et al.'s l-WGAN).
         Other arguments as :class:`UnconditionalGAN` (``r1`` acts on codes).
         No EMA: the decoder's batch-norm statistics must stay those of the
         real codes, which the EMA's refresh would replace.
@@ -73,18 +82,20 @@ class LatentGAN(UnconditionalGAN):
     def __init__(self, generator: dict, discriminator: dict, encoder: dict,
                  ae_iters: int = 3000, stats_momentum: float = 0.01,
                  code_batch: int = 256, bank_size: int = 8192,
-                 code_steps: int = 1,
+                 code_steps: int = 1, discriminator_steps: int = 1,
                  gan_loss: Optional[dict] = None,
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 r1: Optional[dict] = None):
+                 r1: Optional[dict] = None,
+                 gradient_penalty: Optional[dict] = None):
         if get_world_size() > 1:
             raise ConfigError(
                 f'LatentGAN trains in one process only (this launch has '
                 f'{get_world_size()}); run tools/train.py without '
                 '--launcher pytorch')
         super().__init__(generator, discriminator, gan_loss,
+                         discriminator_steps=discriminator_steps,
                          continuity=continuity,
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg, r1=r1)
@@ -110,6 +121,9 @@ class LatentGAN(UnconditionalGAN):
                 f"the code discriminator's c_dim={d_c_dim} differs from the "
                 f"generator's c_dim={self.G.c_dim}; set both alike")
         self.code_batch, self.code_steps = code_batch, code_steps
+        self.gradient_penalty = MODELS.build(
+            {'type': 'GradientPenalty', **gradient_penalty}) \
+            if gradient_penalty else None
         self.register_buffer('code_bank', torch.zeros(bank_size, self.G.w_dim))
         self.register_buffer('c_bank', torch.zeros(bank_size, self.G.c_dim))
         self.register_buffer('bank_count', torch.tensor(0, dtype=torch.long))
@@ -192,6 +206,9 @@ class LatentGAN(UnconditionalGAN):
                                                D(fake_w, c_fake)))
         if self.r1 is not None and self.r1.active(it):
             losses['r1'] = self.r1(lambda w: D(w, c_real), real_w)
+        if self.gradient_penalty is not None:
+            losses['gp'] = self.gradient_penalty(lambda w: D(w, c_real),
+                                                 real_w, fake_w)
         return losses
 
     def train_generator(self, n: int, it: int) -> Losses:
@@ -224,12 +241,15 @@ class LatentGAN(UnconditionalGAN):
 
     def _code_step(self, optim_wrapper, step: int, it: int
                    ) -> Dict[str, Tensor]:
-        """One D and one mapping step on codes; ``step`` counts the code
-        steps (for the R1 and continuity intervals)."""
+        """A D step on codes, and a mapping step at every
+        ``discriminator_steps``-th call; ``step`` counts the code steps
+        (for the R1 and continuity intervals)."""
         real_w, c_real = self.bank_sample(self.code_batch)
         log = self._step(
             'd', optim_wrapper['discriminator'], self.discriminator,
             lambda: self.train_discriminator(real_w, c_real, step), it)
+        if (step + 1) % self.discriminator_steps:
+            return log
         with no_param_grads(self.discriminator), \
                 no_param_grads(self.G.decoder):
             log.update(self._step(
