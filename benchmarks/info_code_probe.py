@@ -3,8 +3,9 @@ crisp classes?
 
 The paper's InfoGAN (Q reads the image; no labels) on top of a trained
 l-GAN: a fresh mapping from ``[z | one-hot cat]`` (cat uniform over 3)
-to the autoencoder's codes learns against a code discriminator (R1 every
-4 steps, the main job's learning rates, falling to a tenth), and a small
+to the autoencoder's codes learns against a code discriminator (the
+checkpoint's adversarial loss, R1 and code bank; the main job's learning
+rates, falling to a tenth), and a small
 CNN Q reads the *decoded image* of ``--q-batch`` of its codes per step;
 mapping and Q minimise ``--lam`` times Q's cross-entropy on cat (the
 InfoGAN bound on the mutual information). The decoder stays frozen.
@@ -77,8 +78,6 @@ def main():
     torch.manual_seed(a.seed)
     model = load_model(a.ckpt)[0]
     G = model.G.requires_grad_(False)
-    bank = model.code_bank[:min(int(model.bank_count),
-                                len(model.code_bank))].clone()
     M, D = build_networks(model, a.init)
     trunk = DCGANDiscriminator(G.resolution, base_channels=16, norm='none')
     Q = nn.Sequential(trunk.trunk, nn.Flatten(),
@@ -107,23 +106,18 @@ def main():
         for opt, lr in ((om, 1e-3), (od, 2e-3)):
             for g in opt.param_groups:
                 g['lr'] = lr * decay
-        real = bank[torch.randint(0, len(bank), (a.batch, ))]
+        real = model.bank_sample(a.batch)[0]
         with torch.no_grad():
             fake = M(sample(a.batch)[0])
-        lazy = it % 4 == 0
-        real.requires_grad_(lazy)
-        real_pred = D(real)
-        loss_d = F.softplus(-real_pred).mean() + F.softplus(D(fake)).mean()
-        if lazy:
-            g, = torch.autograd.grad(real_pred.sum(), real,
-                                     create_graph=True)
-            loss_d = loss_d + 2.0 * g.pow(2).sum(1).mean()
+        loss_d = model.gan_loss.d_loss(D(real), D(fake))
+        if model.r1 is not None and model.r1.active(it):
+            loss_d = loss_d + model.r1(D, real)
         od.zero_grad(set_to_none=True)
         loss_d.backward()
         od.step()
         zc, cat = sample(a.batch)
         w = M(zc)
-        loss_g = F.softplus(-D(w)).mean()
+        loss_g = model.gan_loss.g_loss(D(w))
         if a.lam:
             lq = F.cross_entropy(Q(decode(w[:a.q_batch])), cat[:a.q_batch])
             loss_g = loss_g + a.lam * lq

@@ -284,8 +284,8 @@ def test_projection_discriminator_learns_the_class_embedding():
 
 def test_wgan_gp_on_codes_penalises_the_critics_gradient_norm():
     """l-WGAN-GP: with a linear critic ``a . w + b`` the gradient at every
-    code is ``a``, so the logged penalty is lambda (|a| - 1)^2, and the
-    adversarial term is WGAN's mean(C(fake)) - mean(C(real))."""
+    code is ``a``, so the logged penalty is lambda (|a| - 1)^2, added to
+    the adversarial term in the critic's loss; R1 is off."""
     torch.manual_seed(0)
     model = lgan(discriminator=dict(type='CodeDiscriminator', code_dim=K,
                                     width=8, depth=1),
