@@ -42,6 +42,8 @@ class LatentCodeGenerator(BaseGenerator):
             embeddings of a text l-GAN's captions); 0 for none.
     """
 
+    w_meaning = "the autoencoder's code w = mapping(z, c)"
+
     def __init__(self, resolution: int = 32, z_dim: int = 64,
                  code_dim: int = 16, out_channels: int = 3,
                  prior: str = 'normal', mapping_width: int = 256,
