@@ -118,7 +118,7 @@ def points(G, args, gen):
         require_w_space(G, '--space w+')
     if space == 'w' and not G.has_w_space:
         print(f'note: {type(G).__name__} has no learned W space; --space w '
-              'is its input w = [z | c]', file=sys.stderr)
+              f'is {G.w_meaning}', file=sys.stderr)
     num = args.num_samples or (None if files is not None else 4)
     return start_codes(G, num, space=space, files=files, label=args.label,
                        con=args.con, generator=gen)

@@ -21,7 +21,9 @@ METHODS = ('conditional', 'guide', 'rerank')
 EPILOG = """methods:
   guide        (any generator) Adam steps on z lowering -log s + --pull *
                0.5 |z - z0|^2, s the guiding scorer's probability of the
-               prompt; --steps steps, --lr
+               prompt; --steps steps, --lr; --keep K adds K times minus the
+               log-probability (by the scorer's heads) of the start values
+               of the attributes the prompt leaves out
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
   conditional  (a text-conditioned GAN, configs/text/) --num samples
@@ -76,6 +78,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--pull', type=float, default=0.05,
                    help='guide: weight of the pull toward the start code '
                    '(default: 0.05)')
+    p.add_argument('--keep', type=float, default=0.0,
+                   help='guide: weight of the term that keeps the values '
+                   'of the attributes the prompt leaves out, read by the '
+                   "guiding scorer's heads at the start (default: 0, off)")
     p.add_argument('--factor', type=int, default=64,
                    help='rerank: samples drawn per kept one (default: 64)')
     p.add_argument('--save-every', type=int, default=20,
@@ -188,7 +194,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     res = images_for_prompt(
         G, scorer, args.prompt, args.num, method=args.method,
         c=condition(G, args.num, args, gen), generator=gen,
-        steps=args.steps, lr=args.lr, pull=args.pull, factor=args.factor,
+        steps=args.steps, lr=args.lr, pull=args.pull, keep=args.keep,
+        factor=args.factor,
         progress=lambda it: progress(it, desc='guide'))
     check = None if verifier is None else verify_prompt(
         G, res, args.prompt, verifier)

@@ -183,13 +183,17 @@ def caption_bank(model, G, cfg, args) -> None:
     G.c_bank.record(c)
 
 
+#: models whose generator is conditioned on caption embeddings
+TEXT_GANS = ('TextConditionalGAN', 'TextLatentGAN')
+
+
 def load(entry: dict, args):
     """The generator to evaluate; a text GAN's conditioned on captions:
     its own bank of training-caption embeddings (``c_bank``), or, for a
     checkpoint made before text GANs kept one, held-out captions."""
     loaded = load_generator(entry['ckpt'], sample_model=args.sample_model)
     bank = getattr(loaded.G, 'c_bank', None)
-    if loaded.cfg.model.get('type') != 'TextConditionalGAN' or (
+    if loaded.cfg.model.get('type') not in TEXT_GANS or (
             bank is not None and bank.filled):
         return loaded
     model, cfg, meta = load_model(entry['ckpt'])

@@ -234,6 +234,34 @@ def gan_table(fig: Dict[str, dict]) -> str:
     return '\n'.join(lines)
 
 
+@torch.no_grad()
+def code_spread(model, per_caption: int = 256, captions: int = 40,
+                seed: int = 0) -> Dict[str, float]:
+    """For a text l-GAN (``TextLatentGAN``): how much the codes it draws
+    for one full caption vary with ``z`` (std over ``per_caption`` codes,
+    mean over the code's numbers and over ``captions`` captions: the
+    sentences of the most frequent value combinations in its bank),
+    beside that of the real banked codes whose images have those values.
+    A mapping that ignores ``z`` has a spread near 0."""
+    values, _ = model.bank_attributes(
+        torch.arange(min(int(model.bank_count), len(model.code_bank))))
+    combos, inverse, counts = torch.unique(values, dim=0,
+                                           return_inverse=True,
+                                           return_counts=True)
+    top = counts.argsort(descending=True)[:captions]
+    gen = torch.Generator().manual_seed(seed)
+    real, fake = [], []
+    for k in top.tolist():
+        real.append(float(model.code_bank[:len(inverse)][inverse == k]
+                          .std(0).mean()))
+        text = sentence(dict(zip(ATTRIBUTES, (
+            VALUES[a][v] for a, v in zip(ATTRIBUTES, combos[k].tolist())))))
+        t = model.encode_text([text] * per_caption)
+        z = model.G.sample_z(per_caption, gen).to(t)
+        fake.append(float(model.G.mapping(z, t)[:, 0].std(0).mean()))
+    return dict(fake=float(np.mean(fake)), real=float(np.mean(real)))
+
+
 def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
         dcgan: str = None, unseen: str = None) -> Dict[str, dict]:
     torch.set_num_threads(1)
@@ -241,6 +269,12 @@ def run(ckpt: str, num: int, sample_model: str, feature_net: str = None,
     print(f'\ntext-conditioned GAN {ckpt} ({sample_model}), {num} samples '
           'per prompt set, judged by the analytic measurer\n')
     print(gan_table(fig))
+    model = load_model(ckpt)[0]
+    if hasattr(model, 'bank_attributes'):    # a text l-GAN
+        fig['code_spread'] = spread = code_spread(model.eval())
+        print(f"\ncode spread for one full caption: {spread['fake']:.3f} "
+              f"(real codes of the same values: {spread['real']:.3f}; "
+              f"ratio {spread['fake'] / spread['real']:.2f})")
     full, kw = fig['full'], fig['keywords']
     print('\nper attribute, held-out sentences / keyword lists: ' + ', '.join(
         f"{a} {full[f'acc_{a}']:.1%} / {kw[f'acc_{a}']:.1%}"

@@ -77,14 +77,16 @@ def generator_rows(args) -> None:
     shapes = build_scorer('shapes')
     gen = torch.Generator().manual_seed(0)
     z = G.sample_z(args.num_codes, gen)
-    res = guide_to_prompt(G, text, args.prompt, z, steps=args.steps)
+    res = guide_to_prompt(G, text, args.prompt, z, steps=args.steps,
+                          lr=args.lr, pull=args.pull, keep=args.keep)
     check = verify_prompt(G, res, args.prompt, shapes)
     acc = float(check['reached'].float().mean())
     fooled = float(check['fooled'].float().mean())
     ratio = float(check['unnamed'].mean() / check['named'].mean().clamp_min(
         1e-12)) if 'unnamed' in check else float('nan')
     print(f"\nguiding {osp.basename(args.gen_ckpt)} toward "
-          f"'{args.prompt}' ({args.num_codes} codes, {args.steps} steps)\n")
+          f"'{args.prompt}' ({args.num_codes} codes, {args.steps} steps, "
+          f'lr {args.lr}, pull {args.pull}, keep {args.keep})\n')
     print('| what | measured | target | met |\n|---|---|---|---|')
     print(row('codes with every named attribute right', acc, '>= 70%',
               acc >= 0.7))
@@ -129,6 +131,12 @@ def main() -> None:
     p.add_argument('--prompt', default='a red triangle on the left')
     p.add_argument('--num-codes', type=int, default=64)
     p.add_argument('--steps', type=int, default=100)
+    p.add_argument('--lr', type=float, default=0.05, help='guide: Adam lr')
+    p.add_argument('--pull', type=float, default=0.05,
+                   help='guide: weight of the pull toward the start code')
+    p.add_argument('--keep', type=float, default=0.0,
+                   help='guide: weight of the term that keeps the '
+                   'attributes the prompt leaves out')
     args = p.parse_args()
     torch.set_num_threads(1)
     if args.gan_ckpt:

@@ -8,7 +8,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False,
                     max_keep_ckpts=3, save_last=True,
-                    save_param_scheduler=False),
+                    save_param_scheduler=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [

@@ -5,7 +5,9 @@ and sampling with reranking, both verified by a second scorer.
   ``-log s(G(z)) + pull * 0.5 |z - z_0|^2`` where ``s`` is the guiding
   scorer's probability of the prompt (e.g. ``text:PATH``); the pull keeps
   each code near where it started, so the image changes no more than the
-  prompt needs.
+  prompt needs; with ``keep`` > 0, also ``keep`` times minus the
+  log-probability (by the scorer's attribute heads) of the values that
+  the attributes the prompt leaves out had at the start.
 * :func:`rerank_for_prompt`: ``factor * num`` prior samples, the ``num``
   with the highest prompt score kept.
 
@@ -19,7 +21,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor, nn
 
-from ..datasets.captions import ATTRIBUTES, parse_prompt
+from ..datasets.captions import ATTRIBUTES, VALUES, parse_prompt
 from ..latent.interpolation import render
 from ..latent.spaces import default_synthesis_kwargs, frozen
 from ..utils.errors import ConfigError
@@ -52,34 +54,74 @@ def _prompt_attribute(scorer: Scorer, prompt: str) -> str:
     return scorer.check_attribute(prompt)
 
 
+def unnamed_heads(scorer: Scorer, prompt: str) -> List[List[str]]:
+    """The scorer's ``is_<value>`` outputs of each attribute ``prompt``
+    leaves out (one list of outputs per attribute); a one-line error when
+    the scorer has none (it cannot keep them)."""
+    named = parse_prompt(prompt)
+    heads = [[f'is_{v}' for v in VALUES[a]] for a in ATTRIBUTES
+             if a not in named]
+    missing = [h for group in heads for h in group
+               if h not in scorer.attributes]
+    if missing:
+        raise ConfigError(
+            f"keep > 0 needs a scorer with is_<value> outputs for the "
+            f"attributes the prompt leaves out; scorer '{scorer.name}' has "
+            f"no '{missing[0]}' (use text:PATH or keep=0)")
+    return heads
+
+
+def keep_loss(out: Dict[str, Tensor], heads: List[List[str]],
+              start: List[Tensor]) -> Tensor:
+    """Per code [N]: minus the log-probability, by the scorer's heads, of
+    the value each left-out attribute had at the start (``start``: the
+    value index [N] per attribute of ``heads``)."""
+    loss = 0.0
+    for group, k in zip(heads, start):
+        p = torch.stack([out[h].reshape(-1) for h in group], 1)
+        loss = loss - p.gather(1, k[:, None]).squeeze(1).clamp_min(
+            1e-12).log()
+    return loss
+
+
 def guide_to_prompt(G: nn.Module, scorer: Scorer, prompt: str, z: Tensor,
                     *, c: Optional[Tensor] = None, steps: int = 100,
-                    lr: float = 0.05, pull: float = 0.05,
+                    lr: float = 0.05, pull: float = 0.05, keep: float = 0.0,
                     progress=None) -> PromptResult:
     """Optimise codes ``z`` [N, z_dim] toward ``prompt`` (module
-    docstring); G and the scorer are frozen."""
+    docstring); G and the scorer are frozen. ``keep`` > 0 adds ``keep``
+    times :func:`keep_loss`: the attributes the prompt leaves out keep
+    the values the guiding scorer read at the start."""
     if not scorer.differentiable:
         raise ConfigError(f"scorer '{scorer.name}' is not differentiable; "
                           'guide with text:PATH and verify with shapes')
     attr = _prompt_attribute(scorer, prompt)
-    if steps < 0 or lr <= 0 or pull < 0:
-        raise ConfigError(f'steps={steps}, lr={lr} and pull={pull} must be '
-                          '>= 0, > 0 and >= 0')
+    if steps < 0 or lr <= 0 or pull < 0 or keep < 0:
+        raise ConfigError(f'steps={steps}, lr={lr}, pull={pull} and keep='
+                          f'{keep} must be >= 0, > 0, >= 0 and >= 0')
+    heads = unnamed_heads(scorer, prompt) if keep else []
     z0 = z.detach().clone()
     v = z0.clone().requires_grad_(True)
     opt = torch.optim.Adam([v], lr=lr)
-    path, scores = [], []
+    path, scores, start = [], [], None
     loop = range(steps + 1) if progress is None else progress(
         range(steps + 1))
     with frozen(G), frozen(scorer):
         for i in loop:
-            s = scorer(_images(G, v, c))[attr].reshape(-1)
+            out = scorer(_images(G, v, c))
+            s = out[attr].reshape(-1)
             path.append(v.detach().cpu().clone())
             scores.append(s.detach().float().cpu())
             if i == steps:
                 break
+            if start is None:
+                start = [torch.stack([out[h].reshape(-1) for h in group],
+                                     1).argmax(1).detach()
+                         for group in heads]
             loss = -s.clamp_min(1e-12).log() \
                 + pull * 0.5 * (v - z0).pow(2).sum(1)
+            if keep:
+                loss = loss + keep * keep_loss(out, heads, start)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
@@ -162,7 +204,8 @@ def images_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
                       *, method: str = 'guide', c: Optional[Tensor] = None,
                       generator: Optional[torch.Generator] = None,
                       steps: int = 100, lr: float = 0.05, pull: float = 0.05,
-                      factor: int = 64, progress=None) -> PromptResult:
+                      keep: float = 0.0, factor: int = 64,
+                      progress=None) -> PromptResult:
     """``num`` codes for ``prompt`` by ``method``: :func:`guide_to_prompt`
     from ``num`` prior samples drawn with ``generator``, or
     :func:`rerank_for_prompt`."""
@@ -174,7 +217,7 @@ def images_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
                                  generator=generator)
     z = G.sample_z(num, generator)
     return guide_to_prompt(G, scorer, prompt, z, c=c, steps=steps, lr=lr,
-                           pull=pull, progress=progress)
+                           pull=pull, keep=keep, progress=progress)
 
 
 def prompt_grid(G: nn.Module, res: PromptResult, *, method: str = 'guide',

@@ -74,7 +74,7 @@ def interpolation_endpoints(
             note(text)
     if space == 'w' and not G.has_w_space:
         say(f'{type(G).__name__} has no learned W space; --space w '
-            'interpolates its input w = [z | c]')
+            f'interpolates {G.w_meaning}')
     have = 0 if files is None else len(files)
     num = num or max(have, 2 if files is not None else 4)
     check_endpoints(num, show_mode)

@@ -153,6 +153,51 @@ def test_guide_to_prompt_reaches_a_known_target(text_image_file):
         guide_to_prompt(G, s, '  ', z)
 
 
+def test_keep_loss_closed_form_and_scorers_without_heads():
+    """keep_loss: minus the log-probability of each left-out attribute's
+    start value, summed over the attributes; a scorer without is_<value>
+    outputs for them is refused in one line."""
+    import math
+
+    from mmlatent.control.prompt import keep_loss, unnamed_heads
+    s = build_scorer('shapes')
+    with pytest.raises(ConfigError, match="keep > 0 needs a scorer with "
+                       "is_<value> outputs .* scorer 'shapes' has no "):
+        unnamed_heads(s, 'a red triangle on the left')
+
+    class Heads:
+        name, attributes = 'heads', {f'is_{v}': 'binary' for a in VALUES
+                                     for v in VALUES[a]}
+    heads = unnamed_heads(Heads(), 'a red triangle on the left')
+    assert heads == [['is_small', 'is_large'], ['is_top', 'is_middle',
+                                                  'is_bottom']]
+    out = {'is_small': torch.tensor([0.25, 0.5]),
+           'is_large': torch.tensor([0.75, 0.5]),
+           'is_top': torch.tensor([0.5, 0.2]),
+           'is_middle': torch.tensor([0.25, 0.4]),
+           'is_bottom': torch.tensor([0.25, 0.4])}
+    start = [torch.tensor([1, 0]), torch.tensor([0, 2])]
+    want = torch.tensor([-math.log(0.75) - math.log(0.5),
+                         -math.log(0.5) - math.log(0.4)])
+    assert torch.allclose(keep_loss(out, heads, start), want)
+
+
+def test_keep_holds_the_attributes_the_prompt_leaves_out(text_image_file):
+    """Guiding toward 'red' with keep: the loss has the keep term (the
+    codes end elsewhere than without it) and a negative keep is refused."""
+    from mmlatent.control.prompt import guide_to_prompt
+    G = ColourSquareG()
+    s = build_scorer(f'text:{text_image_file}')
+    z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0]])
+    a = guide_to_prompt(G, s, 'red', z, steps=5, lr=0.2, pull=0.0)
+    b = guide_to_prompt(G, s, 'red', z, steps=5, lr=0.2, pull=0.0,
+                        keep=1.0)
+    assert torch.equal(a.path[0], b.path[0])
+    assert not torch.allclose(a.z, b.z)
+    with pytest.raises(ConfigError, match='keep=-1.0 must be'):
+        guide_to_prompt(G, s, 'red', z, keep=-1.0)
+
+
 def test_rerank_keeps_the_best_samples(text_image_file):
     from mmlatent.control.prompt import rerank_for_prompt
     G = ColourSquareG()

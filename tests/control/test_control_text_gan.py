@@ -1,6 +1,7 @@
-"""The text-conditioned GAN end to end: a few training iterations of the
-config (shrunk), its prompt grids, the frozen encoder's weights from the
-text-image file, and apps/text_to_image.py --method conditional."""
+"""The text-conditioned GANs (TextConditionalGAN, TextLatentGAN) end to
+end: a few training iterations of each config (shrunk), its prompt grids,
+the frozen encoder's weights from the text-image file, and
+apps/text_to_image.py --method conditional."""
 import os.path as osp
 
 import pytest
@@ -8,16 +9,41 @@ import torch
 
 from mmlatent.registry import MODELS
 
-CONFIG = 'text/textgan_dcgan_shapes-32x32.py'
 TEXT_IMAGE = dict(type='TextImageEncoder', resolution=16, embed_dim=8,
                   base_channels=4, max_channels=8, hidden=16,
                   text_encoder=dict(type='bow', dim=8))
+# each text GAN config, shrunk to 16 px: its options, the loss terms its
+# log must show, and the width of its conditional latent file
+VARIANTS = {
+    'text/textgan_dcgan_shapes-32x32.py': (dict(
+        model__generator__resolution=16, model__generator__con_dim=8,
+        model__generator__base_channels=8,
+        model__discriminator__resolution=16,
+        model__discriminator__text_dim=8,
+        model__discriminator__base_channels=8), (
+        'd_loss_adv', 'd_loss_mismatch', 'd_loss_attr', 'g_loss_adv',
+        'g_loss_attr', 'g_loss_match', 'g_loss_unnamed'), 64 + 8),
+    'text/textlgan_continuity_shapes-32x32.py': (dict(
+        model__generator__resolution=16, model__generator__con_dim=8,
+        model__generator__mapping_width=16,
+        model__generator__decoder__base_channels=8,
+        model__encoder__resolution=16, model__encoder__base_channels=8,
+        model__discriminator__c_dim=8, model__discriminator__width=16,
+        model__ae_iters=2, model__code_batch=8, model__bank_size=32,
+        model__code_steps=2, model__matching_weight=1.0,
+        model__matching_batch=4,
+        model__matching_interval=1, model__r1__interval=1,
+        model__continuity__interval=1, model__continuity__batch_size=4,
+        val_evaluator=None), (
+        'ae_loss_recon', 'd_loss_adv', 'd_loss_mismatch', 'd_loss_r1',
+        'g_loss_adv', 'g_loss_match', 'g_loss_continuity'), 16),
+}
 
 
-@pytest.fixture(scope='module')
-def text_gan(tmp_path_factory):
-    """(checkpoint, text-image file, work dir) of 4 iterations of the
-    config at 16 px with a tiny (untrained) text-image file."""
+@pytest.fixture(scope='module', params=sorted(VARIANTS))
+def text_gan(request, tmp_path_factory):
+    """(checkpoint, text-image file, work dir, config) of 4 iterations of
+    a text GAN config at 16 px with a tiny (untrained) text-image file."""
     from helpers import make_cfg, train
     from mmlatent.text.dual_encoder import save_text_image
     folder = tmp_path_factory.mktemp('textgan')
@@ -26,34 +52,29 @@ def text_gan(tmp_path_factory):
     ti = save_text_image(str(folder / 'ti.pth'), encoder,
                          dict(model=TEXT_IMAGE))
     cfg = make_cfg(
-        CONFIG, folder / 'work', model__text_image=TEXT_IMAGE,
+        request.param, folder / 'work', model__text_image=TEXT_IMAGE,
         model__text_image_checkpoint=ti, text_dim=8,
-        model__generator__resolution=16, model__generator__con_dim=8,
-        model__generator__base_channels=8,
-        model__discriminator__resolution=16,
-        model__discriminator__text_dim=8,
-        model__discriminator__base_channels=8,
         train_dataloader__dataset__resolution=16,
         train_dataloader__dataset__num_samples=64,
         default_hooks__checkpoint__interval=4,
         custom_hooks=[dict(type='PromptGridHook', interval=2,
-                           num_samples=3)])
+                           num_samples=3)],
+        **VARIANTS[request.param][0])
     train(cfg)
-    return str(folder / 'work' / 'iter_4.pth'), ti, folder / 'work'
+    return (str(folder / 'work' / 'iter_4.pth'), ti, folder / 'work',
+            request.param)
 
 
 def test_training_logs_every_term_and_keeps_the_encoder(text_gan):
     from mmlatent.models.loading import load_model
     from mmlatent.text.dual_encoder import load_text_image
-    ckpt, ti, work = text_gan
+    ckpt, ti, work, config = text_gan
     model, _, _ = load_model(ckpt)
     frozen, _ = load_text_image(ti)
     for k, v in frozen.state_dict().items():
         assert torch.equal(model.text_image.state_dict()[k], v), k
     log = open(next(work.glob('*/*.log'))).read()
-    for term in ('d_loss_adv', 'd_loss_mismatch', 'd_loss_attr',
-                 'g_loss_adv', 'g_loss_attr', 'g_loss_match',
-                 'g_loss_unnamed'):
+    for term in VARIANTS[config][1]:
         assert term in log, term
     assert (work / 'samples' / 'iter_2_prompts.png').exists()
     assert (work / 'samples' / 'final_prompts.png').exists()
@@ -71,7 +92,8 @@ def test_conditional_app(text_gan, tmp_path, run_script, capsys):
     assert 'verifier shapes:' in out
     lf = load_latents(str(tmp_path / 'text_a_red_square_conditional_'
                           'latents.pt'))
-    assert lf.space == 'w' and lf.latent.shape == (3, 64 + 8)
+    assert lf.space == 'w' and lf.latent.shape == (
+        3, VARIANTS[text_gan[3]][2])
     assert set(lf.scores) == {'verify'}
     assert osp.exists(tmp_path / 'text_a_red_square_conditional.png')
     for prompt, msg in (('  ', '--prompt is empty'),

@@ -98,6 +98,15 @@ def test_w_space_note_for_generators_without_one(dcgan_G):
     assert ends.notes == said == [
         'DCGANGenerator has no learned W space; --space w interpolates its '
         'input w = [z | c]']
+    from mmlatent.registry import MODELS
+    lgan_G = MODELS.build(dict(type='LatentCodeGenerator', resolution=16,
+                               z_dim=4, code_dim=3, mapping_width=8,
+                               mapping_depth=2,
+                               decoder=dict(base_channels=4)))
+    assert interpolation_endpoints(
+        lgan_G, num=2, space='w', generator=torch.Generator()).notes == [
+        'LatentCodeGenerator has no learned W space; --space w interpolates '
+        "the autoencoder's code w = mapping(z, c)"]
     said.clear()
     with pytest.raises(ConfigError, match='odd'):  # said before the error
         interpolation_endpoints(dcgan_G, num=3, space='w',

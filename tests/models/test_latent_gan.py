@@ -316,9 +316,11 @@ def test_conditional_needs_labels_and_matching_sizes():
 
 def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, two code steps per
-    iteration, with codes in the bank) and resumed ends with the state of
-    an uninterrupted 5-iteration run: weights, code statistics and the
-    bank."""
+    iteration, with codes in the bank, the learning rates decaying from
+    iteration 2 as the main job's do from 2000) and resumed ends with the
+    state of an uninterrupted 5-iteration run: weights, code statistics
+    and the bank (a checkpoint without the scheduler's state resumed the
+    decay 3 iterations late)."""
     from helpers import assert_resume_exact
     rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
@@ -327,9 +329,13 @@ def test_resume_across_the_phases_is_exact(tmp_path):
                 model__discriminator__width=16,
                 model__continuity__batch_size=4,
                 custom_hooks=[dict(type='IterationSeedHook')],
+                param_scheduler=[dict(type='LinearLR', start_factor=1.0,
+                                      end_factor=0.1, begin=2, end=5,
+                                      by_epoch=False)],
                 val_evaluator=None, train_cfg__max_iters=5,
                 default_hooks__checkpoint__interval=1)
     a = assert_resume_exact(rel, tmp_path, 3, **opts)
+    assert len(a['param_schedulers']) == 4    # one per optimizer
     # every iteration, both phases, banks its batch of 8 images' codes
     assert int(a['state_dict']['bank_count']) == 5 * 8
 

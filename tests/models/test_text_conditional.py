@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmlatent.models.gans.text_conditional import TextBatch
+from mmlatent.models.gans.text_side import TextBatch
 from mmlatent.models.losses.text_matching import (attribute_loss,
                                                   mismatched_pairs,
                                                   mode_seeking_loss,

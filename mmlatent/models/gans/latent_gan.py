@@ -172,9 +172,10 @@ class LatentGAN(UnconditionalGAN):
         return self.G.make_c(labels.long())
 
     @torch.no_grad()
-    def push_codes(self, w: Tensor, c: Optional[Tensor] = None) -> None:
+    def push_codes(self, w: Tensor, c: Optional[Tensor] = None) -> Tensor:
         """Put the codes ``w`` [n, code_dim] (and their conditions ``c``)
-        into the bank (FIFO)."""
+        into the bank (FIFO); returns the bank rows written (one per code
+        kept: the last ``bank_size`` of ``w``)."""
         size = self.code_bank.shape[0]
         w = w[-size:]
         idx = (self.bank_count + torch.arange(
@@ -183,20 +184,30 @@ class LatentGAN(UnconditionalGAN):
         if c is not None:
             self.c_bank[idx] = c[-size:].to(self.c_bank)
         self.bank_count += w.shape[0]
+        return idx
+
+    def bank_rows(self, n: int) -> Tensor:
+        """``n`` rows [n] of the filled bank, drawn with replacement."""
+        filled = int(min(int(self.bank_count), self.code_bank.shape[0]))
+        if filled == 0:
+            raise RuntimeError('the code bank is empty; push_codes first')
+        return torch.randint(0, filled, (n, ), device=self.code_bank.device)
 
     def bank_sample(self, n: int) -> Tuple[Tensor, Optional[Tensor]]:
         """``n`` codes (and their conditions, None without) drawn with
         replacement from the filled bank."""
-        filled = int(min(int(self.bank_count), self.code_bank.shape[0]))
-        if filled == 0:
-            raise RuntimeError('the code bank is empty; push_codes first')
-        idx = torch.randint(0, filled, (n, ), device=self.code_bank.device)
-        return self.code_bank[idx], \
-            self.c_bank[idx] if self.G.c_dim else None
+        return self.bank_at(self.bank_rows(n))
+
+    def bank_at(self, rows: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """The banked codes (and conditions, None without) at ``rows``."""
+        return self.code_bank[rows], \
+            self.c_bank[rows] if self.G.c_dim else None
 
     def train_discriminator(self, real_w: Tensor, c_real: Optional[Tensor],
-                            it: int) -> Losses:
-        """Named D loss terms: real codes against mapped ones."""
+                            it: int, rows: Optional[Tensor] = None
+                            ) -> Losses:
+        """Named D loss terms: real codes against mapped ones (``rows``:
+        the bank rows of ``real_w``, for subclasses that bank more)."""
         n = real_w.shape[0]
         c_fake = self.fake_c(n)
         with torch.no_grad():
@@ -244,10 +255,11 @@ class LatentGAN(UnconditionalGAN):
         """A D step on codes, and a mapping step at every
         ``discriminator_steps``-th call; ``step`` counts the code steps
         (for the R1 and continuity intervals)."""
-        real_w, c_real = self.bank_sample(self.code_batch)
+        rows = self.bank_rows(self.code_batch)
+        real_w, c_real = self.bank_at(rows)
         log = self._step(
             'd', optim_wrapper['discriminator'], self.discriminator,
-            lambda: self.train_discriminator(real_w, c_real, step), it)
+            lambda: self.train_discriminator(real_w, c_real, step, rows), it)
         if (step + 1) % self.discriminator_steps:
             return log
         with no_param_grads(self.discriminator), \

@@ -2,41 +2,22 @@
 G draws an image for a caption's text embedding, a matching-aware D scores
 (image, text) pairs, and a frozen text-image encoder trained on real images
 only tells G whether its image shows what the caption names."""
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
-import numpy as np
 import torch
 from torch import Tensor
 
-from ...datasets.captions import ATTRIBUTES, parse_prompt, to_indices
 from ...registry import MODELS
-from ...text.completion import complete_prompts
-from ...utils.checkpoint import load_format_file
-from ...utils.errors import CheckpointError, ConfigError
-from ...utils.image import first_line
+from ...utils.errors import ConfigError
 from ..base_gan import Losses, UnconditionalGAN
-from ..generators.code_bank import CodeBank
 from ..losses.text_matching import (attribute_loss, mismatched_pairs,
                                     mode_seeking_loss,
                                     unnamed_information_loss)
-
-#: the format tag of text-image files (mmlatent.text.dual_encoder)
-TEXT_IMAGE_FORMAT = 'mmlatent.text_image/1'
-
-
-@dataclass
-class TextBatch:
-    """One training batch's captions: ``t`` [N, text_dim] embeddings,
-    ``values`` [N, 5] the images' attribute values, ``named`` [N, 5] the
-    values the captions name (-1: not named)."""
-    t: Tensor
-    values: Tensor
-    named: Tensor
+from .text_side import TextBatch, TextSide
 
 
 @MODELS.register_module()
-class TextConditionalGAN(UnconditionalGAN):
+class TextConditionalGAN(TextSide, UnconditionalGAN):
     """G(z, c) with ``c`` the text embedding of a caption (the text tower of
     a frozen :class:`~mmlatent.text.dual_encoder.TextImageEncoder`: a
     registered text encoder, bag of words by default, and a projection).
@@ -118,9 +99,8 @@ class TextConditionalGAN(UnconditionalGAN):
                 raise ConfigError(f'TextConditionalGAN does not support '
                                   f'{key}; remove it from the model config')
         super().__init__(generator, discriminator, **kwargs)
-        self.text_image = MODELS.build(dict(text_image))
-        self.text_image.requires_grad_(False).eval()
-        self.text_image_checkpoint = text_image_checkpoint
+        self.init_text_side(text_image, text_image_checkpoint,
+                            complete_prompts, value_bank, text_noise)
         if not 0.0 <= mismatch_weight < 1.0 or min(
                 attribute_weight, matching_weight, diversity_weight) < 0:
             raise ConfigError(
@@ -129,9 +109,6 @@ class TextConditionalGAN(UnconditionalGAN):
                 f'{matching_weight} and diversity_weight={diversity_weight}'
                 ' >= 0')
         self.diversity_weight = float(diversity_weight)
-        if text_noise < 0:
-            raise ConfigError(f'text_noise={text_noise} must be >= 0')
-        self.text_noise = float(text_noise)
         if unnamed_weight < 0 or (unnamed_weight and not matching_weight):
             raise ConfigError(f'unnamed_weight={unnamed_weight} must be >= '
                               '0 and needs matching_weight > 0 (it reads '
@@ -142,9 +119,6 @@ class TextConditionalGAN(UnconditionalGAN):
                               'an int >= 1 (images drawn per caption in the '
                               'G phase)')
         self.unnamed_repeats = unnamed_repeats
-        # attribute values of the last training items: prompt completion
-        self.value_bank = CodeBank(value_bank, len(ATTRIBUTES)) \
-            if complete_prompts else None
         self.mismatch_weight = float(mismatch_weight)
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
@@ -152,110 +126,16 @@ class TextConditionalGAN(UnconditionalGAN):
         self._batch: Optional[TextBatch] = None
 
     def _check_sizes(self) -> None:
-        dim = self.text_image.image_proj.out_features
-        codes = self.G.codes
-        if codes.cat_dims or codes.con_dim != dim:
-            raise ConfigError(
-                f'TextConditionalGAN needs a generator with con_dim={dim} '
-                "(the text-image encoder's embed_dim) and no cat_dims, got "
-                f'cat_dims={codes.cat_dims}, con_dim={codes.con_dim}')
+        dim = self.text_dim
         if getattr(self.D, 'text_dim', None) != dim:
             raise ConfigError(
                 f"TextConditionalGAN needs discriminator text_dim={dim}, got "
                 f"{getattr(self.D, 'text_dim', None)}; use type='"
                 f"TextMatchingDiscriminator', text_dim={dim}")
 
-    # -- the text side --------------------------------------------------
-    @property
-    def attribute_sizes(self) -> Sequence[int]:
-        return self.text_image.head_sizes
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self.text_image.eval()  # frozen, always in eval mode
-        return self
-
-    def init_weights(self) -> None:
-        """The networks' own initialisation, then the frozen text-image
-        encoder's weights from ``text_image_checkpoint``."""
-        super().init_weights()
-        if self.text_image_checkpoint is None:
-            return
-        data = load_format_file(
-            self.text_image_checkpoint, TEXT_IMAGE_FORMAT, kind='text-image',
-            saver='save_text_image',
-            missing='train one with tools/train_text_image.py',
-            writer='tools/train_text_image.py', error=CheckpointError)
-        try:
-            self.text_image.load_state_dict(data['state_dict'])
-        except RuntimeError as e:
-            raise CheckpointError(
-                f"text-image file '{self.text_image_checkpoint}' does not "
-                "match the model's text_image architecture; copy the "
-                f'model dict stored in that file into text_image: '
-                f'{first_line(e)}') from e
-
-    @torch.no_grad()
-    def encode_text(self, texts: Sequence[str]) -> Tensor:
-        """Text embeddings ``c`` [N, text_dim] of captions or prompts."""
-        return self.text_image.encode_text(list(texts))
-
-    @torch.no_grad()
-    def condition(self, prompts: Sequence[str],
-                  generator: Optional[torch.Generator] = None) -> Tensor:
-        """G's condition ``c`` [N, text_dim] for N prompts: each prompt
-        completed with a fresh draw of the attributes it leaves out when
-        the model completes prompts (``generator``: the draws' stream),
-        then encoded; a one-line error for a word the captions do not
-        use."""
-        # each distinct prompt parsed once, in order (a metric repeats its
-        # prompts; the first unknown word is the one reported)
-        parsed = {p: to_indices(parse_prompt(p))
-                  for p in dict.fromkeys(prompts)}
-        if self.value_bank is None:
-            return self.encode_text(prompts)
-        bank = self.value_bank
-        if not bank.filled:
-            raise ConfigError('the value bank for prompt completion is '
-                              'empty: the model has not been trained yet')
-        named = torch.as_tensor(np.stack([parsed[p] for p in prompts]))
-        texts = complete_prompts(prompts, named,
-                                 bank.codes[:bank.filled].long().cpu(),
-                                 generator)
-        return self.encode_text(texts)
-
-    def prompt_condition(self, prompt: str, n: int,
-                         generator: Optional[torch.Generator] = None
-                         ) -> Tensor:
-        """``c`` [n, text_dim] of n samples of one prompt
-        (:meth:`condition`); a one-line error for an empty prompt or a
-        word the captions do not use."""
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ConfigError("the prompt is empty; give one, e.g. "
-                              "'a red triangle on the left'")
-        if self.value_bank is None:    # one condition for every sample
-            return self.condition([prompt]).expand(n, -1).clone()
-        return self.condition([prompt] * n, generator)
-
-    def text_batch(self, data: dict) -> TextBatch:
-        missing = [k for k in ('caption', 'values', 'named')
-                   if k not in data]
-        if missing:
-            raise ConfigError(
-                f"TextConditionalGAN needs captioned data (items with "
-                f"'caption', 'values', 'named'), missing {missing}; use "
-                "type='CaptionedShapesDataset'")
-        t = self.encode_text(data['caption'])
-        return TextBatch(t, data['values'].to(t.device).long(),
-                         data['named'].to(t.device).long())
-
     # -- hooks of the base training step -----------------------------------
     def train_step(self, data: dict, optim_wrapper):
         self._batch = self.text_batch(data)
-        if self.G.c_bank is not None:
-            self.G.c_bank.record(self._batch.t)
-        if self.value_bank is not None:
-            self.value_bank.record(self._batch.values.float())
         try:
             return super().train_step(data, optim_wrapper)
         finally:
@@ -269,13 +149,6 @@ class TextConditionalGAN(UnconditionalGAN):
 
     def d_forward(self, img: Tensor, c: Optional[Tensor]):
         return self.discriminator(img, c)
-
-    def g_condition(self, t: Tensor) -> Tensor:
-        """G's condition in training: ``t`` plus Gaussian noise of std
-        ``text_noise`` per coordinate (D sees ``t`` itself)."""
-        if not self.text_noise:
-            return t
-        return t + self.text_noise * torch.randn_like(t)
 
     # -- phases -------------------------------------------------------------
     def train_discriminator(self, real: Tensor, c_real: Optional[Tensor],
@@ -312,9 +185,7 @@ class TextConditionalGAN(UnconditionalGAN):
             losses['attr'] = self.attribute_weight * attribute_loss(
                 logits, named, self.attribute_sizes)
         if self.matching_weight:
-            heads = self.text_image.head_logits(
-                self.text_image.features(fake))
-            heads = torch.cat([heads[a] for a in ATTRIBUTES], 1)
+            heads = self.head_logits(fake)
             losses['match'] = self.matching_weight * attribute_loss(
                 heads, named, self.attribute_sizes)
             if self.unnamed_weight:

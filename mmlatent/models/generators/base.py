@@ -35,6 +35,8 @@ class BaseGenerator(nn.Module):
 
     #: True for generators with a learned mapping network and a W space.
     has_w_space = False
+    #: what ``w`` is for a generator without a W space (tools' notes)
+    w_meaning = 'its input w = [z | c]'
 
     def __init__(self, z_dim: int, w_dim: int, num_ws: int, *,
                  resolution: int, out_channels: int = 3,

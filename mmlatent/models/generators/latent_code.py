@@ -38,16 +38,21 @@ class LatentCodeGenerator(BaseGenerator):
             ``norm``, ...); its ``z_dim`` is ``code_dim``.
         cat_dims, con_dim: layout of a condition ``c`` (e.g. the class
             one-hot of a conditional l-GAN), fed to the mapping with ``z``.
+        c_bank: training conditions kept for ``sample_c`` (e.g. the text
+            embeddings of a text l-GAN's captions); 0 for none.
     """
+
+    w_meaning = "the autoencoder's code w = mapping(z, c)"
 
     def __init__(self, resolution: int = 32, z_dim: int = 64,
                  code_dim: int = 16, out_channels: int = 3,
                  prior: str = 'normal', mapping_width: int = 256,
                  mapping_depth: int = 4, decoder: Optional[dict] = None,
-                 cat_dims: Sequence[int] = (), con_dim: int = 0):
+                 cat_dims: Sequence[int] = (), con_dim: int = 0,
+                 c_bank: int = 0):
         super().__init__(z_dim, code_dim, 1, resolution=resolution,
                          out_channels=out_channels, prior=prior,
-                         cat_dims=cat_dims, con_dim=con_dim)
+                         cat_dims=cat_dims, con_dim=con_dim, c_bank=c_bank)
         dec = dict(decoder or {})
         for key in ('type', 'z_dim', 'resolution', 'out_channels'):
             if key in dec:
