@@ -13,7 +13,7 @@ from ..base_gan import Losses, UnconditionalGAN
 from ..losses.text_matching import (attribute_loss, mismatched_pairs,
                                     mode_seeking_loss,
                                     unnamed_information_loss)
-from .text_side import TextBatch, TextSide
+from .text_side import TextSide
 
 
 @MODELS.register_module()
@@ -123,7 +123,6 @@ class TextConditionalGAN(TextSide, UnconditionalGAN):
         self.attribute_weight = float(attribute_weight)
         self.matching_weight = float(matching_weight)
         self._check_sizes()
-        self._batch: Optional[TextBatch] = None
 
     def _check_sizes(self) -> None:
         dim = self.text_dim
@@ -134,16 +133,6 @@ class TextConditionalGAN(TextSide, UnconditionalGAN):
                 f"TextMatchingDiscriminator', text_dim={dim}")
 
     # -- hooks of the base training step -----------------------------------
-    def train_step(self, data: dict, optim_wrapper):
-        self._batch = self.text_batch(data)
-        try:
-            return super().train_step(data, optim_wrapper)
-        finally:
-            self._batch = None
-
-    def real_c(self, labels: Optional[Tensor]) -> Tensor:
-        return self._batch.t
-
     def fake_c(self, n: int) -> Tensor:
         return self._batch.t[:n]
 

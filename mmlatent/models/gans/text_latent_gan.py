@@ -8,7 +8,7 @@ blobs of the image-space DCGAN and draws the asked shape about half the
 time; the l-GAN's decoder draws crisp shapes, and a class-conditional
 l-GAN follows its class 96% of the time (configs/lgan/README.md).
 """
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -19,7 +19,7 @@ from ...utils.errors import ConfigError
 from ..base_gan import Losses
 from ..losses.text_matching import mismatched_pairs, mode_seeking_loss
 from .latent_gan import LatentGAN
-from .text_side import TextBatch, TextSide
+from .text_side import TextSide
 
 
 @MODELS.register_module()
@@ -101,20 +101,8 @@ class TextLatentGAN(TextSide, LatentGAN):
         self.register_buffer('attr_bank', torch.full(
             (self.code_bank.shape[0], 2 * len(ATTRIBUTES)), -1,
             dtype=torch.long))
-        self._batch: Optional[TextBatch] = None
 
-    # -- the captions of the batch ------------------------------------------
-    def train_step(self, data: dict, optim_wrapper) -> Dict[str, Tensor]:
-        self._batch = self.text_batch(data)
-        try:
-            return super().train_step(data, optim_wrapper)
-        finally:
-            self._batch = None
-
-    def real_c(self, labels: Optional[Tensor]) -> Tensor:
-        """The text embeddings of the batch's captions."""
-        return self._batch.t
-
+    # -- the bank --------------------------------------------------------
     @torch.no_grad()
     def push_codes(self, w: Tensor, c: Optional[Tensor] = None) -> Tensor:
         """:meth:`LatentGAN.push_codes`, keeping the attribute values and

@@ -61,6 +61,7 @@ class TextSide:
         self.text_image_checkpoint = text_image_checkpoint
         self.value_bank = CodeBank(value_bank, len(ATTRIBUTES)) \
             if complete_prompts else None
+        self._batch: Optional[TextBatch] = None
         dim = self.text_dim
         codes = self.G.codes
         if codes.cat_dims or codes.con_dim != dim:
@@ -172,6 +173,19 @@ class TextSide:
         if not self.text_noise:
             return t
         return t + self.text_noise * torch.randn_like(t)
+
+    def train_step(self, data: dict, optim_wrapper):
+        """The GAN's training step with the batch's captions at hand
+        (``self._batch``, a :class:`TextBatch`) while it runs."""
+        self._batch = self.text_batch(data)
+        try:
+            return super().train_step(data, optim_wrapper)
+        finally:
+            self._batch = None
+
+    def real_c(self, labels: Optional[Tensor]) -> Tensor:
+        """The real images' condition: their captions' embeddings."""
+        return self._batch.t
 
     def head_logits(self, img: Tensor) -> Tensor:
         """The frozen encoder's attribute logits of ``img``, the five
