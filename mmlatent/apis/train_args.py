@@ -7,6 +7,31 @@ from typing import List, Optional
 from mmengine.config import DictAction
 
 from ..utils.choices import VIS_BACKENDS
+from ..utils.errors import ConfigError
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` (``KEY=VALUE`` pairs, lists and tuples in
+    brackets), with a one-line usage error for a value its parser cannot
+    read (e.g. ``dict(...)`` inside a list, which recurses without end)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            super().__call__(parser, namespace, values, option_string)
+        except (RecursionError, AssertionError, ValueError) as e:
+            pair = next((v for v in values if '=' not in v), None)
+            if pair is not None:
+                raise ConfigError(f"{option_string} '{pair}' is not "
+                                  'KEY=VALUE, e.g. train_cfg.max_iters=100'
+                                  ) from None
+            bad = next((v for v in values if '(' in v or '[' in v),
+                       values[0])
+            raise ConfigError(
+                f"{option_string} cannot read '{bad}' "
+                f'({type(e).__name__}); give numbers, strings and lists '
+                'only, and put dicts (e.g. a param_scheduler) in a config '
+                "file that inherits this one: _base_ = ['CONFIG']"
+            ) from None
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -21,7 +46,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--resume', nargs='?', const='auto', default=None,
                    metavar='CKPT', help='resume from CKPT, or from the latest '
                    'checkpoint of the work dir when CKPT is omitted')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+    p.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                    metavar='KEY=VALUE', help='override config entries, e.g. '
                    'train_cfg.max_iters=100 model.continuity.loss_weight=10')
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none',

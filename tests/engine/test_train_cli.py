@@ -61,6 +61,13 @@ def cli(capsys, monkeypatch):
      "unknown optimizer type 'Adamm' (did you mean 'Adam'?)"),
     ('default_hooks.logger.intervall=3', "unknown key 'intervall' for "
      "EarlyLoggerHook (did you mean 'interval'?)"),
+    # mmengine's parser recurses without end on a dict inside a list
+    ("param_scheduler=[dict(type='LinearLR',begin=1,end=2)]",
+     "--cfg-options cannot read 'param_scheduler=[dict(type='LinearLR',"
+     "begin=1,end=2)]' (RecursionError); give numbers, strings and lists "
+     'only, and put dicts'),
+    ('max_iters', "--cfg-options 'max_iters' is not KEY=VALUE, e.g. "
+     'train_cfg.max_iters=100'),
 ])
 def test_option_errors_come_first_in_one_line(cli, tmp_path, option,
                                               message):
