@@ -71,14 +71,21 @@ def unnamed_heads(scorer: Scorer, prompt: str) -> List[List[str]]:
     return heads
 
 
+def head_probs(out: Dict[str, Tensor], heads: List[List[str]]
+               ) -> List[Tensor]:
+    """The scorer's probabilities [N, values] of each attribute of
+    ``heads`` (:func:`unnamed_heads`)."""
+    return [torch.stack([out[h].reshape(-1) for h in group], 1)
+            for group in heads]
+
+
 def keep_loss(out: Dict[str, Tensor], heads: List[List[str]],
               start: List[Tensor]) -> Tensor:
     """Per code [N]: minus the log-probability, by the scorer's heads, of
     the value each left-out attribute had at the start (``start``: the
     value index [N] per attribute of ``heads``)."""
     loss = 0.0
-    for group, k in zip(heads, start):
-        p = torch.stack([out[h].reshape(-1) for h in group], 1)
+    for p, k in zip(head_probs(out, heads), start):
         loss = loss - p.gather(1, k[:, None]).squeeze(1).clamp_min(
             1e-12).log()
     return loss
@@ -115,9 +122,8 @@ def guide_to_prompt(G: nn.Module, scorer: Scorer, prompt: str, z: Tensor,
             if i == steps:
                 break
             if start is None:
-                start = [torch.stack([out[h].reshape(-1) for h in group],
-                                     1).argmax(1).detach()
-                         for group in heads]
+                start = [p.argmax(1).detach()
+                         for p in head_probs(out, heads)]
             loss = -s.clamp_min(1e-12).log() \
                 + pull * 0.5 * (v - z0).pow(2).sum(1)
             if keep:

@@ -135,7 +135,7 @@ def save_text_image(path: str, model: TextImageEncoder, cfg: dict,
     return path
 
 
-def _read(path: str) -> Tuple[Config, dict]:
+def read_text_image(path: str) -> Tuple[Config, dict]:
     """(config, file dict) of a text-image file; one-line errors."""
     data = load_format_file(
         path, FORMAT, kind='text-image', saver='save_text_image',
@@ -146,13 +146,13 @@ def _read(path: str) -> Tuple[Config, dict]:
 
 def text_image_config_of(path: str) -> Config:
     """The config stored in a text-image file."""
-    return _read(path)[0]
+    return read_text_image(path)[0]
 
 
 def load_text_image(path: str, device: str = 'cpu'
                     ) -> Tuple[TextImageEncoder, Dict[str, float]]:
     """(model in eval mode, metrics) of a text-image file."""
-    cfg, data = _read(path)
+    cfg, data = read_text_image(path)
     model = MODELS.build(cfg.model)
     try:
         model.load_state_dict(data['state_dict'])

@@ -13,15 +13,11 @@ from torch import Tensor
 from ...datasets.captions import ATTRIBUTES, parse_prompt, to_indices
 from ...registry import MODELS
 from ...text.completion import complete_prompts
-from ...utils.checkpoint import load_format_file
+from ...text.dual_encoder import read_text_image
 from ...utils.errors import CheckpointError, ConfigError
 from ...utils.image import first_line
 from ..generators.code_bank import CodeBank
 from ..losses.text_matching import attribute_loss
-
-#: the format tag of text-image files (mmlatent.text.dual_encoder)
-TEXT_IMAGE_FORMAT = 'mmlatent.text_image/1'
-
 
 @dataclass
 class TextBatch:
@@ -91,11 +87,7 @@ class TextSide:
         super().init_weights()
         if self.text_image_checkpoint is None:
             return
-        data = load_format_file(
-            self.text_image_checkpoint, TEXT_IMAGE_FORMAT, kind='text-image',
-            saver='save_text_image',
-            missing='train one with tools/train_text_image.py',
-            writer='tools/train_text_image.py', error=CheckpointError)
+        _, data = read_text_image(self.text_image_checkpoint)
         try:
             self.text_image.load_state_dict(data['state_dict'])
         except RuntimeError as e:
