@@ -403,3 +403,14 @@ def test_variants_of_the_main_job_train_end_to_end(tmp_path, rel, term):
     with torch.no_grad():
         img = G(G.sample_z(2), G.sample_c(2))
     assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()
+
+
+def test_realism_logits_are_the_code_discriminators():
+    # the prompt mapper's realism term: an l-GAN judges codes, not images
+    model = lgan().eval()
+    w = torch.randn(4, K)
+    img = torch.zeros(4, 3, RES, RES)
+    assert torch.equal(model.realism_logits(w, img),
+                       model.D(w, None).reshape(-1))
+    assert not torch.equal(model.realism_logits(w, img),
+                           model.realism_logits(w + 1, img))

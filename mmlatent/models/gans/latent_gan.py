@@ -224,6 +224,12 @@ class LatentGAN(UnconditionalGAN):
                                                  real_w, fake_w)
         return losses
 
+    def realism_logits(self, w: Tensor, img: Tensor,
+                       c: Optional[Tensor] = None) -> Tensor:
+        """The code discriminator's raw score [n] of the codes ``w``
+        [n, code_dim]: how much they look like codes of real images."""
+        return self.D(w, c).reshape(-1)
+
     def train_generator(self, n: int, it: int) -> Losses:
         """Named loss terms of the mapping: adversarial on its codes and
         the continuity term on the images they decode to."""
