@@ -45,10 +45,10 @@ EPILOG = """methods:
 
 verification: --verify (default shapes, the analytic measurer) judges the
 final images: reached = the verifier finds every attribute the prompt
-names; fooled = the guide's score >= 0.5 but the verifier disagrees
-(guide and rerank);
-unnamed = share of the attributes the prompt leaves out that changed
-(guide). Generator passes are counted for both methods.
+names; fooled = the guiding scorer's score >= 0.5 but the verifier
+disagrees (guide, mapper and rerank); unnamed = share of the attributes
+the prompt leaves out that changed (guide and mapper). Generator passes
+are counted for every method (mapper: its training too).
 
 outputs (in --out-dir), <name> = text_<prompt>_<method>:
   <name>.png         guide: one row per code, columns every --save-every
@@ -69,7 +69,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         prog='apps/text_to_image.py', epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Generate images for a prompt: guide the latent codes '
-        'of any generator toward it, or sample and rerank.')
+        'of any generator toward it, edit them with a prompt mapper, or '
+        'sample and rerank.')
     add_common_args(p)
     p.add_argument('--prompt', '-p', required=True,
                    help="what to draw, e.g. 'a red triangle on the left'")
