@@ -1,7 +1,7 @@
 """Images for a text prompt from a trained generator.
 
     python apps/text_to_image.py CKPT --prompt 'a red triangle on the left' \\
-        --scorer text:work_dirs/text_image.pth [--method guide|rerank]
+        --scorer text:work_dirs/text_image.pth [--method mapper|guide|rerank]
     python apps/text_to_image.py TEXT_GAN_CKPT --method conditional \\
         --prompt 'a large blue square'
 """
@@ -17,13 +17,23 @@ from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
 
-METHODS = ('conditional', 'guide', 'rerank')
+METHODS = ('conditional', 'guide', 'mapper', 'rerank')
 EPILOG = """methods:
   guide        (any generator) Adam steps on z lowering -log s + --pull *
                0.5 |z - z0|^2, s the guiding scorer's probability of the
-               prompt; --steps steps, --lr; --keep K adds K times minus the
-               log-probability (by the scorer's heads) of the start values
-               of the attributes the prompt leaves out
+               prompt; --steps steps (100), --lr (0.05), --pull (0.05);
+               --keep K (0) adds K times minus the log-probability (by the
+               scorer's heads) of the start values of the attributes the
+               prompt leaves out
+  mapper       (any GAN checkpoint; the scorer needs attribute heads:
+               text:PATH) trains a small network M(w) = w + delta(w) for
+               the prompt on fresh prior codes (--steps batches of 64,
+               default 600; --lr 2e-3): the heads' -log p of the values
+               the prompt names, --keep (2) times that of the start values
+               of the others, --realism (20) times softplus(-D(M(w))) with
+               the checkpoint's discriminator (an l-GAN's code D), --pull
+               (0.01) |M(w) - w|^2; then edits --num codes, one generator
+               pass each (StyleCLIP's latent mapper)
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
   conditional  (a text-conditioned GAN, configs/text/) --num samples
@@ -35,18 +45,20 @@ EPILOG = """methods:
 
 verification: --verify (default shapes, the analytic measurer) judges the
 final images: reached = the verifier finds every attribute the prompt
-names; fooled = the guide's score >= 0.5 but the verifier disagrees
-(guide and rerank);
-unnamed = share of the attributes the prompt leaves out that changed
-(guide). Generator passes are counted for both methods.
+names; fooled = the guiding scorer's score >= 0.5 but the verifier
+disagrees (guide, mapper and rerank); unnamed = share of the attributes
+the prompt leaves out that changed (guide and mapper). Generator passes
+are counted for every method (mapper: its training too).
 
 outputs (in --out-dir), <name> = text_<prompt>_<method>:
   <name>.png         guide: one row per code, columns every --save-every
-                     steps and the last; rerank: the kept samples;
+                     steps and the last; mapper: one row per code, the
+                     start and the mapped image; rerank: the kept samples;
                      conditional: the samples, 8 a row
   <name>_latents.pt  latent file of the final z codes with the scores
-                     (guide, verify); conditional: w = [z | t] codes (space
-                     w) with the verifier's score; apps/interpolate_sample.py
+                     (guide, verify); mapper: the mapped w codes (space w);
+                     conditional: w = [z | t] codes (space w) with the
+                     verifier's score; apps/interpolate_sample.py
                      --proj-latent A.pt B.pt morphs between two prompts
 
 """ + COMMON_EPILOG
@@ -57,31 +69,38 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         prog='apps/text_to_image.py', epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Generate images for a prompt: guide the latent codes '
-        'of any generator toward it, or sample and rerank.')
+        'of any generator toward it, edit them with a prompt mapper, or '
+        'sample and rerank.')
     add_common_args(p)
     p.add_argument('--prompt', '-p', required=True,
                    help="what to draw, e.g. 'a red triangle on the left'")
     p.add_argument('--method', choices=METHODS, default='guide',
-                   help='guide (default), rerank or conditional')
+                   help='guide (default), mapper, rerank or conditional')
     p.add_argument('--scorer', metavar='SPEC',
-                   help='guide / rerank: the guiding / ranking scorer, e.g. '
-                   'text:PATH (tools/train_text_image.py)')
+                   help='guide / mapper / rerank: the guiding / ranking '
+                   'scorer, e.g. text:PATH (tools/train_text_image.py)')
     p.add_argument('--verify', default='shapes', metavar='SPEC',
                    help="second scorer that judges the result (default: "
                    "shapes; 'none' to skip)")
     p.add_argument('--num', '-n', type=int, default=8,
                    help='number of images (default: 8)')
-    p.add_argument('--steps', type=int, default=100,
-                   help='guide: optimisation steps (default: 100)')
-    p.add_argument('--lr', type=float, default=0.05,
-                   help='guide: Adam learning rate (default: 0.05)')
-    p.add_argument('--pull', type=float, default=0.05,
-                   help='guide: weight of the pull toward the start code '
-                   '(default: 0.05)')
-    p.add_argument('--keep', type=float, default=0.0,
-                   help='guide: weight of the term that keeps the values '
-                   'of the attributes the prompt leaves out, read by the '
-                   "guiding scorer's heads at the start (default: 0, off)")
+    p.add_argument('--steps', type=int,
+                   help='guide: optimisation steps (default: 100); mapper: '
+                   'training batches (default: 600)')
+    p.add_argument('--lr', type=float,
+                   help='Adam learning rate (default: guide 0.05, mapper '
+                   '2e-3)')
+    p.add_argument('--pull', type=float,
+                   help='weight of the pull toward the start code '
+                   '(default: guide 0.05, mapper 0.01)')
+    p.add_argument('--keep', type=float,
+                   help='weight of the term that keeps the values of the '
+                   'attributes the prompt leaves out, read by the guiding '
+                   "scorer's heads at the start (default: guide 0, off; "
+                   'mapper 2)')
+    p.add_argument('--realism', type=float, default=20.0,
+                   help="mapper: weight of the checkpoint discriminator's "
+                   'realism term (default: 20)')
     p.add_argument('--factor', type=int, default=64,
                    help='rerank: samples drawn per kept one (default: 64)')
     p.add_argument('--save-every', type=int, default=20,
@@ -101,6 +120,8 @@ from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
+from mmlatent.control.prompt_mapper import (images_by_mapper,  # noqa: E402
+                                            prompt_heads)
 from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
 from mmlatent.models.ema import loaded_generator  # noqa: E402
@@ -167,6 +188,28 @@ def conditional(args, verifier) -> None:
     print(f'wrote {folder}/{name}.png, {name}_latents.pt')
 
 
+def options(args: argparse.Namespace) -> dict:
+    """The --steps, --lr, --pull, --keep given (the others keep the
+    method's defaults)."""
+    return {k: getattr(args, k) for k in ('steps', 'lr', 'pull', 'keep')
+            if getattr(args, k) is not None}
+
+
+def mapper(args, scorer):
+    """--method mapper: the whole model (its discriminator judges
+    realism); returns G and the result."""
+    model, cfg, meta = load_model(args.checkpoint, config=args.config,
+                                  device=check_device(args.device))
+    loaded = loaded_generator(model, cfg, meta, args.sample_model)
+    say_which(args, loaded)
+    G, gen = loaded.G, rng(args)
+    return G, images_by_mapper(
+        G, model.realism_logits, scorer, args.prompt, args.num,
+        c=condition(G, args.num, args, gen), generator=gen,
+        realism_weight=args.realism, **options(args),
+        progress=lambda it: progress(it, desc='mapper'))
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.save_every < 1:
@@ -186,27 +229,31 @@ def main(argv: Optional[List[str]] = None) -> None:
     scorer.check_attribute(args.prompt)
     if verifier is not None:
         verifier.check_attribute(args.prompt)
-    G = load_app_generator(args).G
+    if args.method == 'mapper':
+        prompt_heads(scorer, args.prompt)   # refuse a scorer without heads
     name = f'text_{safe_name(args.prompt)}_{args.method}'
     folder = out_dir(args.out_dir, outputs=outputs(name),
                      overwrite=args.overwrite)
-    gen = rng(args)
-    res = images_for_prompt(
-        G, scorer, args.prompt, args.num, method=args.method,
-        c=condition(G, args.num, args, gen), generator=gen,
-        steps=args.steps, lr=args.lr, pull=args.pull, keep=args.keep,
-        factor=args.factor,
-        progress=lambda it: progress(it, desc='guide'))
+    if args.method == 'mapper':
+        G, res = mapper(args, scorer)
+    else:
+        G, gen = load_app_generator(args).G, rng(args)
+        res = images_for_prompt(
+            G, scorer, args.prompt, args.num, method=args.method,
+            c=condition(G, args.num, args, gen), generator=gen,
+            factor=args.factor, **options(args),
+            progress=lambda it: progress(it, desc='guide'))
     check = None if verifier is None else verify_prompt(
         G, res, args.prompt, verifier)
     save_rows(osp.join(folder, f'{name}.png'),
               prompt_grid(G, res, method=args.method,
-                          save_every=args.save_every))
+                          save_every=1 if args.method == 'mapper'
+                          else args.save_every))
     scores = {'guide': res.scores[-1]}
     if check is not None:
         scores['verify'] = check['verify']
-    save_latents(osp.join(folder, f'{name}_latents.pt'), res.z, space='z',
-                 c=res.c, scores=scores,
+    save_latents(osp.join(folder, f'{name}_latents.pt'), res.z,
+                 space=res.space, c=res.c, scores=scores,
                  meta=dict(prompt=args.prompt, method=args.method,
                            scorer=args.scorer, passes=res.passes))
     for line in prompt_report(args.prompt, args.method, res, check,

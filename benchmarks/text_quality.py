@@ -2,9 +2,9 @@
 
 --ckpt: the text-image encoder on real Shapes images (first row):
 zero-shot attribute accuracy, retrieval R@1 of the full caption among 100,
-and the accuracy drop on paraphrased prompts. With --gen-ckpt, also guiding
-a generator toward --prompt against reranking its samples (both judged by
-the analytic measurer).
+and the accuracy drop on paraphrased prompts. With --gen-ckpt, also
+steering a generator toward --prompt (--method mapper or guide) against
+reranking its samples (all judged by the analytic measurer).
 
 --gan-ckpt: a text-conditioned GAN (configs/text/), judged by the analytic
 measurer on prompts from held-out templates (benchmarks/text_gan_rows.py):
@@ -23,6 +23,7 @@ truth is their known factors; prompts come from held-out templates.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import sys
@@ -36,9 +37,11 @@ import torch  # noqa: E402
 from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
                                      rerank_for_prompt, verify_prompt)
+from mmlatent.control.prompt_mapper import (map_to_prompt,  # noqa: E402
+                                            train_prompt_mapper)
 from mmlatent.datasets.captions import (ATTRIBUTES, SYNONYMS,  # noqa: E402
                                         TRAIN_TEMPLATES, VALUES)
-from mmlatent.models.loading import load_generator  # noqa: E402
+from mmlatent.models.loading import load_model  # noqa: E402
 from mmlatent.text.dual_encoder import (load_text_image,  # noqa: E402
                                         text_image_config_of)
 from mmlatent.text.training import (image_embeddings,  # noqa: E402
@@ -69,24 +72,40 @@ def row(what: str, value: float, target: str, ok: bool) -> str:
     return f'| {what} | {value:.1%} | {target} | {"yes" if ok else "NO"} |'
 
 
+def steer(args, G, model, text, z):
+    """--method guide (guide_to_prompt on ``z``) or mapper (a mapper
+    trained toward the prompt, then the edits of ``z``)."""
+    given = {k: getattr(args, k) for k in ('steps', 'lr', 'pull', 'keep')
+             if getattr(args, k) is not None}
+    if args.method == 'guide':
+        return guide_to_prompt(G, text, args.prompt, z, **given)
+    mapper, passes = train_prompt_mapper(
+        G, model.realism_logits, text, args.prompt,
+        generator=torch.Generator().manual_seed(args.seed + 1), **given)
+    return map_to_prompt(G, mapper, text, args.prompt, z, passes=passes)
+
+
 def generator_rows(args) -> None:
-    """Guide --num codes for --steps steps; rerank with growing factors
-    until it matches the guide's verified accuracy."""
-    G = load_generator(args.gen_ckpt, device='cpu').G
+    """Steer --num-codes codes toward --prompt (--method guide or mapper);
+    rerank with growing factors until it matches the verified accuracy;
+    print the issue's rows and the generator passes of each."""
+    model = load_model(args.gen_ckpt)[0]
+    G = model.G
     text = build_scorer(f'text:{args.ckpt}')
     shapes = build_scorer('shapes')
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator().manual_seed(args.seed)
     z = G.sample_z(args.num_codes, gen)
-    res = guide_to_prompt(G, text, args.prompt, z, steps=args.steps,
-                          lr=args.lr, pull=args.pull, keep=args.keep)
+    t0 = time.perf_counter()
+    res = steer(args, G, model, text, z)
+    took = time.perf_counter() - t0
     check = verify_prompt(G, res, args.prompt, shapes)
     acc = float(check['reached'].float().mean())
     fooled = float(check['fooled'].float().mean())
     ratio = float(check['unnamed'].mean() / check['named'].mean().clamp_min(
         1e-12)) if 'unnamed' in check else float('nan')
-    print(f"\nguiding {osp.basename(args.gen_ckpt)} toward "
-          f"'{args.prompt}' ({args.num_codes} codes, {args.steps} steps, "
-          f'lr {args.lr}, pull {args.pull}, keep {args.keep})\n')
+    print(f"\n{args.method}: {osp.basename(args.gen_ckpt)} toward "
+          f"'{args.prompt}' ({args.num_codes} codes, seed {args.seed}, "
+          f'{took:.0f} s, {res.passes} generator passes)\n')
     print('| what | measured | target | met |\n|---|---|---|---|')
     print(row('codes with every named attribute right', acc, '>= 70%',
               acc >= 0.7))
@@ -94,15 +113,41 @@ def generator_rows(args) -> None:
               fooled <= 0.1))
     print(row('change of unnamed attributes / change of named ones',
               ratio, '< 10%', ratio < 0.1))
-    for factor in (1, 4, 16, 64, 256):
-        rr = rerank_for_prompt(G, text, args.prompt, args.num_codes,
-                               factor=factor, generator=gen)
+    n = args.num_codes
+    per_code = 1 if args.method == 'mapper' else res.passes / n
+    ladder = []
+    for factor in (1, 4, 16, 64, 128, 256):
+        rr = rerank_for_prompt(G, text, args.prompt, n, factor=factor,
+                               generator=gen)
         racc = float(verify_prompt(G, rr, args.prompt, shapes)['reached']
                      .float().mean())
+        ladder.append((factor, racc))
         print(f'rerank x{factor}: {racc:.1%} right with {rr.passes} '
-              f'generator passes (guide: {acc:.1%} with {res.passes})')
+              f'generator passes')
         if racc >= acc:
             break
+    need = rerank_factor_for(ladder, acc)
+    more = 'more than ' if ladder[-1][1] < acc else 'about '
+    print(f'reranking needs {more}{need:.0f} passes a code for {acc:.1%} '
+          f'right; the {args.method} takes {per_code:.0f}: '
+          f'{need / per_code:.0f}x fewer per code')
+    if args.method == 'mapper':
+        train = res.passes - 2 * n
+        print(f'(the mapper: one pass per edit, two with the start image '
+              f'the app shows: {need / 2:.0f}x; its training, {train} '
+              f'passes, is repaid after {train / max(need - 1, 1):.0f} '
+              'codes)')
+
+
+def rerank_factor_for(ladder, acc: float) -> float:
+    """The rerank factor that reaches accuracy ``acc``, from the measured
+    ``ladder`` [(factor, accuracy)] that ends at or above it: from the
+    rung below, the miss rate falls geometrically with the factor
+    (independent draws); the last factor when no rung is below."""
+    (f0, a0), (f1, _) = ([(0, 0.0)] + ladder)[-2:]
+    if a0 <= 0.0:
+        return float(f1)
+    return min(f1, max(f0, f0 * math.log(1 - acc) / math.log(1 - a0)))
 
 
 def main() -> None:
@@ -129,14 +174,22 @@ def main() -> None:
                    help='held-out images (default: 2000)')
     p.add_argument('--gen-ckpt', help='a generator checkpoint to guide')
     p.add_argument('--prompt', default='a red triangle on the left')
+    p.add_argument('--method', choices=('guide', 'mapper'),
+                   default='mapper', help='how --gen-ckpt is steered '
+                   '(apps/text_to_image.py; default: mapper)')
     p.add_argument('--num-codes', type=int, default=64)
-    p.add_argument('--steps', type=int, default=100)
-    p.add_argument('--lr', type=float, default=0.05, help='guide: Adam lr')
-    p.add_argument('--pull', type=float, default=0.05,
-                   help='guide: weight of the pull toward the start code')
-    p.add_argument('--keep', type=float, default=0.0,
-                   help='guide: weight of the term that keeps the '
-                   'attributes the prompt leaves out')
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the codes (the mapper trains on seed + 1)')
+    p.add_argument('--steps', type=int, help='guide steps (100) or mapper '
+                   'training batches (600)')
+    p.add_argument('--lr', type=float, help='Adam lr (guide 0.05, '
+                   'mapper 2e-3)')
+    p.add_argument('--pull', type=float,
+                   help='weight of the pull toward the start code (guide '
+                   '0.05, mapper 0.01)')
+    p.add_argument('--keep', type=float,
+                   help='weight of the term that keeps the attributes the '
+                   'prompt leaves out (guide 0, mapper 2)')
     args = p.parse_args()
     torch.set_num_threads(1)
     if args.gan_ckpt:

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from ..datasets.captions import ATTRIBUTES, VALUES, parse_prompt
 from ..latent.interpolation import render
-from ..latent.spaces import default_synthesis_kwargs, frozen
+from ..latent.spaces import default_synthesis_kwargs, frozen, ws_of
 from ..utils.errors import ConfigError
 from .scorers import Scorer
 
@@ -32,19 +32,24 @@ PROMPT_METHODS = ('guide', 'rerank')
 
 @dataclass
 class PromptResult:
-    """``z`` [N, z_dim] final codes, ``c`` their condition (or None),
-    ``path`` [S, N, z_dim] recorded codes (start first; rerank: one
-    step), ``scores`` [S, N] the guide's prompt score along it, and
+    """``z`` [N, ...] final codes of latent space ``space`` (``'z'``, or
+    ``'w'`` for the prompt mapper), ``c`` their condition (or None),
+    ``path`` [S, N, ...] recorded codes (start first; rerank: one step),
+    ``scores`` [S, N] the guiding scorer's prompt score along it, and
     ``passes``: generator forward passes used. CPU tensors."""
     z: Tensor
     c: Optional[Tensor]
     path: Tensor
     scores: Tensor
     passes: int
+    space: str = 'z'
 
 
-def _images(G: nn.Module, z: Tensor, c: Optional[Tensor]) -> Tensor:
-    return G.synthesis(G.mapping(z, c), **default_synthesis_kwargs(G))
+def prompt_images(G: nn.Module, x: Tensor, c: Optional[Tensor],
+                  space: str = 'z') -> Tensor:
+    """Images of the codes ``x`` of latent ``space`` (differentiable)."""
+    return G.synthesis(ws_of(G, x, space=space, c=c),
+                       **default_synthesis_kwargs(G))
 
 
 def _prompt_attribute(scorer: Scorer, prompt: str) -> str:
@@ -54,21 +59,29 @@ def _prompt_attribute(scorer: Scorer, prompt: str) -> str:
     return scorer.check_attribute(prompt)
 
 
-def unnamed_heads(scorer: Scorer, prompt: str) -> List[List[str]]:
-    """The scorer's ``is_<value>`` outputs of each attribute ``prompt``
-    leaves out (one list of outputs per attribute); a one-line error when
-    the scorer has none (it cannot keep them)."""
-    named = parse_prompt(prompt)
-    heads = [[f'is_{v}' for v in VALUES[a]] for a in ATTRIBUTES
-             if a not in named]
+def attribute_heads(scorer: Scorer, attributes: List[str], need: str,
+                    fix: str = 'use text:PATH') -> List[List[str]]:
+    """The scorer's ``is_<value>`` outputs of each of ``attributes`` (one
+    list of outputs per attribute); when the scorer lacks one, a one-line
+    error that says what ``need`` s them and the ``fix``."""
+    heads = [[f'is_{v}' for v in VALUES[a]] for a in attributes]
     missing = [h for group in heads for h in group
                if h not in scorer.attributes]
     if missing:
-        raise ConfigError(
-            f"keep > 0 needs a scorer with is_<value> outputs for the "
-            f"attributes the prompt leaves out; scorer '{scorer.name}' has "
-            f"no '{missing[0]}' (use text:PATH or keep=0)")
+        raise ConfigError(f"{need} needs a scorer with is_<value> outputs; "
+                          f"scorer '{scorer.name}' has no '{missing[0]}' "
+                          f'({fix})')
     return heads
+
+
+def unnamed_heads(scorer: Scorer, prompt: str) -> List[List[str]]:
+    """The scorer's ``is_<value>`` outputs of each attribute ``prompt``
+    leaves out (:func:`attribute_heads`)."""
+    named = parse_prompt(prompt)
+    return attribute_heads(
+        scorer, [a for a in ATTRIBUTES if a not in named],
+        'keep > 0 (for the attributes the prompt leaves out)',
+        'use text:PATH or keep=0')
 
 
 def head_probs(out: Dict[str, Tensor], heads: List[List[str]]
@@ -115,7 +128,7 @@ def guide_to_prompt(G: nn.Module, scorer: Scorer, prompt: str, z: Tensor,
         range(steps + 1))
     with frozen(G), frozen(scorer):
         for i in loop:
-            out = scorer(_images(G, v, c))
+            out = scorer(prompt_images(G, v, c))
             s = out[attr].reshape(-1)
             path.append(v.detach().cpu().clone())
             scores.append(s.detach().float().cpu())
@@ -154,8 +167,8 @@ def rerank_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
     with frozen(G), frozen(scorer):
         for s in range(0, total, batch_size):
             cb = None if cs is None else cs[s:s + batch_size]
-            parts.append(scorer(_images(G, z[s:s + batch_size], cb))[attr]
-                         .reshape(-1).float().cpu())
+            img = prompt_images(G, z[s:s + batch_size], cb)
+            parts.append(scorer(img)[attr].reshape(-1).float().cpu())
     score = torch.cat(parts)
     best = score.argsort(descending=True)[:num]
     zb = z[best].cpu()
@@ -177,8 +190,9 @@ def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
     attr = verifier.check_attribute(prompt)
     start, end = result.path[0], result.path[-1]
     c = result.c
-    img = torch.cat([_images(G, x.to(G.device), None if c is None
-                             else c.to(G.device)) for x in (start, end)])
+    c = None if c is None else c.to(G.device)
+    img = torch.cat([prompt_images(G, x.to(G.device), c, result.space)
+                     for x in (start, end)])
     out = verifier(img)
     n = len(end)
     verify = out[attr].float().cpu()
@@ -237,7 +251,7 @@ def prompt_grid(G: nn.Module, res: PromptResult, *, method: str = 'guide',
     steps = sorted(set(range(0, last + 1, save_every)) | {last})
     codes = res.path[steps].transpose(0, 1).flatten(0, 1)
     c = None if res.c is None else res.c.repeat_interleave(len(steps), 0)
-    img = render(G, codes, c=c)
+    img = render(G, codes, space=res.space, c=c)
     return img.view(len(res.z), len(steps), *img.shape[1:])
 
 
@@ -247,8 +261,11 @@ def prompt_report(prompt: str, method: str, res: PromptResult,
     """The generator passes and the guiding score's change, and (with the
     :func:`verify_prompt` result ``check``) what the verifier found."""
     n = len(res.z)
+    train = (f' ({res.passes - 2 * n} to train the mapper, then 2 a code: '
+             'start and edit)' if method == 'mapper' else '')
     lines = [f"prompt '{prompt}', {method}: {res.passes} generator "
-             f'passes; guiding score {float(res.scores[0].mean()):.3f} -> '
+             f'passes{train}; guiding score '
+             f'{float(res.scores[0].mean()):.3f} -> '
              f'{float(res.scores[-1].mean()):.3f}']
     if check is None:
         return lines

@@ -5,8 +5,10 @@ from .loops import LatentTrainLoop
 from .optim import GANOptimWrapperConstructor
 from .progress import ProgressBarHook
 from .runner import LatentRunner
+from .self_sync import SelfSyncWrapper, SyncedOptimWrapper
 from .val_loop import GenerativeValLoop
 
 __all__ = ['AtomicCheckpointHook', 'EarlyLoggerHook', 'IterationSeedHook',
            'iteration_seed', 'GANOptimWrapperConstructor', 'GenerativeValLoop',
-           'LatentRunner', 'LatentTrainLoop', 'ProgressBarHook']
+           'LatentRunner', 'LatentTrainLoop', 'ProgressBarHook',
+           'SelfSyncWrapper', 'SyncedOptimWrapper']

@@ -2,13 +2,15 @@
 derived from the model's regulariser intervals."""
 from typing import Dict, Optional
 
+from mmengine.dist import get_world_size
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
 from ..models.losses.stylegan2 import lazy_adam
-from ..registry import OPTIM_WRAPPER_CONSTRUCTORS
+from ..registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 from ..utils.errors import ConfigError
 from ..utils.model import unwrap
+from .self_sync import SyncedOptimWrapper, syncs_own_gradients
 
 
 #: Optimizers whose fused implementation (one kernel updates every
@@ -51,7 +53,8 @@ class GANOptimWrapperConstructor:
     override of the interval stays consistent.
 
     Adam and AdamW run fused unless the entry sets ``fused`` or ``foreach``
-    (:func:`with_fused_default`).
+    (:func:`with_fused_default`). A model that averages its own gradients
+    (:mod:`.self_sync`, e.g. LatentGAN) gets ``SyncedOptimWrapper``s.
     """
 
     def __init__(self, optim_wrapper_cfg: dict,
@@ -74,6 +77,8 @@ class GANOptimWrapperConstructor:
                     f'no network of that name; use one of '
                     f'{sorted(n for n, _ in model.named_children())}')
             paramwise = cfg.pop('paramwise_cfg', None)
+            if syncs_own_gradients(model):
+                cfg = synced_wrapper_cfg(cfg, name)
             cfg = lazy_scaled(cfg, intervals.get(name, 0))
             if isinstance(cfg.get('optimizer'), dict):
                 cfg['optimizer'] = with_fused_default(cfg['optimizer'],
@@ -81,6 +86,23 @@ class GANOptimWrapperConstructor:
             wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise)(
                 module)
         return OptimWrapperDict(**wrappers)
+
+
+def synced_wrapper_cfg(cfg: dict, name: str) -> dict:
+    """The optim-wrapper config of network ``name`` of a model that averages
+    its own gradients: ``SyncedOptimWrapper`` unless the entry names a
+    type; a one-line error when that type would not average them in a
+    multi-process run."""
+    cfg = dict(cfg)
+    kind = cfg.setdefault('type', 'SyncedOptimWrapper')
+    cls = OPTIM_WRAPPERS.get(kind) if isinstance(kind, str) else kind
+    if get_world_size() > 1 and not (isinstance(cls, type) and issubclass(
+            cls, SyncedOptimWrapper)):
+        raise ConfigError(
+            f"optim_wrapper.{name}.type={kind!r} does not average gradients "
+            f'over the {get_world_size()} processes; drop the type (the '
+            'model gets SyncedOptimWrapper) or subclass SyncedOptimWrapper')
+    return cfg
 
 
 def lazy_scaled(cfg: dict, interval: int) -> dict:

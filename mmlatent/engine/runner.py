@@ -14,6 +14,7 @@ from ..registry import RUNNERS
 from .checkpoint_hook import AtomicCheckpointHook
 from .hooks import IterationSeedHook
 from .resume import choose_resume_checkpoint, remove_partials
+from .self_sync import SelfSyncWrapper, syncs_own_gradients
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
                                 message_hub_to_plain,
                                 use_safe_loader_in_mmengine)
@@ -122,6 +123,18 @@ class LatentRunner(Runner):
     def from_cfg(cls, cfg) -> 'LatentRunner':
         """mmengine's ``from_cfg`` after :func:`with_val_defaults`."""
         return super().from_cfg(with_val_defaults(copy.deepcopy(cfg)))
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        """mmengine's ``wrap_model``, except that in a multi-process run a
+        model that averages its own gradients (:mod:`.self_sync`) gets a
+        :class:`SelfSyncWrapper` instead of DDP."""
+        if self.distributed and not is_model_wrapper(model) and \
+                syncs_own_gradients(model):
+            self.logger.info(f'{type(model).__name__} averages its own '
+                             'gradients over the processes (SelfSyncWrapper, '
+                             'no DDP)')
+            return SelfSyncWrapper(model)
+        return super().wrap_model(model_wrapper_cfg, model)
 
     def train(self):
         """mmengine's ``train``, with the validation loop built first so

@@ -174,6 +174,14 @@ class UnconditionalGAN(BaseModel):
         """D's score [n] and any auxiliary output (InfoGAN's Q)."""
         return self.discriminator(img), None
 
+    def realism_logits(self, w: Tensor, img: Tensor,
+                       c: Optional[Tensor] = None) -> Tensor:
+        """D's raw score [n] of how real the generated ``img`` (made from
+        the codes ``w`` [n, w_dim], with condition ``c``) looks: the
+        realism term of the prompt mapper
+        (:mod:`mmlatent.control.prompt_mapper`)."""
+        return self.d_forward(img, c)[0].reshape(-1)
+
     # -- phases -----------------------------------------------------------
     def train_discriminator(self, real: Tensor, c_real: Optional[Tensor],
                             it: int) -> Losses:

@@ -161,8 +161,9 @@ def test_keep_loss_closed_form_and_scorers_without_heads():
 
     from mmlatent.control.prompt import keep_loss, unnamed_heads
     s = build_scorer('shapes')
-    with pytest.raises(ConfigError, match="keep > 0 needs a scorer with "
-                       "is_<value> outputs .* scorer 'shapes' has no "):
+    with pytest.raises(ConfigError, match=r"keep > 0 \(for the attributes "
+                       r"the prompt leaves out\) needs a scorer with "
+                       r"is_<value> outputs; scorer 'shapes' has no "):
         unnamed_heads(s, 'a red triangle on the left')
 
     class Heads:
@@ -238,3 +239,142 @@ def test_text_to_image_app(tiny_ckpts, text_image_file, tmp_path,
     code, err = run_script(app, base + ['--prompt', 'red', '--method',
                                         'conditional'])
     assert code == 2 and 'text-conditioned GAN' in err
+
+
+class ColourSquareW(ColourSquareG):
+    """ColourSquareG with the latent interface's w_dim (w = z)."""
+    w_dim = 3
+
+
+def test_prompt_mapper_starts_as_the_identity_and_learns_a_prompt(
+        text_image_file):
+    """A fresh mapper leaves every code where it is; trained toward 'red'
+    it turns the toy squares red (judged by the analytic measurer) and
+    keeps their shape and place; each edit costs two passes (start and
+    edit) beside the training's two per code and step."""
+    from mmlatent.control.prompt import verify_prompt
+    from mmlatent.control.prompt_mapper import (PromptMapper, map_to_prompt,
+                                                train_prompt_mapper)
+    G = ColourSquareW()
+    s = build_scorer(f'text:{text_image_file}')
+    z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0],
+                      [-2.0, 2.0, 2.0], [2.0, -2.0, 2.0]])  # b, g, c, m
+    res = map_to_prompt(G, PromptMapper(3), s, 'red', z)
+    assert torch.equal(res.path[0], res.path[-1]) and res.passes == 8
+    assert res.space == 'w' and res.path.shape == (2, 4, 3)
+
+    def no_opinion(w, img, c):      # a discriminator that likes every w
+        return torch.full((len(w), ), 10.0)
+    mapper, passes = train_prompt_mapper(
+        G, no_opinion, s, 'red', steps=80, batch_size=16, lr=0.02,
+        generator=torch.Generator().manual_seed(0))
+    assert passes == 2 * 80 * 16
+    res = map_to_prompt(G, mapper, s, 'red', z, passes=passes)
+    assert res.passes == passes + 8
+    assert (res.scores[-1] > res.scores[0]).all()
+    check = verify_prompt(G, res, 'red', build_scorer('shapes'))
+    assert int(check['reached'].sum()) >= 3 and not check['fooled'].any()
+    assert torch.equal(check['unnamed'], torch.zeros(4))  # shape, place
+
+
+def test_prompt_mapper_realism_term_holds_codes_back(text_image_file):
+    """With a discriminator that calls a code less real the redder its
+    square, the realism term keeps the mapped codes less red than
+    without it."""
+    from mmlatent.control.prompt_mapper import train_prompt_mapper
+    G = ColourSquareW()
+    s = build_scorer(f'text:{text_image_file}')
+
+    def dislikes_red(w, img, c):
+        return -4.0 * w[:, 0]
+    z = G.sample_z(32, torch.Generator().manual_seed(1))
+    red = []
+    for weight in (0.0, 20.0):
+        mapper, _ = train_prompt_mapper(
+            G, dislikes_red, s, 'red', steps=30, batch_size=16, lr=0.02,
+            realism_weight=weight,
+            generator=torch.Generator().manual_seed(0))
+        red.append(float(mapper(z)[:, 0].mean()))
+    assert red[1] < red[0] - 0.5
+
+
+def test_prompt_mapper_refuses_bad_scorers_and_options(text_image_file):
+    from mmlatent.control.prompt_mapper import train_prompt_mapper
+    G = ColourSquareW()
+    shapes = build_scorer('shapes')
+    with pytest.raises(ConfigError, match="scorer 'shapes' is not "
+                       'differentiable; train the mapper with text:PATH'):
+        train_prompt_mapper(G, None, shapes, 'red')
+    s = build_scorer(f'text:{text_image_file}')
+    with pytest.raises(ConfigError, match=r'steps=0 and batch_size=64 must '
+                       r'be >= 1'):
+        train_prompt_mapper(G, None, s, 'red', steps=0)
+    with pytest.raises(ConfigError, match='the prompt is empty'):
+        train_prompt_mapper(G, None, s, ' ')
+
+
+def test_prompt_heads_name_the_prompt_and_the_rest():
+    from mmlatent.control.prompt_mapper import prompt_heads
+
+    class Heads:
+        name, attributes = 'heads', {f'is_{v}': 'binary' for a in VALUES
+                                     for v in VALUES[a]}
+    named, targets, left = prompt_heads(Heads(), 'a red triangle on the left')
+    assert named == [['is_square', 'is_ellipse', 'is_triangle'],
+                     ['is_red', 'is_yellow', 'is_green', 'is_cyan',
+                      'is_blue', 'is_magenta'],
+                     ['is_left', 'is_centre', 'is_right']]
+    assert targets == [2, 0, 0]
+    assert left == [['is_small', 'is_large'], ['is_top', 'is_middle',
+                                                 'is_bottom']]
+    with pytest.raises(ConfigError, match=r"the prompt mapper needs a scorer "
+                       r"with is_<value> outputs; scorer 'shapes' has no "
+                       r"'is_red' \(use text:PATH, made by "
+                       r"tools/train_text_image.py\)"):
+        prompt_heads(build_scorer('shapes'), 'a red triangle on the left')
+
+
+@pytest.mark.parametrize('family', ['lgan', 'dcgan'])
+def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
+                                  tmp_path, run_script, capsys):
+    """--method mapper on an l-GAN (its code discriminator judges
+    realism) and on a DCGAN (its image discriminator): a grid of start
+    and edit per code and a latent file of w codes; a scorer without
+    heads is refused in one line before anything is written."""
+    from mmlatent.latent import load_latents
+    from mmlatent.models.loading import load_generator
+    app = 'apps/text_to_image.py'
+    base = [tiny_ckpts[family], '--num', 3, '-o', tmp_path, '--method',
+            'mapper', '--prompt', 'a red square']
+    code, err = run_script(app, base + ['--scorer', f'text:{text_image_file}',
+                                        '--steps', 2])
+    assert code == 0, err
+    out = capsys.readouterr().out
+    n = 2 * 2 * 64
+    assert (f"prompt 'a red square', mapper: {n + 6} generator passes ({n} "
+            'to train the mapper, then 2 a code: start and edit)') in out
+    lf = load_latents(str(tmp_path / 'text_a_red_square_mapper_latents.pt'))
+    G = load_generator(tiny_ckpts[family]).G
+    assert lf.space == 'w' and lf.latent.shape == (3, G.w_dim)
+    assert lf.meta['method'] == 'mapper'
+    assert (tmp_path / 'text_a_red_square_mapper.png').exists()
+    code, err = run_script(app, base + ['--scorer', 'shapes', '-o',
+                                        tmp_path / 'no'])
+    assert code == 2 and "the prompt mapper needs a scorer with " \
+        "is_<value> outputs; scorer 'shapes'" in err, err
+    assert not (tmp_path / 'no').exists()
+
+
+def test_prompt_mapper_is_reproducible_from_its_generator(text_image_file):
+    from mmlatent.control.prompt_mapper import train_prompt_mapper
+    G = ColourSquareW()
+    s = build_scorer(f'text:{text_image_file}')
+    maps = []
+    for _ in range(2):
+        torch.manual_seed(len(maps))   # the global stream must not matter
+        m, _ = train_prompt_mapper(G, lambda w, img, c: w[:, 0] * 0, s,
+                                   'red', steps=3, batch_size=4,
+                                   generator=torch.Generator().manual_seed(5))
+        maps.append(m)
+    for a, b in zip(maps[0].parameters(), maps[1].parameters()):
+        assert torch.equal(a, b)

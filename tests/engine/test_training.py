@@ -75,6 +75,11 @@ class WeightsSumHook(Hook):
         path = os.path.join(runner.work_dir, f'sum_{get_rank()}.txt')
         with open(path, 'w') as f:
             f.write(repr(total))
+        buffers = sum(float(b.double().sum()) for b in model.G.buffers()
+                      if b.is_floating_point())
+        path = os.path.join(runner.work_dir, f'buffers_{get_rank()}.txt')
+        with open(path, 'w') as f:
+            f.write(repr(buffers))
 
 
 @HOOKS.register_module()
@@ -238,22 +243,39 @@ def test_custom_imports_registers_user_modules_next_to_the_config(
     assert "type='UserGANLoss'" in ckpt['meta']['cfg']
 
 
-@pytest.mark.parametrize('base', ['dcgan/dcgan_continuity_shapes-32x32.py',
-                                  'stylegan2/stylegan2_small_shapes-32x32.py'])
+LGAN_FAST = ['model.ae_iters=3', 'model.code_steps=2',
+             'model.continuity.interval=2', 'val_cfg.num_samples=40']
+
+
+@pytest.mark.parametrize('base, extra', [
+    ('dcgan/dcgan_continuity_shapes-32x32.py', []),
+    ('stylegan2/stylegan2_small_shapes-32x32.py', []),
+    ('lgan/lgan_continuity_shapes-32x32.py', LGAN_FAST)])
 def test_two_process_gloo_training_keeps_replicas_in_sync(tmp_path,
-                                                         monkeypatch, base):
+                                                         monkeypatch, base,
+                                                         extra):
     # StyleGAN2 runs R1 and the path-length term (two G passes before one
-    # backward) at iteration 0 and 4.
+    # backward) at iteration 0 and 4. The l-GAN (the main job) runs its
+    # decoder and mapping past any DDP wrapper: its optimizers average the
+    # gradients, through both phases (autoencoder until 3, then codes).
     cfg = user_config(tmp_path, 'dict(type="WeightsSumHook")', base=base)
     torchrun = [sys.executable, '-m', 'torch.distributed.run',
                 '--nproc_per_node', '2', '--master_port', str(free_port())]
     r = cli(cfg, '--launcher', 'pytorch', '--work-dir', str(tmp_path / 'wd'),
-            '--cfg-options', *FAST, launcher=torchrun, timeout=400)
-    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    assert 'Distributed training: True' in r.stdout + r.stderr
+            '--cfg-options', *FAST, *extra, launcher=torchrun, timeout=400)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    assert 'Distributed training: True' in out
     s0 = float((tmp_path / 'wd' / 'sum_0.txt').read_text())
     s1 = float((tmp_path / 'wd' / 'sum_1.txt').read_text())
     assert s0 == s1
+    if base.startswith('lgan/'):
+        assert ('LatentGAN averages its own gradients over the processes '
+                '(SelfSyncWrapper, no DDP)') in out
+        # batch-norm and code statistics are averaged as well
+        b0, b1 = ((tmp_path / 'wd' / f'buffers_{k}.txt').read_text()
+                  for k in (0, 1))
+        assert b0 == b1
     # the checkpoint has the keys of a single-process run
     from mmlatent.models.loading import load_model
     monkeypatch.syspath_prepend(str(tmp_path))  # the config's user module

@@ -340,13 +340,42 @@ def test_resume_across_the_phases_is_exact(tmp_path):
     assert int(a['state_dict']['bank_count']) == 5 * 8
 
 
-def test_multi_process_launch_is_refused(monkeypatch):
-    import mmlatent.models.gans.latent_gan as module
-    monkeypatch.setattr(module, 'get_world_size', lambda: 2)
-    with pytest.raises(ConfigError, match='LatentGAN trains in one process '
-                       r'only \(this launch has 2\); run tools/train.py '
-                       'without --launcher pytorch'):
-        lgan()
+def test_optimizers_average_gradients_over_processes(monkeypatch):
+    # LatentGAN runs its networks past any DDP wrapper, so each network's
+    # optimizer averages the gradients (SyncedOptimWrapper): chosen by the
+    # constructor; another wrapper type is refused in a multi-process run
+    from mmlatent.engine import GANOptimWrapperConstructor, SyncedOptimWrapper
+    import mmlatent.engine.optim as optim
+    model = lgan()
+    assert model.syncs_own_gradients
+    cfg = {name: dict(optimizer=dict(type='Adam', lr=1e-3))
+           for name in ('encoder', 'decoder', 'mapping', 'discriminator')}
+    wrappers = GANOptimWrapperConstructor(cfg)(model)
+    assert all(type(w) is SyncedOptimWrapper for w in wrappers.values())
+    cfg['mapping']['type'] = 'OptimWrapper'
+    GANOptimWrapperConstructor(cfg)(model)       # one process: allowed
+    monkeypatch.setattr(optim, 'get_world_size', lambda: 2)
+    with pytest.raises(ConfigError, match=r"optim_wrapper.mapping.type="
+                       r"'OptimWrapper' does not average gradients over the "
+                       r'2 processes; drop the type'):
+        GANOptimWrapperConstructor(cfg)(model)
+
+
+def test_synced_optimizer_averages_before_the_step(monkeypatch):
+    import mmlatent.engine.self_sync as self_sync
+    from mmlatent.engine import SyncedOptimWrapper
+    seen = []
+
+    def fake_mean(tensors, op):     # stands in for the all-reduce
+        seen.append(op)
+        for t in tensors:
+            t.mul_(0.5)             # as if the other process sent zeros
+    monkeypatch.setattr(self_sync, 'all_reduce_params', fake_mean)
+    w = torch.nn.Parameter(torch.ones(3))
+    opt = SyncedOptimWrapper(torch.optim.SGD([w], lr=1.0))
+    opt.update_params((2 * w).sum())
+    assert seen == ['mean']
+    assert torch.equal(w.detach(), torch.zeros(3))   # 1 - 1.0 * (2 * 0.5)
 
 
 @pytest.mark.parametrize('rel, term', [
@@ -374,3 +403,14 @@ def test_variants_of_the_main_job_train_end_to_end(tmp_path, rel, term):
     with torch.no_grad():
         img = G(G.sample_z(2), G.sample_c(2))
     assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()
+
+
+def test_realism_logits_are_the_code_discriminators():
+    # the prompt mapper's realism term: an l-GAN judges codes, not images
+    model = lgan().eval()
+    w = torch.randn(4, K)
+    img = torch.zeros(4, 3, RES, RES)
+    assert torch.equal(model.realism_logits(w, img),
+                       model.D(w, None).reshape(-1))
+    assert not torch.equal(model.realism_logits(w, img),
+                           model.realism_logits(w + 1, img))

@@ -10,7 +10,7 @@ easy game for a small MLP discriminator.
 from typing import Dict, Optional, Tuple
 
 import torch
-from mmengine.dist import get_world_size
+from mmengine.dist import all_reduce_params
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
@@ -70,14 +70,21 @@ class LatentGAN(UnconditionalGAN):
         No EMA: the decoder's batch-norm statistics must stay those of the
         real codes, which the EMA's refresh would replace.
 
-    One process only: the phases call the generator's decoder and mapping
-    directly, past a DDP wrapper, so their gradients would not be
-    synchronised across processes; a multi-process launch is refused.
+    Multi-process runs (``--launcher pytorch``) use no DDP: the phases
+    call the generator's decoder and mapping directly, past any wrapper,
+    so each network's ``SyncedOptimWrapper`` averages its gradients over
+    the processes before each step (:mod:`mmlatent.engine.self_sync`),
+    and after each autoencoder step the batch-norm and code statistics
+    are averaged too. Each process banks the codes of its own batches.
 
     Optimizers (``optim_wrapper``): ``encoder`` and ``decoder`` (phase 1),
     ``mapping`` and ``discriminator`` (phase 2); ``decoder`` and
     ``mapping`` are the generator's two parts.
     """
+
+    #: multi-process runs average the gradients in the optim wrappers
+    #: (``SyncedOptimWrapper``), not through DDP (see above).
+    syncs_own_gradients = True
 
     def __init__(self, generator: dict, discriminator: dict, encoder: dict,
                  ae_iters: int = 3000, stats_momentum: float = 0.01,
@@ -89,11 +96,6 @@ class LatentGAN(UnconditionalGAN):
                  init_cfg: Optional[dict] = None,
                  r1: Optional[dict] = None,
                  gradient_penalty: Optional[dict] = None):
-        if get_world_size() > 1:
-            raise ConfigError(
-                f'LatentGAN trains in one process only (this launch has '
-                f'{get_world_size()}); run tools/train.py without '
-                '--launcher pytorch')
         super().__init__(generator, discriminator, gan_loss,
                          discriminator_steps=discriminator_steps,
                          continuity=continuity,
@@ -222,6 +224,12 @@ class LatentGAN(UnconditionalGAN):
                                                  real_w, fake_w)
         return losses
 
+    def realism_logits(self, w: Tensor, img: Tensor,
+                       c: Optional[Tensor] = None) -> Tensor:
+        """The code discriminator's raw score [n] of the codes ``w``
+        [n, code_dim]: how much they look like codes of real images."""
+        return self.D(w, c).reshape(-1)
+
     def train_generator(self, n: int, it: int) -> Losses:
         """Named loss terms of the mapping: adversarial on its codes and
         the continuity term on the images they decode to."""
@@ -278,4 +286,13 @@ class LatentGAN(UnconditionalGAN):
                              lambda: self.reconstruction_loss(real, c), it)
             enc.step()
             enc.zero_grad()
+        self._average_buffers()
         return log
+
+    @torch.no_grad()
+    def _average_buffers(self) -> None:
+        """Average the floating-point buffers of the encoder and G (batch
+        norm and code statistics) over the processes (nothing in one)."""
+        all_reduce_params([b for net in (self.encoder, self.G)
+                           for b in net.buffers() if b.is_floating_point()],
+                          op='mean')
