@@ -12,7 +12,9 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.apis.args import COMMON_EPILOG, add_common_args  # noqa: E402
+from mmlatent.apis.args import (COMMON_EPILOG,  # noqa: E402
+                                add_common_args, add_prompt_steering_args,
+                                prompt_steering_options)
 from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import ConfigError  # noqa: E402
 
@@ -84,23 +86,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    "shapes; 'none' to skip)")
     p.add_argument('--num', '-n', type=int, default=8,
                    help='number of images (default: 8)')
-    p.add_argument('--steps', type=int,
-                   help='guide: optimisation steps (default: 100); mapper: '
-                   'training batches (default: 600)')
-    p.add_argument('--lr', type=float,
-                   help='Adam learning rate (default: guide 0.05, mapper '
-                   '2e-3)')
-    p.add_argument('--pull', type=float,
-                   help='weight of the pull toward the start code '
-                   '(default: guide 0.05, mapper 0.01)')
-    p.add_argument('--keep', type=float,
-                   help='weight of the term that keeps the values of the '
-                   'attributes the prompt leaves out, read by the guiding '
-                   "scorer's heads at the start (default: guide 0, off; "
-                   'mapper 2)')
-    p.add_argument('--realism', type=float, default=20.0,
-                   help="mapper: weight of the checkpoint discriminator's "
-                   'realism term (default: 20)')
+    add_prompt_steering_args(p)
     p.add_argument('--factor', type=int, default=64,
                    help='rerank: samples drawn per kept one (default: 64)')
     p.add_argument('--save-every', type=int, default=20,
@@ -188,13 +174,6 @@ def conditional(args, verifier) -> None:
     print(f'wrote {folder}/{name}.png, {name}_latents.pt')
 
 
-def options(args: argparse.Namespace) -> dict:
-    """The --steps, --lr, --pull, --keep given (the others keep the
-    method's defaults)."""
-    return {k: getattr(args, k) for k in ('steps', 'lr', 'pull', 'keep')
-            if getattr(args, k) is not None}
-
-
 def mapper(args, scorer):
     """--method mapper: the whole model (its discriminator judges
     realism); returns G and the result."""
@@ -206,7 +185,7 @@ def mapper(args, scorer):
     return G, images_by_mapper(
         G, model.realism_logits, scorer, args.prompt, args.num,
         c=condition(G, args.num, args, gen), generator=gen,
-        realism_weight=args.realism, **options(args),
+        realism_weight=args.realism, **prompt_steering_options(args),
         progress=lambda it: progress(it, desc='mapper'))
 
 
@@ -241,7 +220,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         res = images_for_prompt(
             G, scorer, args.prompt, args.num, method=args.method,
             c=condition(G, args.num, args, gen), generator=gen,
-            factor=args.factor, **options(args),
+            factor=args.factor, **prompt_steering_options(args),
             progress=lambda it: progress(it, desc='guide'))
     check = None if verifier is None else verify_prompt(
         G, res, args.prompt, verifier)

@@ -34,6 +34,8 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
 
+from mmlatent.apis.args import (add_prompt_steering_args,  # noqa: E402
+                                prompt_steering_options)
 from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
                                      rerank_for_prompt, verify_prompt)
@@ -75,12 +77,12 @@ def row(what: str, value: float, target: str, ok: bool) -> str:
 def steer(args, G, model, text, z):
     """--method guide (guide_to_prompt on ``z``) or mapper (a mapper
     trained toward the prompt, then the edits of ``z``)."""
-    given = {k: getattr(args, k) for k in ('steps', 'lr', 'pull', 'keep')
-             if getattr(args, k) is not None}
+    given = prompt_steering_options(args)
     if args.method == 'guide':
         return guide_to_prompt(G, text, args.prompt, z, **given)
     mapper, passes = train_prompt_mapper(
         G, model.realism_logits, text, args.prompt,
+        realism_weight=args.realism,
         generator=torch.Generator().manual_seed(args.seed + 1), **given)
     return map_to_prompt(G, mapper, text, args.prompt, z, passes=passes)
 
@@ -180,16 +182,7 @@ def main() -> None:
     p.add_argument('--num-codes', type=int, default=64)
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the codes (the mapper trains on seed + 1)')
-    p.add_argument('--steps', type=int, help='guide steps (100) or mapper '
-                   'training batches (600)')
-    p.add_argument('--lr', type=float, help='Adam lr (guide 0.05, '
-                   'mapper 2e-3)')
-    p.add_argument('--pull', type=float,
-                   help='weight of the pull toward the start code (guide '
-                   '0.05, mapper 0.01)')
-    p.add_argument('--keep', type=float,
-                   help='weight of the term that keeps the attributes the '
-                   'prompt leaves out (guide 0, mapper 2)')
+    add_prompt_steering_args(p)
     args = p.parse_args()
     torch.set_num_threads(1)
     if args.gan_ckpt:

@@ -133,3 +133,37 @@ def _number(value: str):
 def add_scorer_arg(p: argparse.ArgumentParser) -> None:
     """``--scorer SPEC ...`` (any number)."""
     p.add_argument('--scorer', nargs='+', metavar='NAME', help=SCORER_HELP)
+
+
+#: the options of steering codes toward a prompt that
+#: :func:`prompt_steering_options` passes on when given
+PROMPT_STEERING = ('steps', 'lr', 'pull', 'keep')
+
+
+def add_prompt_steering_args(p: argparse.ArgumentParser) -> None:
+    """--steps, --lr, --pull, --keep (each method's default when not given)
+    and --realism of ``guide_to_prompt`` / ``train_prompt_mapper``."""
+    p.add_argument('--steps', type=int,
+                   help='guide: optimisation steps (default: 100); mapper: '
+                   'training batches (default: 600)')
+    p.add_argument('--lr', type=float,
+                   help='Adam learning rate (default: guide 0.05, mapper '
+                   '2e-3)')
+    p.add_argument('--pull', type=float,
+                   help='weight of the pull toward the start code '
+                   '(default: guide 0.05, mapper 0.01)')
+    p.add_argument('--keep', type=float,
+                   help='weight of the term that keeps the values of the '
+                   'attributes the prompt leaves out, read by the guiding '
+                   "scorer's heads at the start (default: guide 0, off; "
+                   'mapper 2)')
+    p.add_argument('--realism', type=float, default=20.0,
+                   help="mapper: weight of the checkpoint discriminator's "
+                   'realism term (default: 20)')
+
+
+def prompt_steering_options(args: argparse.Namespace) -> dict:
+    """The --steps, --lr, --pull, --keep given (the others keep the
+    method's defaults)."""
+    return {k: getattr(args, k) for k in PROMPT_STEERING
+            if getattr(args, k) is not None}
