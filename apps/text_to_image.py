@@ -57,6 +57,9 @@ outputs (in --out-dir), <name> = text_<prompt>_<method>:
                      steps and the last; mapper: one row per code, the
                      start and the mapped image; rerank: the kept samples;
                      conditional: the samples, 8 a row
+  <name>.pt          mapper: the trained mapper (text_<prompt>_mapper.pt);
+                     --mapper FILE edits more codes with it, one generator
+                     pass each, no training
   <name>_latents.pt  latent file of the final z codes with the scores
                      (guide, verify); mapper: the mapped w codes (space w);
                      conditional: w = [z | t] codes (space w) with the
@@ -87,6 +90,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--num', '-n', type=int, default=8,
                    help='number of images (default: 8)')
     add_prompt_steering_args(p)
+    p.add_argument('--mapper', metavar='FILE',
+                   help='mapper: edit with this saved mapper (the '
+                   'text_<prompt>_mapper.pt of an earlier run, same prompt) '
+                   'instead of training one')
     p.add_argument('--factor', type=int, default=64,
                    help='rerank: samples drawn per kept one (default: 64)')
     p.add_argument('--save-every', type=int, default=20,
@@ -106,8 +113,8 @@ from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
-from mmlatent.control.prompt_mapper import (images_by_mapper,  # noqa: E402
-                                            prompt_heads)
+from mmlatent.control.prompt_mapper import (  # noqa: E402
+    images_by_mapper, load_prompt_mapper, prompt_heads, save_prompt_mapper)
 from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
 from mmlatent.models.ema import loaded_generator  # noqa: E402
@@ -116,10 +123,12 @@ from mmlatent.utils.image import save_rows  # noqa: E402
 from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
-def outputs(name: str) -> tuple:
+def outputs(name: str, mapper: bool = False) -> tuple:
     """The files a run named ``name`` (prompt and method) writes in
-    --out-dir; an earlier run's are refused, or deleted by --overwrite."""
-    return (f'{name}.png', f'{name}_latents.pt')
+    --out-dir (``mapper``: a trained mapper too); an earlier run's are
+    refused, or deleted by --overwrite."""
+    return (f'{name}.png', f'{name}_latents.pt') + (
+        (f'{name}.pt', ) if mapper else ())
 
 
 def check_prompt(prompt: str) -> None:
@@ -174,19 +183,34 @@ def conditional(args, verifier) -> None:
     print(f'wrote {folder}/{name}.png, {name}_latents.pt')
 
 
-def mapper(args, scorer):
+def load_for_mapper(args):
     """--method mapper: the whole model (its discriminator judges
-    realism); returns G and the result."""
+    realism), G, and the --mapper file's mapper (None: train one)."""
     model, cfg, meta = load_model(args.checkpoint, config=args.config,
                                   device=check_device(args.device))
     loaded = loaded_generator(model, cfg, meta, args.sample_model)
     say_which(args, loaded)
-    G, gen = loaded.G, rng(args)
-    return G, images_by_mapper(
+    saved = None if args.mapper is None else load_prompt_mapper(
+        args.mapper, loaded.G, args.prompt)
+    return model, loaded.G, saved
+
+
+def edit_by_mapper(args, model, G, saved, scorer, folder: str, name: str):
+    """Train a mapper (saved as <name>.pt) or use --mapper's, then
+    edit --num codes; returns the result."""
+    gen = rng(args)
+    mapper, res = images_by_mapper(
         G, model.realism_logits, scorer, args.prompt, args.num,
-        c=condition(G, args.num, args, gen), generator=gen,
+        c=condition(G, args.num, args, gen), mapper=saved, generator=gen,
         realism_weight=args.realism, **prompt_steering_options(args),
         progress=lambda it: progress(it, desc='mapper'))
+    if saved is None:
+        save_prompt_mapper(
+            osp.join(folder, f'{name}.pt'), mapper, args.prompt,
+            meta=dict(checkpoint=osp.basename(args.checkpoint),
+                      scorer=args.scorer, realism=args.realism,
+                      **prompt_steering_options(args)))
+    return res
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -208,13 +232,18 @@ def main(argv: Optional[List[str]] = None) -> None:
     scorer.check_attribute(args.prompt)
     if verifier is not None:
         verifier.check_attribute(args.prompt)
+    if args.mapper and args.method != 'mapper':
+        raise ConfigError('--mapper FILE needs --method mapper')
+    model = G = saved = None
     if args.method == 'mapper':
         prompt_heads(scorer, args.prompt)   # refuse a scorer without heads
+        model, G, saved = load_for_mapper(args)
     name = f'text_{safe_name(args.prompt)}_{args.method}'
-    folder = out_dir(args.out_dir, outputs=outputs(name),
-                     overwrite=args.overwrite)
+    folder = out_dir(args.out_dir, outputs=outputs(
+        name, mapper=args.method == 'mapper' and saved is None),
+        overwrite=args.overwrite)
     if args.method == 'mapper':
-        G, res = mapper(args, scorer)
+        res = edit_by_mapper(args, model, G, saved, scorer, folder, name)
     else:
         G, gen = load_app_generator(args).G, rng(args)
         res = images_for_prompt(

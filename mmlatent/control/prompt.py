@@ -261,8 +261,10 @@ def prompt_report(prompt: str, method: str, res: PromptResult,
     """The generator passes and the guiding score's change, and (with the
     :func:`verify_prompt` result ``check``) what the verifier found."""
     n = len(res.z)
-    train = (f' ({res.passes - 2 * n} to train the mapper, then 2 a code: '
-             'start and edit)' if method == 'mapper' else '')
+    train = res.passes - 2 * n
+    train = '' if method != 'mapper' else (
+        f' ({train} to train the mapper, then 2 a code: start and edit)'
+        if train else ' (a saved mapper: 2 a code, start and edit)')
     lines = [f"prompt '{prompt}', {method}: {res.passes} generator "
              f'passes{train}; guiding score '
              f'{float(res.scores[0].mean()):.3f} -> '

@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from ..datasets.captions import ATTRIBUTES, VALUES, parse_prompt
 from ..latent.spaces import frozen
+from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from .prompt import (PromptResult, _prompt_attribute, attribute_heads,
                      head_probs, keep_loss, prompt_images)
@@ -33,6 +34,8 @@ from .scorers import Scorer
 
 #: ``realism(w, img, c)`` -> D's raw score [n] (``model.realism_logits``)
 Realism = Callable[[Tensor, Tensor, Optional[Tensor]], Tensor]
+#: tag of a saved mapper file (:func:`save_prompt_mapper`)
+FORMAT = 'mmlatent.prompt_mapper/1'
 
 
 class PromptMapper(nn.Module):
@@ -41,6 +44,7 @@ class PromptMapper(nn.Module):
 
     def __init__(self, w_dim: int, width: int = 256):
         super().__init__()
+        self.w_dim, self.width = w_dim, width
         self.delta = nn.Sequential(
             nn.Linear(w_dim, width), nn.LeakyReLU(0.2),
             nn.Linear(width, width), nn.LeakyReLU(0.2),
@@ -153,17 +157,56 @@ def map_to_prompt(G: nn.Module, mapper: PromptMapper, scorer: Scorer,
                         passes + 2 * len(z), space='w')
 
 
+def save_prompt_mapper(path: str, mapper: PromptMapper, prompt: str,
+                       meta: Optional[dict] = None) -> str:
+    """Write ``mapper``, trained toward ``prompt``, atomically to ``path``
+    (``meta``: e.g. the checkpoint and training options); returns
+    ``path``."""
+    atomic_save(dict(format=FORMAT, prompt=prompt, w_dim=mapper.w_dim,
+                     width=mapper.width, state_dict=mapper.state_dict(),
+                     meta=dict(meta or {})), path)
+    return path
+
+
+def load_prompt_mapper(path: str, G: nn.Module, prompt: str
+                       ) -> PromptMapper:
+    """The mapper saved at ``path``, on G's device; one-line errors when
+    it was trained toward another prompt or for codes of another size."""
+    data = load_format_file(
+        path, FORMAT, kind='prompt mapper', saver='save_prompt_mapper',
+        missing='give the text_<prompt>_mapper.pt of an apps/'
+        'text_to_image.py --method mapper run',
+        writer='apps/text_to_image.py --method mapper',
+        error=ConfigError)
+    if data['prompt'] != prompt:
+        raise ConfigError(f"mapper '{path}' was trained toward "
+                          f"'{data['prompt']}', not '{prompt}'; give that "
+                          'prompt or train a mapper for this one')
+    if data['w_dim'] != G.w_dim:
+        raise ConfigError(f"mapper '{path}' edits codes of {data['w_dim']} "
+                          f"numbers; this generator's w has {G.w_dim}")
+    mapper = PromptMapper(data['w_dim'], data['width'])
+    mapper.load_state_dict(data['state_dict'])
+    return mapper.to(G.device).eval().requires_grad_(False)
+
+
 def images_by_mapper(G: nn.Module, realism: Realism, scorer: Scorer,
                      prompt: str, num: int, *, c: Optional[Tensor] = None,
+                     mapper: Optional[PromptMapper] = None,
                      generator: Optional[torch.Generator] = None,
-                     progress=None, **train_options) -> PromptResult:
+                     progress=None, **train_options
+                     ) -> Tuple[PromptMapper, PromptResult]:
     """Train a mapper toward ``prompt`` (:func:`train_prompt_mapper` with
-    ``train_options``), then edit ``num`` prior codes drawn with
-    ``generator`` (conditions ``c``, or None)."""
+    ``train_options``) unless ``mapper`` is given, then edit ``num`` prior
+    codes drawn with ``generator`` (conditions ``c``, or None). Returns
+    the mapper and the result."""
     if num < 1:
         raise ConfigError(f'num={num} must be positive')
-    mapper, passes = train_prompt_mapper(G, realism, scorer, prompt,
-                                         generator=generator,
-                                         progress=progress, **train_options)
+    passes = 0
+    if mapper is None:
+        mapper, passes = train_prompt_mapper(
+            G, realism, scorer, prompt, generator=generator,
+            progress=progress, **train_options)
     z = G.sample_z(num, generator)
-    return map_to_prompt(G, mapper, scorer, prompt, z, c=c, passes=passes)
+    return mapper, map_to_prompt(G, mapper, scorer, prompt, z, c=c,
+                                 passes=passes)

@@ -358,6 +358,24 @@ def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
     assert lf.space == 'w' and lf.latent.shape == (3, G.w_dim)
     assert lf.meta['method'] == 'mapper'
     assert (tmp_path / 'text_a_red_square_mapper.png').exists()
+    # the saved mapper edits more codes without training
+    saved = tmp_path / 'text_a_red_square_mapper.pt'
+    again = base[:-6] + ['-o', tmp_path / 'again', '--method', 'mapper',
+                         '--scorer', f'text:{text_image_file}']
+    code, err = run_script(app, again + ['--prompt', 'a red square',
+                                         '--mapper', saved])
+    assert code == 0, err
+    assert ("prompt 'a red square', mapper: 6 generator passes (a saved "
+            'mapper: 2 a code, start and edit)') in capsys.readouterr().out
+    assert not (tmp_path / 'again' / saved.name).exists()
+    code, err = run_script(app, again + ['--prompt', 'a blue square',
+                                         '--mapper', saved])
+    assert code == 2 and "was trained toward 'a red square', not 'a blue " \
+        "square'" in err, err
+    code, err = run_script(app, base[:-4] + [
+        '--prompt', 'a red square', '--scorer', f'text:{text_image_file}',
+        '--mapper', saved])
+    assert code == 2 and '--mapper FILE needs --method mapper' in err, err
     code, err = run_script(app, base + ['--scorer', 'shapes', '-o',
                                         tmp_path / 'no'])
     assert code == 2 and "the prompt mapper needs a scorer with " \
@@ -378,3 +396,30 @@ def test_prompt_mapper_is_reproducible_from_its_generator(text_image_file):
         maps.append(m)
     for a, b in zip(maps[0].parameters(), maps[1].parameters()):
         assert torch.equal(a, b)
+
+
+def test_saved_mapper_round_trips_and_checks_what_it_edits(tmp_path):
+    from mmlatent.control.prompt_mapper import (PromptMapper,
+                                                load_prompt_mapper,
+                                                save_prompt_mapper)
+    G = ColourSquareW()
+    m = PromptMapper(3, width=8)
+    torch.nn.init.normal_(m.delta[-1].weight)
+    path = save_prompt_mapper(str(tmp_path / 'm.pt'), m, 'red',
+                              meta=dict(steps=5))
+    back = load_prompt_mapper(path, G, 'red')
+    w = torch.randn(4, 3)
+    assert torch.equal(back(w), m(w)) and back.width == 8
+    with pytest.raises(ConfigError, match="was trained toward 'red', not "
+                       "'blue'; give that prompt"):
+        load_prompt_mapper(path, G, 'blue')
+
+    class Wide(ColourSquareW):
+        w_dim = 5
+    with pytest.raises(ConfigError, match='edits codes of 3 numbers; this '
+                       "generator's w has 5"):
+        load_prompt_mapper(path, Wide(), 'red')
+    torch.save({'format': 'other'}, tmp_path / 'x.pt')
+    with pytest.raises(ConfigError, match="has format 'other', expected "
+                       "'mmlatent.prompt_mapper/1'"):
+        load_prompt_mapper(str(tmp_path / 'x.pt'), G, 'red')
