@@ -267,7 +267,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     for line in prompt_report(args.prompt, args.method, res, check,
                               args.verify):
         print(line)
-    print(f'wrote {folder}/{name}.png, {name}_latents.pt')
+    extra = f', {name}.pt' if args.method == 'mapper' and saved is None \
+        else ''
+    print(f'wrote {folder}/{name}.png, {name}_latents.pt{extra}')
 
 
 if __name__ == '__main__':

@@ -353,6 +353,8 @@ def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
     n = 2 * 2 * 64
     assert (f"prompt 'a red square', mapper: {n + 6} generator passes ({n} "
             'to train the mapper, then 2 a code: start and edit)') in out
+    assert ('text_a_red_square_mapper_latents.pt, '
+            'text_a_red_square_mapper.pt') in out
     lf = load_latents(str(tmp_path / 'text_a_red_square_mapper_latents.pt'))
     G = load_generator(tiny_ckpts[family]).G
     assert lf.space == 'w' and lf.latent.shape == (3, G.w_dim)
