@@ -145,9 +145,10 @@ def rerank_factor_for(ladder, acc: float) -> float:
     """The rerank factor that reaches accuracy ``acc``, from the measured
     ``ladder`` [(factor, accuracy)] that ends at or above it: from the
     rung below, the miss rate falls geometrically with the factor
-    (independent draws); the last factor when no rung is below."""
+    (independent draws); the last factor when no rung is below or
+    ``acc`` is 1."""
     (f0, a0), (f1, _) = ([(0, 0.0)] + ladder)[-2:]
-    if a0 <= 0.0:
+    if a0 <= 0.0 or acc >= 1.0:
         return float(f1)
     return min(f1, max(f0, f0 * math.log(1 - acc) / math.log(1 - a0)))
 
