@@ -87,18 +87,20 @@ def unnamed_heads(scorer: Scorer, prompt: str) -> List[List[str]]:
 def head_probs(out: Dict[str, Tensor], heads: List[List[str]]
                ) -> List[Tensor]:
     """The scorer's probabilities [N, values] of each attribute of
-    ``heads`` (:func:`unnamed_heads`)."""
+    ``heads`` (:func:`attribute_heads`)."""
     return [torch.stack([out[h].reshape(-1) for h in group], 1)
             for group in heads]
 
 
 def keep_loss(out: Dict[str, Tensor], heads: List[List[str]],
-              start: List[Tensor]) -> Tensor:
+              values: List[Tensor]) -> Tensor:
     """Per code [N]: minus the log-probability, by the scorer's heads, of
-    the value each left-out attribute had at the start (``start``: the
-    value index [N] per attribute of ``heads``)."""
+    a given value of each attribute of ``heads`` (``values``: the value
+    index [N] per attribute). The keep term passes the values the
+    left-out attributes had at the start; the prompt mapper also passes
+    the values the prompt names."""
     loss = 0.0
-    for p, k in zip(head_probs(out, heads), start):
+    for p, k in zip(head_probs(out, heads), values):
         loss = loss - p.gather(1, k[:, None]).squeeze(1).clamp_min(
             1e-12).log()
     return loss
@@ -261,12 +263,12 @@ def prompt_report(prompt: str, method: str, res: PromptResult,
     """The generator passes and the guiding score's change, and (with the
     :func:`verify_prompt` result ``check``) what the verifier found."""
     n = len(res.z)
-    train = res.passes - 2 * n
-    train = '' if method != 'mapper' else (
-        f' ({train} to train the mapper, then 2 a code: start and edit)'
-        if train else ' (a saved mapper: 2 a code, start and edit)')
+    trained = res.passes - 2 * n
+    how = '' if method != 'mapper' else (
+        f' ({trained} to train the mapper, then 2 a code: start and edit)'
+        if trained else ' (a saved mapper: 2 a code, start and edit)')
     lines = [f"prompt '{prompt}', {method}: {res.passes} generator "
-             f'passes{train}; guiding score '
+             f'passes{how}; guiding score '
              f'{float(res.scores[0].mean()):.3f} -> '
              f'{float(res.scores[-1].mean()):.3f}']
     if check is None:
