@@ -20,6 +20,7 @@ from mmlatent.utils.errors import ConfigError  # noqa: E402
 
 
 METHODS = ('conditional', 'guide', 'mapper', 'rerank')
+JUDGES = ('auto', 'code', 'image')
 EPILOG = """methods:
   guide        (any generator) Adam steps on z lowering -log s + --pull *
                0.5 |z - z0|^2, s the guiding scorer's probability of the
@@ -29,13 +30,21 @@ EPILOG = """methods:
                prompt leaves out
   mapper       (any GAN checkpoint; the scorer needs attribute heads:
                text:PATH) trains a small network M(w) = w + delta(w) for
-               the prompt on fresh prior codes (--steps batches of 64,
-               default 600; --lr 2e-3): the heads' -log p of the values
-               the prompt names, --keep (2) times that of the start values
-               of the others, --realism (20) times softplus(-D(M(w))) with
-               the checkpoint's discriminator (an l-GAN's code D), --pull
+               the prompt on fresh prior codes (--steps batches of 64;
+               --lr 2e-3): the heads' -log p of the values the prompt
+               names, --keep (2) times that of the start values of the
+               others, --realism times softplus(-D(M(w))) with the
+               checkpoint's discriminator (an l-GAN's code D), --pull
                (0.01) |M(w) - w|^2; then edits --num codes, one generator
-               pass each (StyleCLIP's latent mapper)
+               pass each (StyleCLIP's latent mapper). The heads read:
+               --judge code (the default where the checkpoint has an
+               encoder: an l-GAN) M(w) itself, through a code judge
+               taught on --judge-images real images of the checkpoint's
+               training data, encoded; 0.5 times the squared distance to
+               the nearest of their codes joins the loss, and no
+               generator pass trains the mapper (--steps 1500, --realism
+               5 by default); --judge image the images G(M(w)) (two
+               passes a code and batch; --steps 600, --realism 20)
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
   conditional  (a text-conditioned GAN, configs/text/) --num samples
@@ -94,6 +103,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='mapper: edit with this saved mapper (the '
                    'text_<prompt>_mapper.pt of an earlier run, same prompt) '
                    'instead of training one')
+    p.add_argument('--judge', choices=JUDGES, default='auto',
+                   help='mapper: read the prompt on codes (code: a code '
+                   'judge, needs an encoder) or on images (image); auto '
+                   '(default): code where the checkpoint has an encoder')
+    p.add_argument('--judge-images', type=int, default=16384, metavar='N',
+                   help='mapper, --judge code: real images of the '
+                   "checkpoint's training data the code judge is taught on "
+                   '(default: 16384)')
     p.add_argument('--factor', type=int, default=64,
                    help='rerank: samples drawn per kept one (default: 64)')
     p.add_argument('--save-every', type=int, default=20,
@@ -109,12 +126,16 @@ import torch  # noqa: E402
 from mmlatent.apis.app import (check_device, condition,  # noqa: E402
                                load_app_generator, out_dir, progress, rng,
                                say_which)
+from mmlatent.apis.evaluate import real_dataset  # noqa: E402
 from mmlatent.control import build_scorer  # noqa: E402
+from mmlatent.control.code_judge import code_judge_for  # noqa: E402
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
 from mmlatent.control.prompt_mapper import (  # noqa: E402
     images_by_mapper, load_prompt_mapper, prompt_heads, save_prompt_mapper)
+from mmlatent.datasets.captions import ATTRIBUTES  # noqa: E402
+from mmlatent.evaluation.evaluator import real_images  # noqa: E402
 from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
 from mmlatent.models.ema import loaded_generator  # noqa: E402
@@ -185,39 +206,71 @@ def conditional(args, verifier) -> None:
 
 def load_for_mapper(args):
     """--method mapper: the whole model (its discriminator judges
-    realism), G, and the --mapper file's mapper (None: train one)."""
+    realism), G, the --mapper file's mapper (None: train one) and the
+    judge the mapper trains with (code or image; --judge)."""
     model, cfg, meta = load_model(args.checkpoint, config=args.config,
                                   device=check_device(args.device))
     loaded = loaded_generator(model, cfg, meta, args.sample_model)
     say_which(args, loaded)
     saved = None if args.mapper is None else load_prompt_mapper(
         args.mapper, loaded.G, args.prompt)
-    return model, loaded.G, saved
+    judge = args.judge
+    if judge == 'auto':
+        judge = 'code' if hasattr(model, 'real_codes') else 'image'
+    if judge == 'code' and saved is None and not hasattr(model,
+                                                         'real_codes'):
+        raise ConfigError(f'--judge code needs a generator with an encoder '
+                          f'(an l-GAN, configs/lgan/); this checkpoint\'s '
+                          f'{type(model).__name__} has none: use --judge '
+                          'image')
+    return model, cfg, loaded.G, saved, judge
 
 
-def edit_by_mapper(args, model, G, saved, scorer, folder: str, name: str):
+def teach_code_judge(args, model, cfg, G, scorer, gen):
+    """--judge code: a code judge taught on --judge-images real images of
+    the checkpoint's training data (drawn with --seed)."""
+    dataset = real_dataset(None, cfg, G.resolution)
+    num = args.judge_images
+    judge = code_judge_for(
+        model, scorer, progress(real_images(dataset, num, batch_size=1024,
+                                            seed=args.seed),
+                                total=-(-num // 1024), desc='real images'),
+        generator=gen)
+    print('code judge: agreement with the scorer on held-out real codes ' +
+          ', '.join(f'{a} {float(v):.1%}' for a, v in
+                    zip(ATTRIBUTES, judge.agreement)))
+    return judge
+
+
+def edit_by_mapper(args, loaded, scorer, folder: str, name: str):
     """Train a mapper (saved as <name>.pt) or use --mapper's, then
     edit --num codes; returns the result."""
+    model, cfg, G, saved, judge_kind = loaded
     gen = rng(args)
+    judge = None
+    if saved is None and judge_kind == 'code':
+        judge = teach_code_judge(args, model, cfg, G, scorer, gen)
     mapper, res = images_by_mapper(
         G, model.realism_logits, scorer, args.prompt, args.num,
         c=condition(G, args.num, args, gen), mapper=saved, generator=gen,
-        realism_weight=args.realism, **prompt_steering_options(args),
+        realism_weight=args.realism, judge=judge,
+        **prompt_steering_options(args),
         progress=lambda it: progress(it, desc='mapper'))
     if saved is None:
         save_prompt_mapper(
             osp.join(folder, f'{name}.pt'), mapper, args.prompt,
             meta=dict(checkpoint=osp.basename(args.checkpoint),
                       scorer=args.scorer, realism=args.realism,
-                      **prompt_steering_options(args)))
+                      judge=judge_kind, **prompt_steering_options(args)))
     return res
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    if args.num < 1 or args.save_every < 1:
-        raise ConfigError(f'--num {args.num} and --save-every '
-                          f'{args.save_every} must be positive')
+    if min(args.num, args.save_every, args.judge_images) < 1:
+        raise ConfigError(f'--num {args.num}, --save-every '
+                          f'{args.save_every} and --judge-images '
+                          f'{args.judge_images} must be positive')
     check_prompt(args.prompt)
     if args.method == 'conditional':
         verifier = None if args.verify == 'none' else build_scorer(
@@ -234,16 +287,17 @@ def main(argv: Optional[List[str]] = None) -> None:
         verifier.check_attribute(args.prompt)
     if args.mapper and args.method != 'mapper':
         raise ConfigError('--mapper FILE needs --method mapper')
-    model = G = saved = None
+    loaded = saved = None
     if args.method == 'mapper':
         prompt_heads(scorer, args.prompt)   # refuse a scorer without heads
-        model, G, saved = load_for_mapper(args)
+        loaded = load_for_mapper(args)
+        G, saved = loaded[2:4]
     name = f'text_{safe_name(args.prompt)}_{args.method}'
     folder = out_dir(args.out_dir, outputs=outputs(
         name, mapper=args.method == 'mapper' and saved is None),
         overwrite=args.overwrite)
     if args.method == 'mapper':
-        res = edit_by_mapper(args, model, G, saved, scorer, folder, name)
+        res = edit_by_mapper(args, loaded, scorer, folder, name)
     else:
         G, gen = load_app_generator(args).G, rng(args)
         res = images_for_prompt(

@@ -36,13 +36,16 @@ import torch  # noqa: E402
 
 from mmlatent.apis.args import (add_prompt_steering_args,  # noqa: E402
                                 prompt_steering_options)
+from mmlatent.apis.evaluate import real_dataset  # noqa: E402
 from mmlatent.control import build_scorer  # noqa: E402
+from mmlatent.control.code_judge import code_judge_for  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
                                      rerank_for_prompt, verify_prompt)
 from mmlatent.control.prompt_mapper import (map_to_prompt,  # noqa: E402
                                             train_prompt_mapper)
 from mmlatent.datasets.captions import (ATTRIBUTES, SYNONYMS,  # noqa: E402
                                         TRAIN_TEMPLATES, VALUES)
+from mmlatent.evaluation.evaluator import real_images  # noqa: E402
 from mmlatent.models.loading import load_model  # noqa: E402
 from mmlatent.text.dual_encoder import (load_text_image,  # noqa: E402
                                         text_image_config_of)
@@ -74,31 +77,47 @@ def row(what: str, value: float, target: str, ok: bool) -> str:
     return f'| {what} | {value:.1%} | {target} | {"yes" if ok else "NO"} |'
 
 
-def steer(args, G, model, text, z):
+def steer(args, G, model, cfg, text, z):
     """--method guide (guide_to_prompt on ``z``) or mapper (a mapper
-    trained toward the prompt, then the edits of ``z``)."""
+    trained toward the prompt, with a code judge for --judge code, then
+    the edits of ``z``)."""
     given = prompt_steering_options(args)
     if args.method == 'guide':
         return guide_to_prompt(G, text, args.prompt, z, **given)
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    judge = None
+    if args.judge == 'auto':
+        args.judge = 'code' if hasattr(model, 'real_codes') else 'image'
+    if args.judge == 'code':
+        t0 = time.perf_counter()
+        judge = code_judge_for(model, text, real_images(
+            real_dataset(None, cfg, G.resolution), args.judge_images,
+            batch_size=1024, seed=args.seed), generator=gen)
+        print(f'code judge: {args.judge_images} real images, '
+              f'{time.perf_counter() - t0:.0f} s; held-out agreement ' +
+              ', '.join(f'{a} {float(v):.1%}' for a, v in
+                        zip(ATTRIBUTES, judge.agreement)))
+    t0 = time.perf_counter()
     mapper, passes = train_prompt_mapper(
         G, model.realism_logits, text, args.prompt,
-        realism_weight=args.realism,
-        generator=torch.Generator().manual_seed(args.seed + 1), **given)
-    return map_to_prompt(G, mapper, text, args.prompt, z, passes=passes)
+        realism_weight=args.realism, judge=judge, generator=gen, **given)
+    print(f'mapper trained in {time.perf_counter() - t0:.0f} s')
+    return map_to_prompt(G, mapper, text, args.prompt, z, passes=passes,
+                         trained=args.judge)
 
 
 def generator_rows(args) -> None:
     """Steer --num-codes codes toward --prompt (--method guide or mapper);
     rerank with growing factors until it matches the verified accuracy;
     print the issue's rows and the generator passes of each."""
-    model = load_model(args.gen_ckpt)[0]
+    model, cfg, _ = load_model(args.gen_ckpt)
     G = model.G
     text = build_scorer(f'text:{args.ckpt}')
     shapes = build_scorer('shapes')
     gen = torch.Generator().manual_seed(args.seed)
     z = G.sample_z(args.num_codes, gen)
     t0 = time.perf_counter()
-    res = steer(args, G, model, text, z)
+    res = steer(args, G, model, cfg, text, z)
     took = time.perf_counter() - t0
     check = verify_prompt(G, res, args.prompt, shapes)
     acc = float(check['reached'].float().mean())
@@ -133,7 +152,12 @@ def generator_rows(args) -> None:
     print(f'reranking needs {more}{need:.0f} passes a code for {acc:.1%} '
           f'right; the {args.method} takes {per_code:.0f}: '
           f'{need / per_code:.0f}x fewer per code')
-    if args.method == 'mapper':
+    if args.method == 'mapper' and args.judge == 'code':
+        print(f'(the mapper: one pass per edit, two with the start image '
+              f'the app shows: {need / 2:.0f}x; it trained on codes against '
+              f'a code judge taught on {args.judge_images} encoded real '
+              'images: no generator pass)')
+    elif args.method == 'mapper':
         train = res.passes - 2 * n
         print(f'(the mapper: one pass per edit, two with the start image '
               f'the app shows: {need / 2:.0f}x; its training, {train} '
@@ -183,6 +207,12 @@ def main() -> None:
     p.add_argument('--num-codes', type=int, default=64)
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the codes (the mapper trains on seed + 1)')
+    p.add_argument('--judge', choices=('auto', 'code', 'image'),
+                   default='auto', help='mapper: train against a code judge '
+                   '(needs an l-GAN) or on images; auto (default): code '
+                   'where the checkpoint has an encoder, as the app does')
+    p.add_argument('--judge-images', type=int, default=16384,
+                   help='real images a code judge is taught on')
     add_prompt_steering_args(p)
     args = p.parse_args()
     torch.set_num_threads(1)

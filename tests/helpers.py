@@ -4,6 +4,8 @@ import itertools
 import os
 import os.path as osp
 
+import torch
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _run_ids = itertools.count()
 
@@ -75,8 +77,6 @@ def tiny_checkpoint(family: str, work_dir: str, iters: int = 2) -> str:
 def tiny_text_image(path: str):
     """Train a small text-image encoder on 16 px Shapes for ~5 s on one
     thread and save it to ``path``; returns (model, held-out pool)."""
-    import torch
-
     from mmlatent.registry import MODELS
     from mmlatent.text.dual_encoder import save_text_image
     from mmlatent.text.training import (shapes_pool, text_image_config,
@@ -103,8 +103,6 @@ def assert_resume_exact(rel: str, folder, cut: int, **options) -> dict:
     ``folder/full``; train it to iteration ``cut`` in ``folder/cut`` and
     resume it there. Assert both runs end with equal state dicts; returns
     the last checkpoint of the uninterrupted run."""
-    import torch
-
     from mmlatent.utils.checkpoint import load_checkpoint_file
     total = options['train_cfg__max_iters']
     train(make_cfg(rel, folder / 'full', **options))
@@ -120,3 +118,42 @@ def assert_resume_exact(rel: str, folder, cut: int, **options) -> dict:
     for k, v in a['state_dict'].items():
         assert torch.equal(v, b['state_dict'][k]), k
     return a
+
+
+def squares(hues, resolution=32):
+    """Centred squares of the given hues, [N, 3, H, W] in [-1, 1]."""
+    from mmlatent.datasets.shapes import render_shapes
+    from mmlatent.utils.image import from_uint8
+    factors = [[0.5, 0.5, 0.35, 0.0, h] for h in hues]
+    return from_uint8(render_shapes([0] * len(hues), factors, resolution))
+
+
+class ColourSquareG(torch.nn.Module):
+    """A toy generator: a centred square whose RGB is tanh(z) (z_dim 3)."""
+    z_dim, c_dim, num_ws, has_w_space = 3, 0, 1, False
+
+    def __init__(self, resolution=32):
+        super().__init__()
+        mask = squares([0.0], resolution)[0, :1]     # red: R is the mask
+        self.register_buffer('mask', (mask + 1) / 2)
+
+    @property
+    def device(self):
+        return self.mask.device
+
+    def sample_z(self, n, generator=None):
+        return torch.randn(n, 3, generator=generator)
+
+    def mapping(self, z, c=None):
+        return z[:, None]
+
+    def synthesis(self, ws):
+        rgb = torch.tanh(ws[:, 0])[:, :, None, None]
+        return -1 + (1 + rgb) * self.mask
+
+
+class ColourSquareW(ColourSquareG):
+    """ColourSquareG with the latent interface's w_dim (w = z)."""
+    w_dim = 3
+
+

@@ -145,7 +145,8 @@ def add_prompt_steering_args(p: argparse.ArgumentParser) -> None:
     and --realism of ``guide_to_prompt`` / ``train_prompt_mapper``."""
     p.add_argument('--steps', type=int,
                    help='guide: optimisation steps (default: 100); mapper: '
-                   'training batches (default: 600)')
+                   'training batches (default: 600 on images, 1500 with a '
+                   'code judge)')
     p.add_argument('--lr', type=float,
                    help='Adam learning rate (default: guide 0.05, mapper '
                    '2e-3)')
@@ -157,9 +158,10 @@ def add_prompt_steering_args(p: argparse.ArgumentParser) -> None:
                    'attributes the prompt leaves out, read by the guiding '
                    "scorer's heads at the start (default: guide 0, off; "
                    'mapper 2)')
-    p.add_argument('--realism', type=float, default=20.0,
+    p.add_argument('--realism', type=float,
                    help="mapper: weight of the checkpoint discriminator's "
-                   'realism term (default: 20)')
+                   'realism term (default: 20 on images, 5 with a code '
+                   'judge)')
 
 
 def prompt_steering_options(args: argparse.Namespace) -> dict:

@@ -36,13 +36,17 @@ class PromptResult:
     ``'w'`` for the prompt mapper), ``c`` their condition (or None),
     ``path`` [S, N, ...] recorded codes (start first; rerank: one step),
     ``scores`` [S, N] the guiding scorer's prompt score along it, and
-    ``passes``: generator forward passes used. CPU tensors."""
+    ``passes``: generator forward passes used. CPU tensors. ``mapper``:
+    for the prompt mapper, how it was made: ``'image'`` (trained on
+    images), ``'code'`` (trained on codes against a code judge, no
+    generator pass) or ``'saved'`` (loaded)."""
     z: Tensor
     c: Optional[Tensor]
     path: Tensor
     scores: Tensor
     passes: int
     space: str = 'z'
+    mapper: str = ''
 
 
 def prompt_images(G: nn.Module, x: Tensor, c: Optional[Tensor],
@@ -263,10 +267,12 @@ def prompt_report(prompt: str, method: str, res: PromptResult,
     """The generator passes and the guiding score's change, and (with the
     :func:`verify_prompt` result ``check``) what the verifier found."""
     n = len(res.z)
-    trained = res.passes - 2 * n
-    how = '' if method != 'mapper' else (
-        f' ({trained} to train the mapper, then 2 a code: start and edit)'
-        if trained else ' (a saved mapper: 2 a code, start and edit)')
+    how = '' if method != 'mapper' else ' ({}, then 2 a code: start and ' \
+        'edit)'.format({
+            'saved': 'a saved mapper: none to train it',
+            'code': 'none to train the mapper: it trained on codes against '
+                    'a code judge'}.get(
+            res.mapper, f'{res.passes - 2 * n} to train the mapper'))
     lines = [f"prompt '{prompt}', {method}: {res.passes} generator "
              f'passes{how}; guiding score '
              f'{float(res.scores[0].mean()):.3f} -> '

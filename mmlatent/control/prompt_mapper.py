@@ -17,6 +17,11 @@ the identity). Adam lowers, on fresh prior codes each step, the mean of
   codes whose images the text encoder read as the prompt and the analytic
   measurer did not (docs/text.md);
 * ``pull · |M(w) − w|²``.
+
+With a code judge (:mod:`.code_judge`, for a generator with an encoder)
+the heads are the judge's, read on ``M(w)`` itself, and
+``manifold · d²(M(w))`` (``d``: the distance to the nearest real code)
+joins the loss: the mapper then trains without any generator pass.
 """
 from typing import Callable, List, Optional, Tuple
 
@@ -28,6 +33,7 @@ from ..datasets.captions import ATTRIBUTES, VALUES, parse_prompt
 from ..latent.spaces import frozen
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
+from .code_judge import CodeJudge
 from .prompt import (PromptResult, _prompt_attribute, attribute_heads,
                      head_probs, keep_loss, prompt_images)
 from .scorers import Scorer
@@ -36,6 +42,11 @@ from .scorers import Scorer
 Realism = Callable[[Tensor, Tensor, Optional[Tensor]], Tensor]
 #: tag of a saved mapper file (:func:`save_prompt_mapper`)
 FORMAT = 'mmlatent.prompt_mapper/1'
+#: training batches and realism weight by judge: on images (two generator
+#: passes a code and step) or against a code judge (none; the distance
+#: term keeps the codes near real ones, and more batches cost seconds)
+MAPPER_DEFAULTS = {'image': dict(steps=600, realism_weight=20.0),
+                   'code': dict(steps=1500, realism_weight=5.0)}
 
 
 class PromptMapper(nn.Module):
@@ -91,61 +102,86 @@ def _images(G: nn.Module, w: Tensor) -> Tensor:
 
 
 def train_prompt_mapper(G: nn.Module, realism: Realism, scorer: Scorer,
-                        prompt: str, *, steps: int = 600,
+                        prompt: str, *, steps: Optional[int] = None,
                         batch_size: int = 64, lr: float = 2e-3,
-                        realism_weight: float = 20.0, keep: float = 2.0,
+                        realism_weight: Optional[float] = None,
+                        keep: float = 2.0,
                         pull: float = 0.01,
+                        judge: Optional[CodeJudge] = None,
+                        manifold: float = 0.5,
                         generator: Optional[torch.Generator] = None,
                         progress=None) -> Tuple[PromptMapper, int]:
     """Train a :class:`PromptMapper` toward ``prompt`` (module docstring)
     on ``steps`` batches of ``batch_size`` prior codes drawn with
-    ``generator``; G, D and the scorer stay frozen. Returns the mapper
-    and the generator passes used (two per code and step: the start
-    image, read without gradient, and the mapped one)."""
+    ``generator``; G, D and the scorer (or ``judge``) stay frozen.
+    ``steps`` and ``realism_weight`` default to :data:`MAPPER_DEFAULTS`
+    of the judge (images, or a code judge). Returns the mapper and the
+    generator passes used: two per code and step (the start image, read
+    without gradient, and the mapped one), none with a ``judge``."""
     if not scorer.differentiable:
         raise ConfigError(f"scorer '{scorer.name}' is not differentiable; "
                           'train the mapper with text:PATH')
     _prompt_attribute(scorer, prompt)
     named, targets, left = prompt_heads(scorer, prompt)
+    defaults = MAPPER_DEFAULTS['image' if judge is None else 'code']
+    steps = defaults['steps'] if steps is None else steps
+    realism_weight = defaults['realism_weight'] if realism_weight is None \
+        else realism_weight
     if steps < 1 or batch_size < 1 or lr <= 0 or min(
-            realism_weight, keep, pull) < 0:
+            realism_weight, keep, pull, manifold) < 0:
         raise ConfigError(
             f'steps={steps} and batch_size={batch_size} must be >= 1, '
-            f'lr={lr} > 0, realism={realism_weight}, keep={keep} and '
-            f'pull={pull} >= 0')
+            f'lr={lr} > 0, realism={realism_weight}, keep={keep}, '
+            f'pull={pull} and manifold={manifold} >= 0')
     mapper = new_mapper(G.w_dim, generator).to(G.device)
     opt = torch.optim.Adam(mapper.parameters(), lr=lr)
     goal = [torch.full((batch_size, ), t, device=G.device) for t in targets]
     loop = range(steps) if progress is None else progress(range(steps))
+    read = _reader(G, scorer, judge)
     with frozen(G), frozen(scorer):
         for _ in loop:
             with torch.no_grad():
                 c = G.sample_c(batch_size, generator) \
                     if G.c_dim else None
                 w = G.mapping(G.sample_z(batch_size, generator), c)[:, 0]
-                start = [p.argmax(1) for p in head_probs(
-                    scorer(_images(G, w)), left)]
+                start = [p.argmax(1) for p in head_probs(read(w)[0], left)]
             moved = mapper(w)
-            img = _images(G, moved)
-            out = scorer(img)
+            out, img = read(moved)
             loss = keep_loss(out, named, goal) \
                 + keep * keep_loss(out, left, start) \
                 + realism_weight * F.softplus(-realism(moved, img, c)) \
                 + pull * (moved - w).pow(2).sum(1)
+            if judge is not None:
+                loss = loss + manifold * judge.manifold_distance(moved)
             opt.zero_grad(set_to_none=True)
             loss.mean().backward()
             opt.step()
-    return mapper.eval().requires_grad_(False), 2 * steps * batch_size
+    passes = 0 if judge is not None else 2 * steps * batch_size
+    return mapper.eval().requires_grad_(False), passes
+
+
+def _reader(G: nn.Module, scorer: Scorer, judge: Optional[CodeJudge]):
+    """``read(w) -> (heads' outputs, image or None)``: the scorer on
+    ``G(w)``, or the code judge on ``w`` (no image)."""
+    if judge is not None:
+        return lambda w: (judge(w), None)
+
+    def read(w: Tensor):
+        img = _images(G, w)
+        return scorer(img), img
+    return read
 
 
 @torch.no_grad()
 def map_to_prompt(G: nn.Module, mapper: PromptMapper, scorer: Scorer,
                   prompt: str, z: Tensor, *, c: Optional[Tensor] = None,
-                  passes: int = 0) -> PromptResult:
+                  passes: int = 0, trained: str = 'saved'
+                  ) -> PromptResult:
     """The mapper's edits of the codes ``z`` [N, z_dim]: a
     :class:`PromptResult` in ``w`` space whose path is the start and the
     mapped codes, with the scorer's prompt score of both; ``passes``
-    (the training's) plus the two of each code are counted."""
+    (the training's) plus the two of each code are counted; ``trained``:
+    how the mapper was made (:attr:`PromptResult.mapper`)."""
     attr = _prompt_attribute(scorer, prompt)
     w0 = G.mapping(z, c)[:, 0]
     path = torch.stack([w0, mapper(w0)])
@@ -154,7 +190,7 @@ def map_to_prompt(G: nn.Module, mapper: PromptMapper, scorer: Scorer,
                               for w in path])
     return PromptResult(path[-1].cpu(), None if c is None else c.cpu(),
                         path.cpu(), scores.float().cpu(),
-                        passes + 2 * len(z), space='w')
+                        passes + 2 * len(z), space='w', mapper=trained)
 
 
 def save_prompt_mapper(path: str, mapper: PromptMapper, prompt: str,
@@ -202,11 +238,12 @@ def images_by_mapper(G: nn.Module, realism: Realism, scorer: Scorer,
     the mapper and the result."""
     if num < 1:
         raise ConfigError(f'num={num} must be positive')
-    passes = 0
+    passes, trained = 0, 'saved'
     if mapper is None:
         mapper, passes = train_prompt_mapper(
             G, realism, scorer, prompt, generator=generator,
             progress=progress, **train_options)
+        trained = 'image' if train_options.get('judge') is None else 'code'
     z = G.sample_z(num, generator)
     return mapper, map_to_prompt(G, mapper, scorer, prompt, z, c=c,
-                                 passes=passes)
+                                 passes=passes, trained=trained)

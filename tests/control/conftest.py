@@ -78,3 +78,12 @@ def shapes_classifier(tmp_path_factory):
     metrics = train_classifier(model, data, iters=3, batch_size=16)
     path = str(tmp_path_factory.mktemp('cls') / 'cls.pth')
     return save_classifier(path, model, cfg, metrics)
+
+
+@pytest.fixture(scope='module')
+def text_image_file(tmp_path_factory):
+    """A small text-image file trained for a few seconds on 16 px."""
+    from helpers import tiny_text_image
+    path = str(tmp_path_factory.mktemp('ti') / 'ti.pth')
+    tiny_text_image(path)
+    return path

@@ -5,27 +5,12 @@ import torch
 from mmlatent.control import build_scorer, check_guidance_scorer
 from mmlatent.control.text import prompt_candidates
 from mmlatent.datasets.captions import VALUES
-from mmlatent.datasets.shapes import render_shapes
 from mmlatent.utils.errors import ConfigError
-from mmlatent.utils.image import from_uint8
+
+from helpers import ColourSquareG, ColourSquareW, squares  # noqa: I100
 
 GUIDE = 'apps/classifier_guidance.py'
 GEN = 'apps/generate_latents.py'
-
-
-@pytest.fixture(scope='module')
-def text_image_file(tmp_path_factory):
-    """A small text-image file trained for a few seconds on 16 px."""
-    from helpers import tiny_text_image
-    path = str(tmp_path_factory.mktemp('ti') / 'ti.pth')
-    tiny_text_image(path)
-    return path
-
-
-def squares(hues, resolution=32):
-    """Centred squares of the given hues, [N, 3, H, W] in [-1, 1]."""
-    factors = [[0.5, 0.5, 0.35, 0.0, h] for h in hues]
-    return from_uint8(render_shapes([0] * len(hues), factors, resolution))
 
 
 def test_prompt_candidates_cover_the_named_attributes():
@@ -109,31 +94,6 @@ def test_guidance_toward_a_prompt_end_to_end(tiny_ckpts, text_image_file,
         tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
         '--attribute', ' ', '--target', 1, '-o', tmp_path])
     assert code == 2 and 'names no attribute' in err
-
-
-class ColourSquareG(torch.nn.Module):
-    """A toy generator: a centred square whose RGB is tanh(z) (z_dim 3)."""
-    z_dim, c_dim, num_ws, has_w_space = 3, 0, 1, False
-
-    def __init__(self, resolution=32):
-        super().__init__()
-        mask = from_uint8(render_shapes([0], [[0.5, 0.5, 0.35, 0.0, 0.0]],
-                                       resolution))[0, :1]
-        self.register_buffer('mask', (mask + 1) / 2)
-
-    @property
-    def device(self):
-        return self.mask.device
-
-    def sample_z(self, n, generator=None):
-        return torch.randn(n, 3, generator=generator)
-
-    def mapping(self, z, c=None):
-        return z[:, None]
-
-    def synthesis(self, ws):
-        rgb = torch.tanh(ws[:, 0])[:, :, None, None]
-        return -1 + (1 + rgb) * self.mask
 
 
 def test_guide_to_prompt_reaches_a_known_target(text_image_file):
@@ -241,11 +201,6 @@ def test_text_to_image_app(tiny_ckpts, text_image_file, tmp_path,
     assert code == 2 and 'text-conditioned GAN' in err
 
 
-class ColourSquareW(ColourSquareG):
-    """ColourSquareG with the latent interface's w_dim (w = z)."""
-    w_dim = 3
-
-
 def test_prompt_mapper_starts_as_the_identity_and_learns_a_prompt(
         text_image_file):
     """A fresh mapper leaves every code where it is; trained toward 'red'
@@ -338,21 +293,39 @@ def test_prompt_heads_name_the_prompt_and_the_rest():
 def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
                                   tmp_path, run_script, capsys):
     """--method mapper on an l-GAN (its code discriminator judges
-    realism) and on a DCGAN (its image discriminator): a grid of start
-    and edit per code and a latent file of w codes; a scorer without
-    heads is refused in one line before anything is written."""
+    realism; by default it trains against a code judge, with no generator
+    pass) and on a DCGAN (its image discriminator; it trains on images):
+    a grid of start and edit per code and a latent file of w codes; a
+    scorer without heads, or a code judge for a model without an encoder,
+    is refused in one line before anything is written."""
     from mmlatent.latent import load_latents
     from mmlatent.models.loading import load_generator
     app = 'apps/text_to_image.py'
     base = [tiny_ckpts[family], '--num', 3, '-o', tmp_path, '--method',
             'mapper', '--prompt', 'a red square']
     code, err = run_script(app, base + ['--scorer', f'text:{text_image_file}',
-                                        '--steps', 2])
+                                        '--steps', 2, '--judge-images', 40])
     assert code == 0, err
     out = capsys.readouterr().out
     n = 2 * 2 * 64
-    assert (f"prompt 'a red square', mapper: {n + 6} generator passes ({n} "
-            'to train the mapper, then 2 a code: start and edit)') in out
+    if family == 'lgan':
+        assert 'code judge: agreement with the scorer on held-out real ' \
+            'codes shape ' in out
+        assert ("prompt 'a red square', mapper: 6 generator passes (none "
+                'to train the mapper: it trained on codes against a code '
+                'judge, then 2 a code: start and edit)') in out
+    else:
+        assert (f"prompt 'a red square', mapper: {n + 6} generator passes "
+                f'({n} to train the mapper, then 2 a code: start and edit)'
+                ) in out
+        code, err = run_script(app, base + [
+            '--scorer', f'text:{text_image_file}', '--judge', 'code', '-o',
+            tmp_path / 'no'])
+        assert code == 2 and ('--judge code needs a generator with an '
+                              "encoder (an l-GAN, configs/lgan/); this "
+                              "checkpoint's UnconditionalGAN has none: use "
+                              '--judge image') in err, err
+        assert not (tmp_path / 'no').exists()
     assert ('text_a_red_square_mapper_latents.pt, '
             'text_a_red_square_mapper.pt') in out
     lf = load_latents(str(tmp_path / 'text_a_red_square_mapper_latents.pt'))
@@ -368,7 +341,8 @@ def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
                                          '--mapper', saved])
     assert code == 0, err
     assert ("prompt 'a red square', mapper: 6 generator passes (a saved "
-            'mapper: 2 a code, start and edit)') in capsys.readouterr().out
+            'mapper: none to train it, then 2 a code: start and edit)'
+            ) in capsys.readouterr().out
     assert not (tmp_path / 'again' / saved.name).exists()
     code, err = run_script(app, again + ['--prompt', 'a blue square',
                                          '--mapper', saved])
