@@ -43,8 +43,9 @@ EPILOG = """methods:
                training data, encoded; 0.5 times the squared distance to
                the nearest of their codes joins the loss, and no
                generator pass trains the mapper (--steps 1500, --realism
-               5 by default); --judge image the images G(M(w)) (two
-               passes a code and batch; --steps 600, --realism 20)
+               5 by default; --code-judge FILE reuses a judge); --judge
+               image the images G(M(w)) (two passes a code and batch;
+               --steps 600, --realism 20)
   rerank       (any generator) --factor * --num prior samples, the --num
                with the highest prompt score kept
   conditional  (a text-conditioned GAN, configs/text/) --num samples
@@ -69,6 +70,9 @@ outputs (in --out-dir), <name> = text_<prompt>_<method>:
   <name>.pt          mapper: the trained mapper (text_<prompt>_mapper.pt);
                      --mapper FILE edits more codes with it, one generator
                      pass each, no training
+  text_code_judge.pt mapper, --judge code: the code judge taught for this
+                     checkpoint and scorer (any prompt); --code-judge FILE
+                     trains the next prompt's mapper without teaching one
   <name>_latents.pt  latent file of the final z codes with the scores
                      (guide, verify); mapper: the mapped w codes (space w);
                      conditional: w = [z | t] codes (space w) with the
@@ -107,6 +111,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='mapper: read the prompt on codes (code: a code '
                    'judge, needs an encoder) or on images (image); auto '
                    '(default): code where the checkpoint has an encoder')
+    p.add_argument('--code-judge', metavar='FILE',
+                   help='mapper, --judge code: the text_code_judge.pt of an '
+                   'earlier run on this checkpoint and scorer, instead of '
+                   'teaching a new one')
     p.add_argument('--judge-images', type=int, default=16384, metavar='N',
                    help='mapper, --judge code: real images of the '
                    "checkpoint's training data the code judge is taught on "
@@ -128,7 +136,8 @@ from mmlatent.apis.app import (check_device, condition,  # noqa: E402
                                say_which)
 from mmlatent.apis.evaluate import real_dataset  # noqa: E402
 from mmlatent.control import build_scorer  # noqa: E402
-from mmlatent.control.code_judge import code_judge_for  # noqa: E402
+from mmlatent.control.code_judge import (code_judge_for,  # noqa: E402
+                                         load_code_judge, save_code_judge)
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
@@ -144,12 +153,17 @@ from mmlatent.utils.image import save_rows  # noqa: E402
 from mmlatent.utils.outputs import safe_name  # noqa: E402
 
 
-def outputs(name: str, mapper: bool = False) -> tuple:
+#: the file a taught code judge is saved to (in --out-dir)
+JUDGE_FILE = 'text_code_judge.pt'
+
+
+def outputs(name: str, mapper: bool = False, judge: bool = False) -> tuple:
     """The files a run named ``name`` (prompt and method) writes in
-    --out-dir (``mapper``: a trained mapper too); an earlier run's are
-    refused, or deleted by --overwrite."""
+    --out-dir (``mapper``: a trained mapper too; ``judge``: a taught code
+    judge); an earlier run's are refused, or deleted by --overwrite."""
     return (f'{name}.png', f'{name}_latents.pt') + (
-        (f'{name}.pt', ) if mapper else ())
+        (f'{name}.pt', ) if mapper else ()) + ((JUDGE_FILE, ) if judge
+                                               else ())
 
 
 def check_prompt(prompt: str) -> None:
@@ -223,6 +237,13 @@ def load_for_mapper(args):
                           f'(an l-GAN, configs/lgan/); this checkpoint\'s '
                           f'{type(model).__name__} has none: use --judge '
                           'image')
+    if args.code_judge and (judge != 'code' or saved is not None):
+        raise ConfigError('--code-judge FILE is for training a mapper with '
+                          '--judge code' + (', and --mapper FILE trains '
+                                            'none' if saved is not None
+                                            else ''))
+    if args.code_judge:
+        judge = load_code_judge(args.code_judge, loaded.G, args.scorer)
     return model, cfg, loaded.G, saved, judge
 
 
@@ -243,13 +264,19 @@ def teach_code_judge(args, model, cfg, G, scorer, gen):
 
 
 def edit_by_mapper(args, loaded, scorer, folder: str, name: str):
-    """Train a mapper (saved as <name>.pt) or use --mapper's, then
-    edit --num codes; returns the result."""
-    model, cfg, G, saved, judge_kind = loaded
+    """Train a mapper (saved as <name>.pt; with a code judge taught here,
+    saved as JUDGE_FILE, or --code-judge's) or use --mapper's, then edit
+    --num codes; returns the result."""
+    model, cfg, G, saved, judge = loaded
     gen = rng(args)
-    judge = None
-    if saved is None and judge_kind == 'code':
+    judge_kind = 'image' if judge == 'image' else 'code'
+    if saved is not None or judge == 'image':
+        judge = None
+    elif judge == 'code':
         judge = teach_code_judge(args, model, cfg, G, scorer, gen)
+        save_code_judge(osp.join(folder, JUDGE_FILE), judge, G, args.scorer,
+                        meta=dict(checkpoint=osp.basename(args.checkpoint),
+                                  images=args.judge_images, seed=args.seed))
     mapper, res = images_by_mapper(
         G, model.realism_logits, scorer, args.prompt, args.num,
         c=condition(G, args.num, args, gen), mapper=saved, generator=gen,
@@ -293,9 +320,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         loaded = load_for_mapper(args)
         G, saved = loaded[2:4]
     name = f'text_{safe_name(args.prompt)}_{args.method}'
+    teaches = args.method == 'mapper' and saved is None and \
+        loaded[4] == 'code'
     folder = out_dir(args.out_dir, outputs=outputs(
-        name, mapper=args.method == 'mapper' and saved is None),
-        overwrite=args.overwrite)
+        name, mapper=args.method == 'mapper' and saved is None,
+        judge=teaches), overwrite=args.overwrite)
     if args.method == 'mapper':
         res = edit_by_mapper(args, loaded, scorer, folder, name)
     else:
@@ -323,6 +352,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(line)
     extra = f', {name}.pt' if args.method == 'mapper' and saved is None \
         else ''
+    extra += f', {JUDGE_FILE} (--code-judge for the next prompt)' \
+        if teaches else ''
     print(f'wrote {folder}/{name}.png, {name}_latents.pt{extra}')
 
 

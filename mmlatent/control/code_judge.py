@@ -11,7 +11,9 @@ real codes: :meth:`CodeJudge.manifold_distance` is the squared distance of
 a code to the nearest of them. A mapper trained against the judge alone
 found codes the judge read as the prompt and the images did not (30.9% of
 'a red triangle on the left' right, docs/text.md); the distance term keeps
-the mapped codes where the judge was taught.
+the mapped codes where the judge was taught. The judge depends on the
+checkpoint and the scorer, not on a prompt: :func:`save_code_judge` keeps
+it for the next prompt.
 """
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -20,12 +22,15 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..datasets.captions import ATTRIBUTES, VALUES
+from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from .prompt import attribute_heads, head_probs
 from .scorers import Scorer
 
 #: the number of values of each attribute, in :data:`ATTRIBUTES` order
 SIZES = [len(VALUES[a]) for a in ATTRIBUTES]
+#: tag of a saved judge file (:func:`save_code_judge`)
+FORMAT = 'mmlatent.code_judge/1'
 
 
 class CodeJudge(nn.Module):
@@ -134,3 +139,46 @@ def code_judge_for(model: nn.Module, scorer: Scorer,
     """:func:`fit_code_judge` on the real images of ``batches``, read by
     :func:`read_real`."""
     return fit_code_judge(*read_real(model, scorer, batches), **fit_options)
+
+
+def code_fingerprint(G: nn.Module) -> List[float]:
+    """Numbers that tell one checkpoint's code space from another's: the
+    sums of G's code statistics ``w_mean`` and ``w_std`` (empty for a
+    generator without them)."""
+    return [float(getattr(G, k).sum()) for k in ('w_mean', 'w_std')
+            if hasattr(G, k)]
+
+
+def save_code_judge(path: str, judge: CodeJudge, G: nn.Module,
+                    scorer: str, meta: Optional[dict] = None) -> str:
+    """Write ``judge``, taught for G's codes from the scorer named
+    ``scorer``, atomically to ``path``; returns ``path``."""
+    atomic_save(dict(format=FORMAT, w_dim=judge.w_dim, width=judge.width,
+                     scorer=scorer, fingerprint=code_fingerprint(G),
+                     state_dict=judge.state_dict(), meta=dict(meta or {})),
+                path)
+    return path
+
+
+def load_code_judge(path: str, G: nn.Module, scorer: str) -> CodeJudge:
+    """The judge saved at ``path``, on G's device; one-line errors when it
+    was taught for another checkpoint's codes or from another scorer."""
+    data = load_format_file(
+        path, FORMAT, kind='code judge', saver='save_code_judge',
+        missing='give the text_code_judge.pt of an apps/text_to_image.py '
+        '--method mapper --judge code run, or leave --code-judge out',
+        writer='apps/text_to_image.py --method mapper --judge code',
+        error=ConfigError)
+    again = 'teach a new one (leave --code-judge out)'
+    if data['w_dim'] != G.w_dim or not torch.allclose(
+            torch.tensor(data['fingerprint']),
+            torch.tensor(code_fingerprint(G)), rtol=1e-5, atol=1e-6):
+        raise ConfigError(f"code judge '{path}' was taught on another "
+                          f"checkpoint's codes; {again}")
+    if data['scorer'] != scorer:
+        raise ConfigError(f"code judge '{path}' was taught from scorer "
+                          f"'{data['scorer']}', not '{scorer}'; {again}")
+    state = data['state_dict']
+    judge = CodeJudge(data['w_dim'], state['codes'], data['width'])
+    judge.load_state_dict(state)
+    return judge.to(G.device).eval().requires_grad_(False)

@@ -134,3 +134,44 @@ def test_mapper_defaults_depend_on_the_judge(text_image_file):
                             generator=gen)
     assert seen == [MAPPER_DEFAULTS['image']['steps'],
                     MAPPER_DEFAULTS['code']['steps']] == [600, 1500]
+
+
+class CodeStats(torch.nn.Module):
+    """A generator's code statistics, all a saved judge is checked
+    against."""
+    w_dim = 4
+
+    def __init__(self, shift=0.0):
+        super().__init__()
+        self.register_buffer('w_mean', torch.arange(4.0) + shift)
+        self.register_buffer('w_std', torch.ones(4))
+
+    @property
+    def device(self):
+        return self.w_mean.device
+
+
+def test_saved_judge_round_trips_and_checks_what_it_judges(tmp_path):
+    from mmlatent.control.code_judge import load_code_judge, save_code_judge
+    gen = torch.Generator().manual_seed(0)
+    w = torch.randn(300, 4, generator=gen)
+    judge = fit_code_judge(w, one_hot_probs(w), steps=20, held_out=100,
+                           generator=gen)
+    path = save_code_judge(str(tmp_path / 'j.pt'), judge, CodeStats(),
+                           'text:ti.pth', meta=dict(images=300))
+    back = load_code_judge(path, CodeStats(), 'text:ti.pth')
+    x = torch.randn(5, 4, generator=gen)
+    for k, v in judge(x).items():
+        assert torch.equal(v, back(x)[k])
+    assert torch.equal(back.codes, w)
+    assert torch.equal(back.agreement, judge.agreement)
+    with pytest.raises(ConfigError, match=r"code judge '.*j.pt' was taught "
+                       r"on another checkpoint's codes; teach a new one "
+                       r'\(leave --code-judge out\)'):
+        load_code_judge(path, CodeStats(shift=0.5), 'text:ti.pth')
+    with pytest.raises(ConfigError, match=r"was taught from scorer "
+                       r"'text:ti.pth', not 'text:other.pth'"):
+        load_code_judge(path, CodeStats(), 'text:other.pth')
+    with pytest.raises(ConfigError, match=r"code judge file '.*nope.pt' "
+                       r'does not exist; give the text_code_judge.pt'):
+        load_code_judge(str(tmp_path / 'nope.pt'), CodeStats(), 'text:ti')

@@ -314,6 +314,27 @@ def test_text_to_image_app_mapper(family, tiny_ckpts, text_image_file,
         assert ("prompt 'a red square', mapper: 6 generator passes (none "
                 'to train the mapper: it trained on codes against a code '
                 'judge, then 2 a code: start and edit)') in out
+        assert 'text_code_judge.pt (--code-judge for the next prompt)' in out
+        # the judge serves the next prompt without being taught again
+        judge = tmp_path / 'text_code_judge.pt'
+        code, err = run_script(app, base[:-1] + [
+            'a blue square', '--scorer', f'text:{text_image_file}',
+            '--steps', 2, '--code-judge', judge, '-o', tmp_path / 'next'])
+        assert code == 0, err
+        out2 = capsys.readouterr().out
+        assert 'code judge: agreement' not in out2
+        assert "prompt 'a blue square', mapper: 6 generator passes" in out2
+        assert not (tmp_path / 'next' / judge.name).exists()
+        for extra, why in (
+                (['--judge', 'image'], 'with --judge code'),
+                (['--mapper', tmp_path / 'text_a_red_square_mapper.pt'],
+                 'with --judge code, and --mapper FILE trains none')):
+            code, err = run_script(app, base + [
+                '--scorer', f'text:{text_image_file}', '--code-judge', judge,
+                '-o', tmp_path / 'no'] + extra)
+            assert code == 2 and err.strip().endswith(
+                '--code-judge FILE is for training a mapper ' + why), err
+        assert not (tmp_path / 'no').exists()
     else:
         assert (f"prompt 'a red square', mapper: {n + 6} generator passes "
                 f'({n} to train the mapper, then 2 a code: start and edit)'
