@@ -170,9 +170,10 @@ def load_code_judge(path: str, G: nn.Module, scorer: str) -> CodeJudge:
         writer='apps/text_to_image.py --method mapper --judge code',
         error=ConfigError)
     again = 'teach a new one (leave --code-judge out)'
-    if data['w_dim'] != G.w_dim or not torch.allclose(
-            torch.tensor(data['fingerprint']),
-            torch.tensor(code_fingerprint(G)), rtol=1e-5, atol=1e-6):
+    saved, now = (torch.tensor(f, dtype=torch.float64) for f in
+                  (data['fingerprint'], code_fingerprint(G)))
+    if data['w_dim'] != G.w_dim or saved.shape != now.shape or \
+            not torch.allclose(saved, now, rtol=1e-5, atol=1e-6):
         raise ConfigError(f"code judge '{path}' was taught on another "
                           f"checkpoint's codes; {again}")
     if data['scorer'] != scorer:
