@@ -50,10 +50,6 @@ class CodeJudge(nn.Module):
         self.register_buffer('codes', codes.detach().clone())
         self.register_buffer('agreement', torch.zeros(len(ATTRIBUTES)))
 
-    @property
-    def name(self) -> str:
-        return 'code judge'
-
     def logits(self, w: Tensor) -> List[Tensor]:
         """Per attribute, the logits [N, values] of its values."""
         return list(self.net(w).split(SIZES, 1))
