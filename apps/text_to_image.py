@@ -12,7 +12,7 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlatent.apis.args import (COMMON_EPILOG,  # noqa: E402
+from mmlatent.apis.args import (COMMON_EPILOG, JUDGES,  # noqa: E402
                                 add_common_args, add_prompt_steering_args,
                                 prompt_steering_options)
 from mmlatent.utils.cli import run_cli  # noqa: E402
@@ -20,7 +20,6 @@ from mmlatent.utils.errors import ConfigError  # noqa: E402
 
 
 METHODS = ('conditional', 'guide', 'mapper', 'rerank')
-JUDGES = ('auto', 'code', 'image')
 EPILOG = """methods:
   guide        (any generator) Adam steps on z lowering -log s + --pull *
                0.5 |z - z0|^2, s the guiding scorer's probability of the
@@ -134,17 +133,16 @@ import torch  # noqa: E402
 from mmlatent.apis.app import (check_device, condition,  # noqa: E402
                                load_app_generator, out_dir, progress, rng,
                                say_which)
-from mmlatent.apis.evaluate import real_dataset  # noqa: E402
+from mmlatent.apis.code_judge import (agreement_line,  # noqa: E402
+                                      judge_kind, teach_code_judge)
 from mmlatent.control import build_scorer  # noqa: E402
-from mmlatent.control.code_judge import (code_judge_for,  # noqa: E402
-                                         load_code_judge, save_code_judge)
+from mmlatent.control.code_judge import (load_code_judge,  # noqa: E402
+                                         save_code_judge)
 from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
                                      prompt_grid, prompt_report,
                                      verify_prompt)
 from mmlatent.control.prompt_mapper import (  # noqa: E402
     images_by_mapper, load_prompt_mapper, prompt_heads, save_prompt_mapper)
-from mmlatent.datasets.captions import ATTRIBUTES  # noqa: E402
-from mmlatent.evaluation.evaluator import real_images  # noqa: E402
 from mmlatent.latent import save_latents  # noqa: E402
 from mmlatent.latent.spaces import frozen  # noqa: E402
 from mmlatent.models.ema import loaded_generator  # noqa: E402
@@ -161,9 +159,12 @@ def outputs(name: str, mapper: bool = False, judge: bool = False) -> tuple:
     """The files a run named ``name`` (prompt and method) writes in
     --out-dir (``mapper``: a trained mapper too; ``judge``: a taught code
     judge); an earlier run's are refused, or deleted by --overwrite."""
-    return (f'{name}.png', f'{name}_latents.pt') + (
-        (f'{name}.pt', ) if mapper else ()) + ((JUDGE_FILE, ) if judge
-                                               else ())
+    files = [f'{name}.png', f'{name}_latents.pt']
+    if mapper:
+        files.append(f'{name}.pt')
+    if judge:
+        files.append(JUDGE_FILE)
+    return tuple(files)
 
 
 def check_prompt(prompt: str) -> None:
@@ -220,60 +221,39 @@ def conditional(args, verifier) -> None:
 
 def load_for_mapper(args):
     """--method mapper: the whole model (its discriminator judges
-    realism), G, the --mapper file's mapper (None: train one) and the
-    judge the mapper trains with (code or image; --judge)."""
+    realism), its config, G, the --mapper file's mapper (None: train one),
+    the judge's kind (code or image; --judge) and the --code-judge file's
+    judge (None: teach one for a code judge)."""
     model, cfg, meta = load_model(args.checkpoint, config=args.config,
                                   device=check_device(args.device))
     loaded = loaded_generator(model, cfg, meta, args.sample_model)
     say_which(args, loaded)
     saved = None if args.mapper is None else load_prompt_mapper(
         args.mapper, loaded.G, args.prompt)
-    judge = args.judge
-    if judge == 'auto':
-        judge = 'code' if hasattr(model, 'real_codes') else 'image'
-    if judge == 'code' and saved is None and not hasattr(model,
-                                                         'real_codes'):
-        raise ConfigError(f'--judge code needs a generator with an encoder '
-                          f'(an l-GAN, configs/lgan/); this checkpoint\'s '
-                          f'{type(model).__name__} has none: use --judge '
-                          'image')
-    if args.code_judge and (judge != 'code' or saved is not None):
+    kind = args.judge if saved is not None else judge_kind(model,
+                                                           args.judge)
+    if args.code_judge and (kind != 'code' or saved is not None):
         raise ConfigError('--code-judge FILE is for training a mapper with '
                           '--judge code' + (', and --mapper FILE trains '
                                             'none' if saved is not None
                                             else ''))
-    if args.code_judge:
-        judge = load_code_judge(args.code_judge, loaded.G, args.scorer)
-    return model, cfg, loaded.G, saved, judge
-
-
-def teach_code_judge(args, model, cfg, G, scorer, gen):
-    """--judge code: a code judge taught on --judge-images real images of
-    the checkpoint's training data (drawn with --seed)."""
-    dataset = real_dataset(None, cfg, G.resolution)
-    num = args.judge_images
-    judge = code_judge_for(
-        model, scorer, progress(real_images(dataset, num, batch_size=1024,
-                                            seed=args.seed),
-                                total=-(-num // 1024), desc='real images'),
-        generator=gen)
-    print('code judge: agreement with the scorer on held-out real codes ' +
-          ', '.join(f'{a} {float(v):.1%}' for a, v in
-                    zip(ATTRIBUTES, judge.agreement)))
-    return judge
+    judge = None if not args.code_judge else load_code_judge(
+        args.code_judge, loaded.G, args.scorer)
+    return model, cfg, loaded.G, saved, kind, judge
 
 
 def edit_by_mapper(args, loaded, scorer, folder: str, name: str):
     """Train a mapper (saved as <name>.pt; with a code judge taught here,
     saved as JUDGE_FILE, or --code-judge's) or use --mapper's, then edit
     --num codes; returns the result."""
-    model, cfg, G, saved, judge = loaded
+    model, cfg, G, saved, kind, judge = loaded
     gen = rng(args)
-    judge_kind = 'image' if judge == 'image' else 'code'
-    if saved is not None or judge == 'image':
-        judge = None
-    elif judge == 'code':
-        judge = teach_code_judge(args, model, cfg, G, scorer, gen)
+    if teaches_judge(loaded):
+        judge = teach_code_judge(
+            model, cfg, scorer, num=args.judge_images, seed=args.seed,
+            generator=gen, progress=lambda it, total: progress(
+                it, total=total, desc='real images'))
+        print(f'code judge: {agreement_line(judge)}')
         save_code_judge(osp.join(folder, JUDGE_FILE), judge, G, args.scorer,
                         meta=dict(checkpoint=osp.basename(args.checkpoint),
                                   images=args.judge_images, seed=args.seed))
@@ -288,8 +268,16 @@ def edit_by_mapper(args, loaded, scorer, folder: str, name: str):
             osp.join(folder, f'{name}.pt'), mapper, args.prompt,
             meta=dict(checkpoint=osp.basename(args.checkpoint),
                       scorer=args.scorer, realism=args.realism,
-                      judge=judge_kind, **prompt_steering_options(args)))
+                      judge=kind, **prompt_steering_options(args)))
     return res
+
+
+def teaches_judge(loaded) -> bool:
+    """Whether this mapper run teaches a code judge (and writes
+    JUDGE_FILE): it trains a mapper with --judge code and no
+    --code-judge."""
+    saved, kind, judge = loaded[3:]
+    return saved is None and kind == 'code' and judge is None
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -320,8 +308,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         loaded = load_for_mapper(args)
         G, saved = loaded[2:4]
     name = f'text_{safe_name(args.prompt)}_{args.method}'
-    teaches = args.method == 'mapper' and saved is None and \
-        loaded[4] == 'code'
+    teaches = args.method == 'mapper' and teaches_judge(loaded)
     folder = out_dir(args.out_dir, outputs=outputs(
         name, mapper=args.method == 'mapper' and saved is None,
         judge=teaches), overwrite=args.overwrite)

@@ -34,18 +34,18 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import torch  # noqa: E402
 
-from mmlatent.apis.args import (add_prompt_steering_args,  # noqa: E402
+from mmlatent.apis.args import (JUDGES,  # noqa: E402
+                                add_prompt_steering_args,
                                 prompt_steering_options)
-from mmlatent.apis.evaluate import real_dataset  # noqa: E402
+from mmlatent.apis.code_judge import (agreement_line,  # noqa: E402
+                                      judge_kind, teach_code_judge)
 from mmlatent.control import build_scorer  # noqa: E402
-from mmlatent.control.code_judge import code_judge_for  # noqa: E402
 from mmlatent.control.prompt import (guide_to_prompt,  # noqa: E402
                                      rerank_for_prompt, verify_prompt)
 from mmlatent.control.prompt_mapper import (map_to_prompt,  # noqa: E402
                                             train_prompt_mapper)
 from mmlatent.datasets.captions import (ATTRIBUTES, SYNONYMS,  # noqa: E402
                                         TRAIN_TEMPLATES, VALUES)
-from mmlatent.evaluation.evaluator import real_images  # noqa: E402
 from mmlatent.models.loading import load_model  # noqa: E402
 from mmlatent.text.dual_encoder import (load_text_image,  # noqa: E402
                                         text_image_config_of)
@@ -86,24 +86,19 @@ def steer(args, G, model, cfg, text, z):
         return guide_to_prompt(G, text, args.prompt, z, **given)
     gen = torch.Generator().manual_seed(args.seed + 1)
     judge = None
-    if args.judge == 'auto':
-        args.judge = 'code' if hasattr(model, 'real_codes') else 'image'
-    if args.judge == 'code':
+    if judge_kind(model, args.judge) == 'code':
         t0 = time.perf_counter()
-        judge = code_judge_for(model, text, real_images(
-            real_dataset(None, cfg, G.resolution), args.judge_images,
-            batch_size=1024, seed=args.seed), generator=gen)
+        judge = teach_code_judge(model, cfg, text, num=args.judge_images,
+                                 seed=args.seed, generator=gen)
         print(f'code judge: {args.judge_images} real images, '
-              f'{time.perf_counter() - t0:.0f} s; held-out agreement ' +
-              ', '.join(f'{a} {float(v):.1%}' for a, v in
-                        zip(ATTRIBUTES, judge.agreement)))
+              f'{time.perf_counter() - t0:.0f} s; {agreement_line(judge)}')
     t0 = time.perf_counter()
     mapper, passes = train_prompt_mapper(
         G, model.realism_logits, text, args.prompt,
         realism_weight=args.realism, judge=judge, generator=gen, **given)
     print(f'mapper trained in {time.perf_counter() - t0:.0f} s')
     return map_to_prompt(G, mapper, text, args.prompt, z, passes=passes,
-                         trained=args.judge)
+                         trained='image' if judge is None else 'code')
 
 
 def generator_rows(args) -> None:
@@ -152,7 +147,7 @@ def generator_rows(args) -> None:
     print(f'reranking needs {more}{need:.0f} passes a code for {acc:.1%} '
           f'right; the {args.method} takes {per_code:.0f}: '
           f'{need / per_code:.0f}x fewer per code')
-    if args.method == 'mapper' and args.judge == 'code':
+    if args.method == 'mapper' and res.mapper == 'code':
         print(f'(the mapper: one pass per edit, two with the start image '
               f'the app shows: {need / 2:.0f}x; it trained on codes against '
               f'a code judge taught on {args.judge_images} encoded real '
@@ -207,7 +202,7 @@ def main() -> None:
     p.add_argument('--num-codes', type=int, default=64)
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the codes (the mapper trains on seed + 1)')
-    p.add_argument('--judge', choices=('auto', 'code', 'image'),
+    p.add_argument('--judge', choices=JUDGES,
                    default='auto', help='mapper: train against a code judge '
                    '(needs an l-GAN) or on images; auto (default): code '
                    'where the checkpoint has an encoder, as the app does')

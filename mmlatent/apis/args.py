@@ -138,6 +138,8 @@ def add_scorer_arg(p: argparse.ArgumentParser) -> None:
 #: the options of steering codes toward a prompt that
 #: :func:`prompt_steering_options` passes on when given
 PROMPT_STEERING = ('steps', 'lr', 'pull', 'keep')
+#: --judge of the prompt mapper (mmlatent.apis.code_judge.judge_kind)
+JUDGES = ('auto', 'code', 'image')
 
 
 def add_prompt_steering_args(p: argparse.ArgumentParser) -> None:
