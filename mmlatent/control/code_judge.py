@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..datasets.captions import ATTRIBUTES, VALUES
+from ..models.layers import code_mlp
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from .prompt import attribute_heads, head_probs
@@ -43,10 +44,7 @@ class CodeJudge(nn.Module):
     def __init__(self, w_dim: int, codes: Tensor, width: int = 256):
         super().__init__()
         self.w_dim, self.width = w_dim, width
-        self.net = nn.Sequential(
-            nn.Linear(w_dim, width), nn.LeakyReLU(0.2),
-            nn.Linear(width, width), nn.LeakyReLU(0.2),
-            nn.Linear(width, sum(SIZES)))
+        self.net = code_mlp(w_dim, sum(SIZES), width, 3)
         self.register_buffer('codes', codes.detach().clone())
         self.register_buffer('agreement', torch.zeros(len(ATTRIBUTES)))
 

@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from ..datasets.captions import ATTRIBUTES, VALUES, parse_prompt
 from ..latent.spaces import frozen
+from ..models.layers import code_mlp
 from ..utils.checkpoint import atomic_save, load_format_file
 from ..utils.errors import ConfigError
 from .code_judge import CodeJudge
@@ -56,10 +57,7 @@ class PromptMapper(nn.Module):
     def __init__(self, w_dim: int, width: int = 256):
         super().__init__()
         self.w_dim, self.width = w_dim, width
-        self.delta = nn.Sequential(
-            nn.Linear(w_dim, width), nn.LeakyReLU(0.2),
-            nn.Linear(width, width), nn.LeakyReLU(0.2),
-            nn.Linear(width, w_dim))
+        self.delta = code_mlp(w_dim, w_dim, width, 3)
         nn.init.zeros_(self.delta[-1].weight)
         nn.init.zeros_(self.delta[-1].bias)
 
