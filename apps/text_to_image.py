@@ -138,9 +138,9 @@ from mmlatent.apis.code_judge import (agreement_line,  # noqa: E402
 from mmlatent.control import build_scorer  # noqa: E402
 from mmlatent.control.code_judge import (load_code_judge,  # noqa: E402
                                          save_code_judge)
-from mmlatent.control.prompt import (images_for_prompt,  # noqa: E402
-                                     prompt_grid, prompt_report,
-                                     verify_prompt)
+from mmlatent.control.prompt import (grid_ends,  # noqa: E402
+                                     images_for_prompt, prompt_grid,
+                                     prompt_report, verify_prompt)
 from mmlatent.control.prompt_mapper import (  # noqa: E402
     images_by_mapper, load_prompt_mapper, prompt_heads, save_prompt_mapper)
 from mmlatent.latent import save_latents  # noqa: E402
@@ -321,12 +321,13 @@ def main(argv: Optional[List[str]] = None) -> None:
             c=condition(G, args.num, args, gen), generator=gen,
             factor=args.factor, **prompt_steering_options(args),
             progress=lambda it: progress(it, desc='guide'))
+    grid = prompt_grid(G, res, method=args.method,
+                       save_every=1 if args.method == 'mapper'
+                       else args.save_every)
     check = None if verifier is None else verify_prompt(
-        G, res, args.prompt, verifier)
-    save_rows(osp.join(folder, f'{name}.png'),
-              prompt_grid(G, res, method=args.method,
-                          save_every=1 if args.method == 'mapper'
-                          else args.save_every))
+        G, res, args.prompt, verifier,
+        images=grid_ends(grid, args.method))
+    save_rows(osp.join(folder, f'{name}.png'), grid)
     scores = {'guide': res.scores[-1]}
     if check is not None:
         scores['verify'] = check['verify']

@@ -16,7 +16,7 @@ analytic Shapes measurer understands prompts): codes the guide accepts but
 the verifier rejects fooled the guide without changing the image enough.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -184,7 +184,8 @@ def rerank_for_prompt(G: nn.Module, scorer: Scorer, prompt: str, num: int,
 
 @torch.no_grad()
 def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
-                  verifier: Scorer, *, threshold: float = 0.5
+                  verifier: Scorer, *, threshold: float = 0.5,
+                  images: Optional[Tuple[Tensor, Tensor]] = None
                   ) -> Dict[str, Tensor]:
     """The verifier's view of the start and final codes: ``reached`` bool
     [N] (verifier's prompt score >= threshold at the end), ``fooled`` (the
@@ -192,15 +193,18 @@ def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
     [N] and, when the verifier measures Shapes attributes, ``unnamed``:
     the share of attributes the prompt leaves out whose caption value
     changed from start to end [N] (and ``named``: the same for the
-    attributes it names)."""
+    attributes it names). ``images``: the start and final images [N, C,
+    H, W] when already rendered (:func:`grid_ends`), else G renders
+    them."""
     attr = verifier.check_attribute(prompt)
-    start, end = result.path[0], result.path[-1]
-    c = result.c
-    c = None if c is None else c.to(G.device)
-    img = torch.cat([prompt_images(G, x.to(G.device), c, result.space)
-                     for x in (start, end)])
+    if images is None:
+        c = None if result.c is None else result.c.to(G.device)
+        with torch.no_grad():
+            images = [prompt_images(G, x.to(G.device), c, result.space)
+                      for x in (result.path[0], result.path[-1])]
+    img = torch.cat([x.to(G.device) for x in images])
     out = verifier(img)
-    n = len(end)
+    n = len(result.path[-1])
     verify = out[attr].float().cpu()
     guide = result.scores[-1]
     res = dict(guide=guide, verify=verify[n:],
@@ -259,6 +263,16 @@ def prompt_grid(G: nn.Module, res: PromptResult, *, method: str = 'guide',
     c = None if res.c is None else res.c.repeat_interleave(len(steps), 0)
     img = render(G, codes, space=res.space, c=c)
     return img.view(len(res.z), len(steps), *img.shape[1:])
+
+
+def grid_ends(grid: Tensor, method: str = 'guide'
+              ) -> Tuple[Tensor, Tensor]:
+    """The start and final images [N, C, H, W] of a :func:`prompt_grid`
+    of ``method`` (rerank: its one row is both), for
+    :func:`verify_prompt`'s ``images``."""
+    if method == 'rerank':
+        return grid[0], grid[0]
+    return grid[:, 0], grid[:, -1]
 
 
 def prompt_report(prompt: str, method: str, res: PromptResult,

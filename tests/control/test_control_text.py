@@ -201,6 +201,67 @@ def test_text_to_image_app(tiny_ckpts, text_image_file, tmp_path,
     assert code == 2 and 'text-conditioned GAN' in err
 
 
+def test_verify_prompt_takes_the_grids_images(text_image_file):
+    """Given the start and final images of the result's grid, verify_prompt
+    finds what it finds when it renders them itself, and G renders
+    nothing (guide and rerank)."""
+    from mmlatent.control.prompt import (grid_ends, guide_to_prompt,
+                                         prompt_grid, rerank_for_prompt,
+                                         verify_prompt)
+    G = ColourSquareG()
+    s, shapes = build_scorer(f'text:{text_image_file}'), build_scorer('shapes')
+    z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0],
+                      [2.0, -2.0, -2.0], [2.0, -2.0, 2.0]])  # b, g, r, m
+    for method, res, every in (
+            ('guide', guide_to_prompt(G, s, 'red', z, steps=6, lr=0.2), 4),
+            ('rerank', rerank_for_prompt(
+                G, s, 'red', 3, factor=4,
+                generator=torch.Generator().manual_seed(0)), 1)):
+        grid = prompt_grid(G, res, method=method, save_every=every)
+        ends = grid_ends(grid, method)
+        want = verify_prompt(G, res, 'red', shapes)
+        calls, synthesis = [], G.synthesis
+        G.synthesis = lambda *a, **k: calls.append(1) or synthesis(*a, **k)
+        got = verify_prompt(G, res, 'red', shapes, images=ends)
+        del G.synthesis
+        assert calls == [] and want.keys() == got.keys()
+        for key in want:
+            assert torch.equal(want[key], got[key]), (method, key)
+        n = len(res.z)
+        assert grid.shape[:2] == ((n, 3) if method == 'guide' else (1, n))
+        assert torch.equal(ends[1], grid[:, -1] if method == 'guide'
+                           else grid[0])
+
+
+def test_text_to_image_renders_each_image_once(tiny_ckpts, text_image_file,
+                                               tmp_path, script,
+                                               monkeypatch):
+    """The app verifies the grid's own start and final images: guide
+    renders the (steps + 1) x num scored images and the grid's columns,
+    rerank the factor x num ranked samples and the kept ones, no more."""
+    app = script('apps/text_to_image.py')
+    counts, load = [], app.load_app_generator
+
+    def counted(args):
+        loaded = load(args)
+        G = loaded.G
+
+        def wrap(*a, _f=G.synthesis, **k):
+            counts.append(a[0].shape[0])
+            return _f(*a, **k)
+        monkeypatch.setattr(G, 'synthesis', wrap)
+        return loaded
+    monkeypatch.setattr(app, 'load_app_generator', counted)
+    base = [tiny_ckpts['dcgan'], '--scorer', f'text:{text_image_file}',
+            '--num', '2', '--overwrite', '-o', str(tmp_path)]
+    app.main(base + ['--prompt', 'red', '--steps', '4', '--save-every', '2'])
+    assert sum(counts) == 5 * 2 + 3 * 2
+    counts.clear()
+    app.main(base + ['--prompt', 'red', '--method', 'rerank', '--factor',
+                     '3'])
+    assert sum(counts) == 3 * 2 + 2
+
+
 def test_prompt_mapper_starts_as_the_identity_and_learns_a_prompt(
         text_image_file):
     """A fresh mapper leaves every code where it is; trained toward 'red'
