@@ -82,7 +82,7 @@ class PlainLoop:
     def __init__(self, name: str, model, share: bool = False):
         import torch
 
-        from mmlatent.models.gemm_conv import set_gemm_weight_grad
+        from mmlatent.models.gemm_conv import set_gemm_conv
         from mmlatent.models.winograd import set_winograd
         self.name = name
         contiguous = torch.contiguous_format
@@ -90,7 +90,7 @@ class PlainLoop:
             (copy.deepcopy(model.G), copy.deepcopy(model.D))
         # the textbook convolutions: PyTorch's kernels, not mmlatent's
         # Winograd path or GEMM weight gradients
-        self.G, self.D = (set_gemm_weight_grad(set_winograd(
+        self.G, self.D = (set_gemm_conv(set_winograd(
             net.to(memory_format=contiguous), False), False) for net in (G, D))
         opts = adam_options(name)
         self.opt_g = torch.optim.Adam(self.G.parameters(), foreach=False,
@@ -191,7 +191,7 @@ def build(name: str, args):
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
-    from mmlatent.models.gemm_conv import set_gemm_weight_grad
+    from mmlatent.models.gemm_conv import set_gemm_conv
     from mmlatent.registry import MODELS
     torch.manual_seed(0)
     cfg = dict(CASES[name])
@@ -204,8 +204,7 @@ def build(name: str, args):
     if not args.winograd and name != 'dcgan64':
         cfg['generator'] = dict(cfg['generator'], winograd=False)
         cfg['discriminator'] = dict(cfg['discriminator'], winograd=False)
-    model = set_gemm_weight_grad(MODELS.build(cfg).to(args.device),
-                                 args.gemm)
+    model = set_gemm_conv(MODELS.build(cfg).to(args.device), args.gemm)
     res = model.G.resolution
     real = torch.rand(64, 3, res, res, device=args.device) * 2 - 1
     return model, real
@@ -337,9 +336,9 @@ def parse_args(argv=None):
                    'too (default: Winograd where it applies, '
                    'mmlatent.models.winograd)')
     p.add_argument('--no-gemm', dest='gemm', action='store_false',
-                   help="DCGAN: mmlatent's stride-2 4x4 weight gradients by "
-                   "PyTorch too (default: one GEMM where it applies, "
-                   'mmlatent.models.gemm_conv)')
+                   help="DCGAN: mmlatent's stride-2 4x4 convolutions by "
+                   "PyTorch too (default: every pass one GEMM where it "
+                   'applies, mmlatent.models.gemm_conv)')
     p.add_argument('--device', default='cpu',
                    help='torch device of both sides (e.g. cuda); on a GPU '
                    'the timer synchronises and memory is the peak of '

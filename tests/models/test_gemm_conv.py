@@ -1,5 +1,5 @@
-"""Stride-2 4x4 (transposed) convolutions with the weight gradient by one
-GEMM: PyTorch's values and gradients (first and second order), a fixed
+"""Stride-2 4x4 (transposed) convolutions with every pass one GEMM:
+PyTorch's values and gradients (first and second order), a fixed
 rule for where they run, the same parameters as ``nn`` layers, and
 DCGAN-64's 4-px layers taking the road."""
 import pytest
@@ -9,7 +9,7 @@ from torch import nn
 
 from mmlatent.models import gemm_conv
 from mmlatent.models.gemm_conv import (GemmConv2d, GemmConvTranspose2d,
-                                       gemm_applies, set_gemm_weight_grad)
+                                       gemm_applies, set_gemm_conv)
 from mmlatent.registry import MODELS
 
 
@@ -62,16 +62,43 @@ def test_unmeasured_cpu_keeps_pytorch(monkeypatch):
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability',
                         lambda: 'AVX512')
     layer, x = _layer(False)
-    assert layer(x).grad_fn.name() != 'GemmWeightGradConvBackward'
+    assert layer(x).grad_fn.name() != 'GemmConvBackward'
+
+
+def test_patches_are_unfold_and_fold():
+    """The patch rows are F.unfold's columns, and scattering them back is
+    F.fold (both stride 2, padding 1, 4x4)."""
+    from mmlatent.models.gemm_conv import _columns, _from_columns
+    x = torch.randn(2, 3, 6, 8)
+    want = F.unfold(x, 4, padding=1, stride=2).transpose(1, 2)
+    assert torch.equal(_columns(x), want.reshape(-1, 48))
+    assert torch.equal(
+        _columns(x.contiguous(memory_format=torch.channels_last)),
+        want.reshape(-1, 48))
+    cols = torch.randn(2 * 3 * 4, 5 * 16)
+    folded = F.fold(cols.view(2, 12, 80).transpose(1, 2), (6, 8), 4,
+                    padding=1, stride=2)
+    assert torch.allclose(_from_columns(cols, 2, 3, 4), folded, atol=1e-6)
 
 
 @pytest.mark.parametrize('transposed', [False, True])
 def test_values_and_gradients_match_pytorch(transposed):
     layer, x = _layer(transposed)
     y = layer(x)
-    assert y.grad_fn.name() == 'GemmWeightGradConvBackward'
+    assert y.grad_fn.name() == 'GemmConvBackward'
     ref = _plain(layer, transposed)(x)
-    assert _close(y, ref, 1e-6)
+    # every pass is a GEMM now: as close to a float64 reference as
+    # PyTorch's kernels, and to them within rounding
+    op = F.conv_transpose2d if transposed else F.conv2d
+    exact = op(x.double(), layer.weight.double(), layer.bias.double(), 2, 1)
+    assert _close(y, ref, 1e-5)
+    assert (y - exact).abs().max() <= 1.5 * (ref - exact).abs().max()
+    assert y.is_contiguous()
+    with torch.no_grad():   # sampling takes the GEMM too
+        assert torch.equal(layer(x), y)
+        cl = layer(x.contiguous(memory_format=torch.channels_last))
+        assert cl.is_contiguous(memory_format=torch.channels_last)
+        assert _close(cl, ref, 1e-5)
     g = torch.randn_like(y)
     params = [x, layer.weight, layer.bias]
     got = torch.autograd.grad(y, params, g)
@@ -99,9 +126,9 @@ def test_switch_and_parameters_of_nn_layers():
     twin = nn.Conv2d(512, 512, 4, 2, 1)
     assert layer.state_dict().keys() == twin.state_dict().keys()
     twin.load_state_dict(layer.state_dict())
-    assert set_gemm_weight_grad(layer, False) is layer
+    assert set_gemm_conv(layer, False) is layer
     y = layer(x)
-    assert y.grad_fn.name() != 'GemmWeightGradConvBackward'
+    assert y.grad_fn.name() != 'GemmConvBackward'
     assert torch.equal(y, twin(x))
 
 
@@ -118,7 +145,7 @@ def test_dcgan64_takes_the_road_at_its_4px_layers():
             if isinstance(m, (GemmConv2d, GemmConvTranspose2d)):
                 m.register_forward_hook(
                     lambda m, i, o, name=name: taken.append(name)
-                    if o.grad_fn.name() == 'GemmWeightGradConvBackward'
+                    if o.grad_fn.name() == 'GemmConvBackward'
                     else None)
     z = torch.randn(2, 100)
 
@@ -132,7 +159,7 @@ def test_dcgan64_takes_the_road_at_its_4px_layers():
     fast = grads()
     assert len(taken) == 2            # G's 4 -> 8 px block, D's 8 -> 4 px
     taken.clear()
-    set_gemm_weight_grad(G, False), set_gemm_weight_grad(D, False)
+    set_gemm_conv(G, False), set_gemm_conv(D, False)
     plain = grads()
     assert not taken
     for a, b in zip(fast, plain):
