@@ -199,9 +199,8 @@ def verify_prompt(G: nn.Module, result: PromptResult, prompt: str,
     attr = verifier.check_attribute(prompt)
     if images is None:
         c = None if result.c is None else result.c.to(G.device)
-        with torch.no_grad():
-            images = [prompt_images(G, x.to(G.device), c, result.space)
-                      for x in (result.path[0], result.path[-1])]
+        images = [prompt_images(G, x.to(G.device), c, result.space)
+                  for x in (result.path[0], result.path[-1])]
     img = torch.cat([x.to(G.device) for x in images])
     out = verifier(img)
     n = len(result.path[-1])
