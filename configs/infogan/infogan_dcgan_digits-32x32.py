@@ -7,8 +7,9 @@
 # the 10-way code must go to what a small turn, zoom or shift leaves alone,
 # the digit, and not to slant, size or place: 90.3% of samples matched
 # their code after 6000 iterations (10,000 samples) against 76.5% without
-# in session 8; with session 19's code the same seed reached 78.5%
-# (1000 samples; configs/infogan/README.md).
+# in session 8; on later machines the same seed reached 78.5% (1000
+# samples). With batch 128 (below): 83.2% and 85.2% for seeds 0 and 1
+# (10,000 samples; configs/infogan/README.md).
 #
 # D judges each image on its own: spectral norm and no batch norm. With the
 # DCGAN base's batch-norm D the code stayed near chance (21% after 2000
@@ -31,4 +32,8 @@ model = dict(
     info_loss=dict(lambda_cat=1.0, lambda_con=0.1, con_loss='gaussian_nll'),
     ema=dict(_delete_=True, half_life_images=10000, start_iter=500))
 optim_wrapper = dict(generator=dict(optimizer=dict(lr=1e-3)))
+# Batch 128, as the InfoGAN authors' MNIST launcher (the digits base has
+# 64): the first change of session 21's eight that raised both seeds tried
+# (configs/infogan/README.md).
+train_dataloader = dict(batch_size=128)
 train_cfg = dict(max_iters=6000)
