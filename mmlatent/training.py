@@ -115,6 +115,14 @@ def init_cpu_distributed(cfg: Config) -> None:
         dist.init_process_group(backend='gloo')
 
 
+def close_distributed() -> None:
+    """Destroy the process group once training is over, as PyTorch asks:
+    a gloo rank left to tear its group down at interpreter exit once
+    aborted there ("terminate called without an active exception")."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def validate_config(cfg: Config) -> None:
     """Reject unknown types and misspelled keys of the model, the dataset,
     the hooks, the train loop, the optimizers and the visualizer's

@@ -5,8 +5,9 @@ from typing import List, Optional
 
 from ..engine.work_dir import kept_checkpoint_note, prepare_work_dir
 from ..training import (add_import_paths, build_runner, check_config,
-                        init_cpu_distributed, is_rank_zero, load_config,
-                        prepare_config, set_cpu_threads, set_vis_backends)
+                        close_distributed, init_cpu_distributed,
+                        is_rank_zero, load_config, prepare_config,
+                        set_cpu_threads, set_vis_backends)
 from ..utils.cli import on_interrupt
 from .train_args import parse_args
 
@@ -32,3 +33,4 @@ def main(argv: Optional[List[str]] = None) -> None:
     set_cpu_threads(verbose=is_rank_zero())
     init_cpu_distributed(cfg)
     build_runner(cfg).train()
+    close_distributed()

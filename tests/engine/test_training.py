@@ -343,3 +343,16 @@ def test_missing_data_folder_and_unreadable_image(tmp_path):
 def test_non_finite_error_type_is_a_user_error():
     from mmlatent.utils.cli import is_user_error
     assert is_user_error(NonFiniteLossError('x'))
+
+
+def test_close_distributed_destroys_the_group_and_is_a_no_op_without(
+        tmp_path):
+    import torch.distributed as dist
+
+    from mmlatent.training import close_distributed
+    close_distributed()  # no group: nothing to do, no error
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store',
+                            rank=0, world_size=1)
+    assert dist.is_initialized()
+    close_distributed()
+    assert not dist.is_initialized()
