@@ -349,7 +349,10 @@ class ShapesDataset(Dataset):
     def _drawn(self, indices: List[int]) -> List[tuple]:
         """:meth:`_render`'s tuples of ``indices``, from the cache where
         it has them; new ones fill the cache up to ``cache_bytes``."""
-        new = self._render(sorted(set(indices) - self._cache.keys()))
+        # membership tests only: ``set - dict.keys()`` walks the whole
+        # cache, which made each cached item cost as much as drawing it
+        new = self._render(sorted({i for i in indices
+                                   if i not in self._cache}))
         per_item = (self.resolution ** 2 * 3 + self._objects * 6 * 8
                     + _ITEM_OVERHEAD)
         room = max(self.cache_bytes // per_item - len(self._cache), 0)
