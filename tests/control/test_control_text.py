@@ -266,11 +266,12 @@ def test_prompt_mapper_starts_as_the_identity_and_learns_a_prompt(
         text_image_file):
     """A fresh mapper leaves every code where it is; trained toward 'red'
     it turns the toy squares red (judged by the analytic measurer) and
-    keeps their shape and place; each edit costs two passes (start and
+    keeps their size and place; each edit costs two passes (start and
     edit) beside the training's two per code and step."""
-    from mmlatent.control.prompt import verify_prompt
+    from mmlatent.control.prompt import prompt_images, verify_prompt
     from mmlatent.control.prompt_mapper import (PromptMapper, map_to_prompt,
                                                 train_prompt_mapper)
+    from mmlatent.datasets.captions import ATTRIBUTES
     G = ColourSquareW()
     s = build_scorer(f'text:{text_image_file}')
     z = torch.tensor([[-2.0, -2.0, 2.0], [-2.0, 2.0, -2.0],
@@ -288,9 +289,20 @@ def test_prompt_mapper_starts_as_the_identity_and_learns_a_prompt(
     res = map_to_prompt(G, mapper, s, 'red', z, passes=passes)
     assert res.passes == passes + 8
     assert (res.scores[-1] > res.scores[0]).all()
-    check = verify_prompt(G, res, 'red', build_scorer('shapes'))
+    measurer = build_scorer('shapes')
+    check = verify_prompt(G, res, 'red', measurer)
     assert int(check['reached'].sum()) >= 3 and not check['fooled'].any()
-    assert torch.equal(check['unnamed'], torch.zeros(4))  # shape, place
+    # the toy square cannot move or grow: its size and place read the same
+    # at both ends; its shape may not, since the measurer can read a dim
+    # red square (red channel about 0.1 in [-1, 1], seen on an AVX-512
+    # CPU) as an ellipse, so at most that one of the four unnamed
+    # attributes may change
+    ends = [prompt_images(G, x, None, res.space)
+            for x in (res.path[0], res.path[-1])]
+    values = measurer.measured_values(torch.cat(ends))
+    place = [ATTRIBUTES.index(a) for a in ('size', 'x', 'y')]
+    assert torch.equal(values[:4, place], values[4:, place])
+    assert (check['unnamed'] <= 0.25).all()
 
 
 def test_prompt_mapper_realism_term_holds_codes_back(text_image_file):
