@@ -1,5 +1,5 @@
 """Labels from clustering the images themselves, without annotations."""
-from typing import Union
+from typing import List, Sequence, Union
 
 import numpy as np
 import torch
@@ -8,6 +8,7 @@ from torch.utils.data import Dataset
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
 from ..utils.silhouette import outline_harmonics
+from .batched import items_of
 
 
 def outline_features(img: torch.Tensor) -> np.ndarray:
@@ -51,7 +52,8 @@ class ClusteredDataset(Dataset):
             raise ConfigError(f'num_fit={num_fit!r} must be an integer of at '
                               f'least num_clusters={num_clusters}')
         pick = np.random.default_rng(seed).permutation(n)[:num_fit]
-        img = torch.stack([self.dataset[int(i)]['img'] for i in pick])
+        img = torch.stack([item['img'] for item in
+                           items_of(self.dataset, pick.tolist())])
         self.kmeans = KMeans(num_clusters, n_init=10, random_state=seed)
         fitted = self.kmeans.fit_predict(outline_features(img))
         self.cluster_sizes = np.bincount(fitted, minlength=num_clusters) \
@@ -77,9 +79,23 @@ class ClusteredDataset(Dataset):
         """[N] index of the nearest cluster centre of images [N, C, H, W]."""
         return self.kmeans.predict(outline_features(img))
 
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """The items of ``indices`` with their cluster as ``label``
+        (torch's DataLoader calls this with each batch): drawn from the
+        wrapped dataset in one call, the new ones clustered in one
+        ``predict``."""
+        indices = [int(i) for i in indices]
+        items = [dict(item) for item in items_of(self.dataset, indices)]
+        # the wrapped dataset has checked the range; -1 is the last item
+        rows = np.asarray(indices, dtype=np.int64) % len(self)
+        new = [k for k, row in enumerate(rows) if self._labels[row] < 0]
+        if new:
+            img = torch.stack([items[k]['img'] for k in new])
+            self._labels[rows[new]] = self.cluster_of(img)
+        for item, row in zip(items, rows):
+            item['label'] = int(self._labels[row])
+        return items
+
     def __getitem__(self, index: int) -> dict:
-        item = dict(self.dataset[index])
-        if self._labels[index] < 0:
-            self._labels[index] = self.cluster_of(item['img'][None])[0]
-        item['label'] = int(self._labels[index])
-        return item
+        """Item ``index`` with its cluster as ``label``."""
+        return self.__getitems__([index])[0]

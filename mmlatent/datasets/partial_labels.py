@@ -1,11 +1,12 @@
 """A fixed labelled subset of a dataset, for semi-supervised training."""
-from typing import Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from torch.utils.data import Dataset
 
 from ..registry import DATASETS
 from ..utils.errors import ConfigError
+from .batched import items_of
 
 UNLABELLED = -1
 
@@ -64,11 +65,21 @@ class PartiallyLabelledDataset(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def __getitems__(self, indices: Sequence[int]) -> List[dict]:
+        """The items of ``indices``, drawn from the wrapped dataset in one
+        call (torch's DataLoader calls this with each batch), with the
+        labels outside the subset replaced by ``-1``."""
+        indices = [int(i) for i in indices]
+        items = [dict(item) for item in items_of(self.dataset, indices)]
+        for item, index in zip(items, indices):
+            if 'label' not in item:
+                raise ConfigError(f'{type(self.dataset).__name__} items have '
+                                  "no 'label' to keep; wrap a labelled "
+                                  'dataset')
+            if not self.labelled[index]:
+                item['label'] = UNLABELLED
+        return items
+
     def __getitem__(self, index: int) -> dict:
-        item = dict(self.dataset[index])
-        if 'label' not in item:
-            raise ConfigError(f'{type(self.dataset).__name__} items have no '
-                              "'label' to keep; wrap a labelled dataset")
-        if not self.labelled[index]:
-            item['label'] = UNLABELLED
-        return item
+        """Item ``index``; its label is ``-1`` outside the subset."""
+        return self.__getitems__([index])[0]
