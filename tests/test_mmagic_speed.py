@@ -1,0 +1,42 @@
+"""benchmarks/mmagic_speed.py: the networks it times against MMagic's."""
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SCRIPT = osp.join(ROOT, 'benchmarks', 'mmagic_speed.py')
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location('mmagic_speed', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('name', ['dcgan64', 'stylegan2-64'])
+def test_mmlatent_builds_the_parameter_counts_of_mmagics_networks(name):
+    """MMAGIC_PARAMS were read off MMagic's builds (the script checks both
+    sides again when it runs); mmlatent's side must keep them."""
+    import mmlatent.models  # noqa: F401 (registers)
+    from mmlatent.registry import MODELS
+    bench = load_benchmark()
+    model = MODELS.build(dict(bench.CASES[name]))
+    counts = tuple(sum(p.numel() for p in net.parameters())
+                   for net in (model.G, model.D))
+    assert counts == bench.MMAGIC_PARAMS[name]
+
+
+def test_without_mmagic_it_stops_with_one_line_naming_the_fix():
+    if importlib.util.find_spec('mmagic') is not None:
+        pytest.skip('MMagic is installed here')
+    run = subprocess.run([sys.executable, SCRIPT, '--no-startup'],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith('error: MMagic is not importable here')
+    assert 'docs/speed.md' in lines[0]
