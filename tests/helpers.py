@@ -1,5 +1,6 @@
 """Shared test helpers: tiny configs, in-process training runs and small
 checkpoints from 2-iteration runs of every model family."""
+import importlib.util
 import itertools
 import os
 import os.path as osp
@@ -8,6 +9,17 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _run_ids = itertools.count()
+
+def load_script(relpath: str):
+    """The module of the script at ``relpath`` under the repository root
+    (``benchmarks/`` and ``tools/`` are not packages), imported afresh."""
+    name = osp.splitext(osp.basename(relpath))[0]
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(ROOT, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 #: --cfg-options that shrink any config to a few fast iterations.
 TINY = {

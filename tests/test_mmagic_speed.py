@@ -5,16 +5,14 @@ import subprocess
 import sys
 
 import pytest
+from helpers import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SCRIPT = osp.join(ROOT, 'benchmarks', 'mmagic_speed.py')
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location('mmagic_speed', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/mmagic_speed.py')
 
 
 @pytest.mark.parametrize('name', ['dcgan64', 'stylegan2-64'])

@@ -1,5 +1,4 @@
 """benchmarks/info_code_probe.py: InfoGAN's code on a trained l-GAN."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -7,16 +6,14 @@ import subprocess
 import sys
 
 import torch
+from helpers import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'benchmarks', 'info_code_probe.py')
 
 
 def load_probe():
-    spec = importlib.util.spec_from_file_location('info_code_probe', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/info_code_probe.py')
 
 
 def test_init_starts_from_the_trained_mapping_and_critic(tiny_ckpts):
