@@ -37,8 +37,9 @@ from .cpu_kernels import own_kernel_may_run
 MIN_CHANNEL_PRODUCT = 512 * 512
 MAX_SMALL_SIDE = 4
 # CPU kinds (torch.backends.cpu.get_cpu_capability) on which it was
-# measured to gain; elsewhere oneDNN may be the faster one
-MEASURED_CPUS = ('AVX2', )
+# measured to gain (AVX512: session 23, DCGAN-64's step 0.820 -> 0.711-0.717
+# s at batch 16, docs/speed.md); elsewhere oneDNN may be the faster one
+MEASURED_CPUS = ('AVX2', 'AVX512')
 KERNEL, STRIDE, PADDING = 4, 2, 1
 
 
