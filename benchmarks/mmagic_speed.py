@@ -30,6 +30,7 @@ that also builds the StyleGAN2-64 model, alternating, medians. Prints
 figures only.
 """
 import argparse
+import os
 import os.path as osp
 import statistics
 import subprocess
@@ -117,7 +118,7 @@ class MMagicLoop:
                 betas=tuple(float(b) for b in v['betas'])))
             for k, v in opts.items()})
         self.hub = MessageHub.get_current_instance()
-        self.z_dim = 100 if name == 'dcgan64' else 512
+        self.z_dim = self.model.noise_size
 
     def batch(self, real) -> dict:
         """``real`` in [-1, 1] as the DataSample items of a dataloader."""
@@ -128,7 +129,6 @@ class MMagicLoop:
     def step(self, data: dict, it: int) -> None:
         self.hub.update_info('iter', it)
         self.model.train_step(data, self.optim)
-
 
 
 def forward(G, z_dim: int, n: int):
@@ -196,9 +196,9 @@ def startup(args) -> dict:
             for task, extra in (('import', ''), ('build', BUILD[side])):
                 start = time.perf_counter()
                 subprocess.run([sys.executable, '-c', code + extra],
-                               check=True, env={'PYTHONPATH': env_path,
-                                                'OMP_NUM_THREADS':
-                                                str(args.threads)})
+                               check=True, env=dict(
+                                   os.environ, PYTHONPATH=env_path,
+                                   OMP_NUM_THREADS=str(args.threads)))
                 times[f'{side}_{task}'].append(time.perf_counter() - start)
     return {k: statistics.median(v) for k, v in times.items()}
 

@@ -7,6 +7,8 @@ import os.path as osp
 
 import torch
 
+from mmlatent.datasets.shapes import ShapesDataset
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _run_ids = itertools.count()
 
@@ -19,6 +21,22 @@ def load_script(relpath: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+class BatchOnlyShapes(ShapesDataset):
+    """ShapesDataset that counts its batched reads (``calls``) and refuses
+    single ones, to check that a wrapper keeps reading whole batches."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = 0
+
+    def __getitems__(self, indices):
+        self.calls += 1
+        return super().__getitems__(indices)
+
+    def __getitem__(self, index):
+        raise AssertionError('read one item at a time')
 
 
 #: --cfg-options that shrink any config to a few fast iterations.

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from helpers import BatchOnlyShapes
 
 from mmlatent.control import hungarian_accuracy
 from mmlatent.datasets import ClusteredDataset, ShapesDataset
@@ -49,31 +50,17 @@ def test_bad_arguments_are_named(kwargs, match):
                          **kwargs)
 
 
-class _BatchOnly(ShapesDataset):
-    """Shapes that count their batched reads and refuse single ones."""
-    calls = 0
-
-    def __getitems__(self, indices):
-        type(self).calls += 1
-        return super().__getitems__(indices)
-
-    def __getitem__(self, index):
-        raise AssertionError('read one item at a time')
-
-
 def test_a_batch_is_drawn_and_clustered_in_one_call_with_the_same_labels():
     per_item = ClusteredDataset(ShapesDataset(resolution=32, num_samples=400,
                                               seed=3),
                                 num_clusters=3, num_fit=300, seed=0)
     expected = [per_item[i]['label'] for i in range(400)]
-    batched = ClusteredDataset(_BatchOnly(resolution=32, num_samples=400,
-                                          seed=3),
-                               num_clusters=3, num_fit=300, seed=0)
-    fits = _BatchOnly.calls  # the k-means fit read its images in one call
-    assert fits == 1
+    shapes = BatchOnlyShapes(resolution=32, num_samples=400, seed=3)
+    batched = ClusteredDataset(shapes, num_clusters=3, num_fit=300, seed=0)
+    assert shapes.calls == 1  # the k-means fit read its images in one call
     batch = [7, -1, 7, 399, 0, 123]
     items = batched.__getitems__(batch)
-    assert _BatchOnly.calls == fits + 1
+    assert shapes.calls == 2
     assert [item['label'] for item in items] == [expected[i] for i in batch]
     assert torch.equal(items[1]['img'], per_item[399]['img'])
     loader = torch.utils.data.DataLoader(batched, batch_size=64,

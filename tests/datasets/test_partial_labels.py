@@ -2,9 +2,10 @@
 import numpy as np
 import pytest
 import torch
+from helpers import BatchOnlyShapes
 from torch.utils.data import Dataset
 
-from mmlatent.datasets import PartiallyLabelledDataset, ShapesDataset
+from mmlatent.datasets import PartiallyLabelledDataset
 from mmlatent.datasets.partial_labels import UNLABELLED
 from mmlatent.registry import DATASETS
 from mmlatent.utils.errors import ConfigError
@@ -76,18 +77,11 @@ def test_rejects_an_unlabelled_dataset():
 
 
 def test_a_batch_is_read_in_one_call_and_matches_item_by_item():
-    class BatchOnly(ShapesDataset):
-        calls = 0
-
-        def __getitems__(self, indices):
-            BatchOnly.calls += 1
-            return super().__getitems__(indices)
-
-    ds = PartiallyLabelledDataset(BatchOnly(resolution=32, num_samples=50),
-                                  fraction=0.5, seed=1)
+    shapes = BatchOnlyShapes(resolution=32, num_samples=50)
+    ds = PartiallyLabelledDataset(shapes, fraction=0.5, seed=1)
     batch = [3, -1, 3, 49, 0, 20, 21, 22]
     items = ds.__getitems__(batch)
-    assert BatchOnly.calls == 1
+    assert shapes.calls == 1
     for index, item in zip(batch, items):
         single = ds[index]
         assert item['label'] == single['label']
