@@ -358,6 +358,7 @@ def test_mmagic_layout(tmp_path):
                               w_avg_samples=1000)
     assert meta['generator_ema'] == 'g_ema'
     model, _ = load_converted(tmp_path / 'out.pth')
+    assert model.channels_last  # as the StyleGAN2 configs (docs/speed.md)
     check_generator(model.generator, g)
     check_generator(model.generator_ema.module, g_ema)
 
