@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..models.memory_format import contiguous_while
 from ..utils.errors import ConfigError, ShapeError
 from .codes import Codes
 from .io import save_latents
@@ -312,7 +313,7 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
     c = None if c is None else c.to(device)
     schedule = _Schedule(initial_lr, lr_rampdown, lr_rampup,
                          initial_noise_factor, noise_ramp_length)
-    with frozen(G):
+    with frozen(G), contiguous_while(G):
         mean, std = latent_stats(G, space, w_avg_samples, generator) \
             if stats is None else _check_stats(G, space, stats)
         latent = _initial_latent(G, mean, n, space)
