@@ -21,12 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..models.memory_format import contiguous_while
 from ..utils.errors import ConfigError, ShapeError
 from .codes import Codes
 from .io import save_latents
-from .spaces import check_space, default_synthesis_kwargs, frozen, \
-    model_device, noise_shapes, ws_of
+from .spaces import check_space, contiguous_while, \
+    default_synthesis_kwargs, frozen, model_device, noise_shapes, ws_of
 
 Distance = Callable[[Tensor, Tensor], Tensor]
 #: ``callback(step, steps, mean_total_loss)`` after every projection step.

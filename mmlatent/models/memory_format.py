@@ -9,8 +9,7 @@ contiguous one at batch 64 and a training iteration 1.39x the plain loop's
 [--contiguous]``). So the option means "channels-last on a CPU", and the
 format follows the device whenever a model moves.
 """
-import contextlib
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterable, Optional, Union
 
 import torch
 from torch import nn
@@ -38,27 +37,3 @@ def apply_memory_format(nets: Iterable[Optional[nn.Module]],
             net.to(memory_format=memory_format_for(channels_last,
                                                    first.device))
 
-
-def _channels_last(net: nn.Module) -> bool:
-    return any(p.dim() == 4 and not p.is_contiguous()
-               and p.is_contiguous(memory_format=torch.channels_last)
-               for p in net.parameters())
-
-
-@contextlib.contextmanager
-def contiguous_while(net: nn.Module) -> Iterator[nn.Module]:
-    """``net``'s 4-d tensors in the contiguous format while inside; a
-    channels-last network gets its format back on exit. For optimising an
-    input through a frozen network one image at a time (the projector):
-    with channels-last weights, each backward pass copied every 512 x 512
-    weight to the contiguous format, and a StyleGAN2-64 projector step
-    took 0.309 s against 0.273 s (2 threads; at batch 4 they were equal;
-    docs/speed.md)."""
-    if not _channels_last(net):
-        yield net
-        return
-    net.to(memory_format=torch.contiguous_format)
-    try:
-        yield net
-    finally:
-        net.to(memory_format=torch.channels_last)

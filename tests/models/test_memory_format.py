@@ -48,7 +48,7 @@ def test_contiguous_model_stays_contiguous():
 
 
 def test_contiguous_while_restores_the_format_and_the_parameters():
-    from mmlatent.models.memory_format import contiguous_while
+    from mmlatent.latent.spaces import contiguous_while
     model = MODELS.build(CFG)
     G = model.G
     params = list(G.parameters())
