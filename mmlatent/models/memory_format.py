@@ -36,4 +36,3 @@ def apply_memory_format(nets: Iterable[Optional[nn.Module]],
         if first is not None:
             net.to(memory_format=memory_format_for(channels_last,
                                                    first.device))
-
