@@ -145,7 +145,8 @@ def time_projector(args, Gs: dict) -> dict:
     from mmlatent.utils.perceptual import build_perceptual
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        target = Gs['mmlatent'](torch.randn(1, 512, generator=gen)).clamp(-1, 1)
+        target = Gs['mmlatent'](torch.randn(1, 512, generator=gen))
+        target = target.clamp(-1, 1)  # random weights overshoot [-1, 1]
         mean, std = latent_stats(Gs['mmlatent'], 'w', 10000, gen)
     percept = dict(mmagic=lpips.LPIPS(net='vgg', pretrained=True,
                                       pnet_rand=True, verbose=False),
