@@ -35,3 +35,8 @@ def test_another_default_scope_does_not_redirect_mmlatent_builds():
 def test_an_explicit_scope_is_still_honoured():
     assert isinstance(MODELS.build(dict(CFG, _scope_='mmlatent_test_foreign')),
                       Impostor)
+
+
+def test_a_scoped_type_name_is_still_honoured():
+    assert isinstance(MODELS.build(dict(
+        CFG, type='mmlatent_test_foreign.DCGANGenerator')), Impostor)
