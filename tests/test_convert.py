@@ -345,6 +345,24 @@ def test_mmgen_round_trip(tmp_path):
     assert (out - ref[:, 0]).abs().max() < 1e-4
 
 
+def test_mmagic_layout(tmp_path):
+    """MMagic 1.x keeps the EMA generator in mmengine's averaged-model
+    wrapper (``generator_ema.module.*`` and ``generator_ema.steps``)."""
+    g, g_ema = rosinality_generator(3), rosinality_generator(4)
+    sd = {f'generator.{mmgen_generator_key(k)}': v for k, v in g.items()}
+    sd.update({f'generator_ema.module.{mmgen_generator_key(k)}': v
+               for k, v in g_ema.items()})
+    sd['generator_ema.steps'] = torch.tensor(100)
+    src = save(dict(state_dict=sd), tmp_path / 'm.pth')
+    meta = convert_checkpoint(src, str(tmp_path / 'out.pth'), 'mmgen',
+                              w_avg_samples=1000)
+    assert meta['generator_ema'] == 'g_ema'
+    model, _ = load_converted(tmp_path / 'out.pth')
+    assert model.channels_last  # as the StyleGAN2 configs (docs/speed.md)
+    check_generator(model.generator, g)
+    check_generator(model.generator_ema.module, g_ema)
+
+
 def test_generator_only_sources(tmp_path):
     """Only g_ema (official weights): D random, EMA marked averaged; only g:
     the EMA is a plain copy (apps then use G)."""

@@ -4,9 +4,10 @@
         [--resolution R] [--lr-multiplier 0.01] [--w-avg-samples 10000]
 
 rosinality: stylegan2-pytorch ``.pt`` files (``g_ema``, and ``g`` / ``d``
-when present, ``latent_avg``). mmgen: MMGeneration 0.x StyleGAN2 ``.pth``
-files (``state_dict`` with ``generator.`` / ``generator_ema.`` /
-``discriminator.`` entries). nvidia: stylegan2-ada-pytorch / stylegan3
+when present, ``latent_avg``). mmgen: MMGeneration 0.x and MMagic 1.x
+StyleGAN2 ``.pth`` files (``state_dict`` with ``generator.`` /
+``generator_ema.`` (MMagic: ``generator_ema.module.``) / ``discriminator.``
+entries). nvidia: stylegan2-ada-pytorch / stylegan3
 network pickles (``network-snapshot-*.pkl``, ``ffhq.pkl``; StyleGAN2 only),
 read without running code from the file. The architecture is read from the
 weights (and, for nvidia, from the pickled modules' attributes). The way

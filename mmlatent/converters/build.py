@@ -22,7 +22,11 @@ def stylegan2_config(g_args: dict, d_args: dict) -> str:
     model = dict(type='StyleGAN2',
                  generator=dict(type='StyleGAN2Generator', **g_args),
                  discriminator=dict(type='StyleGAN2Discriminator', **d_args),
-                 ema=dict(half_life_images=10000))
+                 ema=dict(half_life_images=10000),
+                 # as the StyleGAN2 configs: on a CPU, training 16% faster
+                 # and a SeFa grid of a 64-px G rendered 20% faster
+                 # (docs/speed.md)
+                 channels_last=True)
     return Config(dict(default_scope='mmlatent', model=model)).pretty_text
 
 

@@ -1,5 +1,6 @@
 """Reading the networks of a source checkpoint (rosinality ``.pt``,
-MMGeneration ``.pth``, NVIDIA ``.pkl``) into plain state dicts."""
+MMGeneration 0.x / MMagic 1.x ``.pth``, NVIDIA ``.pkl``) into plain state
+dicts."""
 import argparse
 import re
 from typing import Dict, Optional
@@ -50,9 +51,19 @@ def _mmgen_parts(ckpt: dict) -> Dict[str, Optional[StateDict]]:
     for name, prefix in prefixes.items():
         sub = {k[len(prefix):]: v for k, v in sd.items()
                if k.startswith(prefix)}
-        parts[name] = sub or None
+        parts[name] = _unwrap_averaged(sub) or None
     parts['latent_avg'] = None
     return parts
+
+
+def _unwrap_averaged(sd: StateDict) -> StateDict:
+    """MMagic 1.x keeps its EMA generator in mmengine's averaged-model
+    wrapper: ``module.<key>`` entries and a ``steps`` counter. Plain keys
+    for those (MMGeneration 0.x keys pass through unchanged)."""
+    if not sd or not all(k.startswith('module.') or k == 'steps'
+                         for k in sd):
+        return sd
+    return {k[len('module.'):]: v for k, v in sd.items() if k != 'steps'}
 
 
 def alias_noise_keys(sd: StateDict, fmt: str) -> StateDict:

@@ -121,15 +121,21 @@ def path_through(points: Tensor, *, interval: int,
 
 def batch_ranges(n: int, batch_size: int,
                  progress: bool = False) -> Iterator[slice]:
-    """Slices covering ``range(n)`` in batches (with a tqdm bar if asked)."""
+    """Slices covering ``range(n)`` in ``ceil(n / batch_size)`` batches of
+    near-equal size (they differ by at most one; with a tqdm bar if
+    asked). A 28-image SeFa grid at batch 16 runs as 14 + 14, whose app
+    took 0.94 of the time of 16 + 12 on a CPU (docs/speed.md)."""
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f'batch_size={batch_size} must be an integer >= 1')
-    starts = range(0, n, batch_size)
+    count = math.ceil(n / batch_size)
+    size, extra = divmod(n, count) if count else (0, 0)
+    starts = [i * size + min(i, extra) for i in range(count + 1)]
+    pairs = zip(starts, starts[1:])
     if progress:
         from tqdm import tqdm
-        starts = tqdm(starts, total=math.ceil(n / batch_size), unit='batch')
-    for start in starts:
-        yield slice(start, min(start + batch_size, n))
+        pairs = tqdm(pairs, total=count, unit='batch')
+    for start, stop in pairs:
+        yield slice(start, stop)
 
 
 def _batch_kwargs(kwargs: Dict, part: slice, n: int) -> Dict:

@@ -24,8 +24,8 @@ from torch import Tensor, nn
 from ..utils.errors import ConfigError, ShapeError
 from .codes import Codes
 from .io import save_latents
-from .spaces import check_space, default_synthesis_kwargs, frozen, \
-    model_device, noise_shapes, ws_of
+from .spaces import check_space, contiguous_while, \
+    default_synthesis_kwargs, frozen, model_device, noise_shapes, ws_of
 
 Distance = Callable[[Tensor, Tensor], Tensor]
 #: ``callback(step, steps, mean_total_loss)`` after every projection step.
@@ -312,7 +312,7 @@ def project(G: nn.Module, target: Tensor, *, steps: int = 1000,
     c = None if c is None else c.to(device)
     schedule = _Schedule(initial_lr, lr_rampdown, lr_rampup,
                          initial_noise_factor, noise_ramp_length)
-    with frozen(G):
+    with frozen(G), contiguous_while(G):
         mean, std = latent_stats(G, space, w_avg_samples, generator) \
             if stats is None else _check_stats(G, space, stats)
         latent = _initial_latent(G, mean, n, space)

@@ -143,7 +143,7 @@ def load_generator(path: str, *, config: Optional[str] = None,
     so; ``'orig'`` always takes the original's. Same weights and choice
     as :func:`~mmlatent.models.ema.pick_generator` of the whole model."""
     check_sample_model(sample_model)
-    ckpt = load_checkpoint_file(path)
+    ckpt = load_checkpoint_file(path, mmap=True)
     check_generator_checkpoint(ckpt, path)
     cfg = checkpoint_config(ckpt, path, config)
     state, meta = ckpt.get('state_dict', ckpt), ckpt.get('meta', {})

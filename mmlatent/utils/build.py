@@ -69,13 +69,25 @@ def _registry_chain(registry: Registry):
 
 
 def _check(cfg, registry: Registry, default_args) -> None:
-    if isinstance(cfg, dict):
-        check_cfg_keys({**cfg, **(default_args or {})}, registry)
+    if not isinstance(cfg, dict):
+        return
+    cfg = {**cfg, **(default_args or {})}
+    scope = cfg.pop('_scope_', None)
+    if scope is None:
+        check_cfg_keys(cfg, registry)
+        return
+    with registry.switch_scope_and_registry(scope) as scoped:
+        check_cfg_keys(cfg, scoped)
 
 
 def build_checked(cfg, registry: Registry, default_args=None):
-    """``build_from_cfg`` after :func:`check_cfg_keys`."""
+    """``build_from_cfg`` after :func:`check_cfg_keys`, in ``registry``'s
+    own scope unless ``cfg`` names one (``_scope_``): another toolbox's
+    default scope (e.g. after MMagic's ``register_all_modules()``) would
+    otherwise make mmengine build that toolbox's class of the same name."""
     _check(cfg, registry, default_args)
+    if isinstance(cfg, dict) and '_scope_' not in cfg and registry.scope:
+        cfg = {**cfg, '_scope_': registry.scope}
     return build_from_cfg(cfg, registry, default_args)
 
 

@@ -21,10 +21,10 @@
 import io
 import os
 import os.path as osp
-import tempfile
-from typing import Any, List
-
 import sys
+import tempfile
+import zipfile
+from typing import Any, List
 
 import numpy as np
 import torch
@@ -74,9 +74,14 @@ def message_hub_from_plain(state: dict) -> dict:
     return dict(state, log_scalars=scalars)
 
 
-def load_checkpoint_file(path: str, map_location='cpu') -> dict:
+def load_checkpoint_file(path: str, map_location='cpu', *,
+                         mmap: bool = False) -> dict:
     """Read a checkpoint with ``weights_only=True`` and the allow-list.
 
+    ``mmap``: map the file instead of reading it whole, so that only the
+    tensors used are read (for a caller that copies them into a network
+    at once, e.g. one generator of a checkpoint that also holds D and the
+    EMA); files of the old non-zip format are read whole.
     Raises CheckpointError (one line) for a missing or unreadable file.
     """
     path = osp.expanduser(str(path))
@@ -91,7 +96,8 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location=map_location,
-                              weights_only=True)
+                              weights_only=True,
+                              mmap=mmap and zipfile.is_zipfile(path))
     except Exception as e:  # noqa: BLE001 - reported as one line
         raise CheckpointError(
             f"cannot read checkpoint '{path}': {describe_load_error(e)}; "

@@ -157,8 +157,8 @@ def test_codes_are_mapped_once_and_rendered_in_batches(tiny_ckpts, app,
                                                        tmp_path,
                                                        monkeypatch):
     """Three directions of 4 samples x 3 degrees: one mapping (the sampled
-    codes), ceil(12 / 5) = 3 synthesis batches per direction, no
-    gradients anywhere."""
+    codes), ceil(12 / 5) = 3 near-equal synthesis batches per direction,
+    no gradients anywhere."""
     sefa = app('modified_sefa')
     calls, load = [], sefa.load_app_generator
 
@@ -178,4 +178,4 @@ def test_codes_are_mapped_once_and_rendered_in_batches(tiny_ckpts, app,
                str(tmp_path / 'out'), '--eigen-vector',
                str(tmp_path / 'eigen.pt')])
     assert calls == [('mapping', 4, False)] + \
-        [('synthesis', n, False) for n in (5, 5, 2)] * 3
+        [('synthesis', n, False) for n in (4, 4, 4)] * 3

@@ -91,3 +91,15 @@ def test_render_batches_match_one_pass(style_G, dcgan_G):
 def test_render_rejects_wrong_size(style_G):
     with pytest.raises(ShapeError, match=r"'z' latent has shape \(2, 5\)"):
         render(style_G, torch.randn(2, 5), space='z')
+
+
+def test_batch_ranges_are_near_equal_and_cover_the_range():
+    """ceil(n / batch_size) batches whose sizes differ by at most one."""
+    from mmlatent.latent.interpolation import batch_ranges
+    for n, b, sizes in [(28, 16, [14, 14]), (17, 16, [9, 8]),
+                        (16, 16, [16]), (3, 10, [3]), (0, 4, []),
+                        (100, 16, [15, 15, 14, 14, 14, 14, 14])]:
+        parts = list(batch_ranges(n, b))
+        assert [p.stop - p.start for p in parts] == sizes
+        assert [i for p in parts for i in range(p.start, p.stop)] == \
+            list(range(n))

@@ -104,3 +104,34 @@ def test_projection_callback_sees_every_step(dcgan_G):
     assert [(s, n) for s, n, _ in seen] == [(k, 5) for k in range(1, 6)]
     assert [loss for *_, loss in seen] == pytest.approx(
         result.history.mean(1).tolist())
+
+
+def test_projection_runs_a_channels_last_G_contiguous_and_gives_it_back():
+    """The projector optimises through a contiguous G (channels-last
+    weights were re-copied in every backward pass) and leaves G's format
+    as it was; the codes are those of a contiguous G."""
+    import mmlatent.models  # noqa: F401 (registers)
+    from mmlatent.registry import MODELS
+    torch.manual_seed(0)
+    G = MODELS.build(dict(type='StyleGAN2Generator', resolution=8, z_dim=16,
+                          w_dim=16, mapping_layers=2, channel_base=64,
+                          channel_max=16)).eval()
+    convs = [p for p in G.parameters() if p.dim() == 4 and p.shape[-1] > 1]
+    target = torch.rand(1, 3, 8, 8) * 2 - 1
+    results, seen = {}, []
+    synthesis = G.synthesis
+
+    def record(*a, **k):
+        seen.append(all(p.is_contiguous() for p in convs))
+        return synthesis(*a, **k)
+    G.synthesis = record
+    for fmt in (torch.contiguous_format, torch.channels_last):
+        G.to(memory_format=fmt)
+        results[fmt] = project(G, target, steps=3, mse_weight=1.0,
+                               w_avg_samples=50,
+                               generator=torch.Generator().manual_seed(0))
+    assert seen and all(seen)
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               and not p.is_contiguous() for p in convs)
+    assert torch.equal(results[torch.contiguous_format].codes.latent,
+                       results[torch.channels_last].codes.latent)

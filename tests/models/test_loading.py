@@ -77,6 +77,27 @@ def test_loaded_generator_is_channels_last_on_a_cpu_only(tiny_ckpts):
                for p in convs['meta'])
 
 
+def test_generator_is_read_through_a_file_map_and_old_files_still_load(
+        tiny_ckpts, tmp_path, monkeypatch):
+    """load_generator maps the checkpoint (only G's tensors are read);
+    a file of torch's old non-zip format, which cannot be mapped, loads
+    the same weights."""
+    calls, torch_load = [], torch.load
+
+    def spy(*a, **k):
+        calls.append(k.get('mmap'))
+        return torch_load(*a, **k)
+    monkeypatch.setattr(torch, 'load', spy)
+    mapped = load_generator(tiny_ckpts['dcgan']).G
+    assert calls == [True]
+    old = str(tmp_path / 'old.pth')
+    torch.save(torch_load(tiny_ckpts['dcgan'], weights_only=True), old,
+               _use_new_zipfile_serialization=False)
+    read = load_generator(old).G
+    assert calls[-1] is False
+    assert torch.equal(outputs(mapped), outputs(read))
+
+
 def test_loading_leaves_the_global_random_state(tiny_ckpts):
     torch.manual_seed(5)
     expected = torch.rand(4)

@@ -45,3 +45,25 @@ def test_contiguous_model_stays_contiguous():
     assert all(w.is_contiguous() for w in conv_weights(model))
     model.to('cpu')
     assert all(w.is_contiguous() for w in conv_weights(model))
+
+
+def test_contiguous_while_restores_the_format_and_the_parameters():
+    from mmlatent.latent.spaces import contiguous_while
+    model = MODELS.build(CFG)
+    G = model.G
+    params = list(G.parameters())
+    before = [p.detach().clone() for p in params]
+    with contiguous_while(G) as inside:
+        assert inside is G
+        assert all(w.is_contiguous() for w in conv_weights(model)[:3])
+    assert [p is q for p, q in zip(G.parameters(), params)] == \
+        [True] * len(params)
+    assert all(torch.equal(p, b) for p, b in zip(G.parameters(), before))
+    assert all(w.is_contiguous(memory_format=torch.channels_last)
+               and not w.is_contiguous()
+               for w in conv_weights(model)[:3])
+    plain = MODELS.build(dict(CFG, channels_last=False)).G
+    with contiguous_while(plain):
+        pass
+    assert all(m.weight.is_contiguous() for m in plain.modules()
+               if isinstance(m, torch.nn.ConvTranspose2d))
