@@ -124,14 +124,15 @@ def time_sefa(args, paths: dict, folder: str) -> dict:
 
 
 def same_directions(paths: dict, k: int = 5) -> float:
-    """Smallest |cosine| between the two sides' first ``k`` directions."""
-    import glob
-
+    """Smallest |cosine| between the two sides' first ``k`` directions
+    (mmlatent's from the cache its app wrote for the EMA generator)."""
     import torch
+
+    from mmlatent.latent.sefa import default_cache_path
     theirs = torch.load(osp.splitext(paths['mmagic'])[0] +
                         '_eigen-vec-mod.pth')['eigen_vector']
-    cache, = glob.glob(osp.splitext(paths['mmlatent'])[0] + '_sefa-*.pt')
-    ours = torch.load(cache)['directions']
+    ours = torch.load(default_cache_path(paths['mmlatent'],
+                                         which='ema'))['directions']
     return min(abs(float(ours[i] @ theirs[:, i])) for i in range(k))
 
 

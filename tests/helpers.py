@@ -12,6 +12,7 @@ from mmlatent.datasets.shapes import ShapesDataset
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _run_ids = itertools.count()
 
+
 def load_script(relpath: str):
     """The module of the script at ``relpath`` under the repository root
     (``benchmarks/`` and ``tools/`` are not packages), imported afresh."""
