@@ -16,7 +16,7 @@ from .engine.runner import HOOK_SUBSTITUTES
 from .evaluation.gen_evaluator import generative_evaluator_cfg
 from .registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIMIZERS,
                        RUNNERS, VISBACKENDS)
-from .utils.build import check_cfg_keys
+from .utils.build import check_cfg_keys, suggest
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
 from .utils.errors import ConfigError
@@ -90,13 +90,15 @@ def set_vis_backends(cfg: Config, names: Optional[List[str]]) -> None:
                           vis_backends=backends)
 
 
-def set_cpu_threads(verbose: bool = False) -> int:
+def set_cpu_threads(verbose: bool = False,
+                    configured: Optional[int] = None) -> int:
     """Set torch's threads by the policy of :mod:`mmlatent.utils.threads`
-    (``OMP_NUM_THREADS`` wins; one thread on a busy machine); with
-    ``verbose``, say so when the machine is busy."""
+    (``configured``, the config's ``env_cfg.num_threads``, wins, then
+    ``OMP_NUM_THREADS``; one thread on a busy machine); with ``verbose``,
+    say so when the machine is busy."""
     threads, reason = choose_threads(
         usable_cores(), int(os.environ.get('LOCAL_WORLD_SIZE', '1')),
-        load_average(), os.environ.get('OMP_NUM_THREADS'))
+        load_average(), os.environ.get('OMP_NUM_THREADS'), configured)
     torch.set_num_threads(threads)
     if verbose and 'busy' in reason:
         print(f'note: {threads} torch thread: {reason}', file=sys.stderr)
@@ -158,6 +160,30 @@ def validate_config(cfg: Config) -> None:
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)
+    check_env_cfg(cfg.get('env_cfg'))
+
+
+# The keys mmengine's Runner reads from ``env_cfg``, and mmlatent's own.
+ENV_CFG_KEYS = ('cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit',
+                'num_threads')
+
+
+def check_env_cfg(env_cfg) -> None:
+    """Reject a misspelled ``env_cfg`` key (mmengine ignores unknown ones)
+    and a ``num_threads`` that is not a positive whole number."""
+    if not isinstance(env_cfg, dict):
+        return
+    for key in env_cfg:
+        if key not in ENV_CFG_KEYS:
+            raise ConfigError(
+                f"unknown key '{key}' for env_cfg{suggest(key, ENV_CFG_KEYS)}"
+                f"; valid keys: {', '.join(sorted(ENV_CFG_KEYS))}")
+    threads = env_cfg.get('num_threads')
+    if threads is not None and (isinstance(threads, bool) or not isinstance(
+            threads, int) or threads < 1):
+        raise ConfigError(
+            f'env_cfg.num_threads must be a whole number of at least 1, got '
+            f'{threads!r}; e.g. --cfg-options env_cfg.num_threads=1')
 
 
 def _val_metrics(evaluator) -> list:
