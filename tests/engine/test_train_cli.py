@@ -75,6 +75,13 @@ def cli(capsys, monkeypatch):
      'of at least 1, got 0; e.g. --cfg-options env_cfg.num_threads=1'),
     ('env_cfg.num_threads=two', 'env_cfg.num_threads must be a whole '
      "number of at least 1, got 'two'"),
+    # these failed with a TypeError traceback after the runner's dump
+    ('randomness.sed=1', "unknown key 'sed' for randomness (did you mean "
+     "'seed'?); valid keys: deterministic, diff_rank_seed, seed"),
+    ('train_dataloader.batch_sise=4', "unknown key 'batch_sise' for "
+     "train_dataloader (did you mean 'batch_size'?); valid keys: "),
+    ('train_dataloader.sampler.shufle=True', "unknown key 'shufle' for "
+     "InfiniteSampler (did you mean 'shuffle'?)"),
 ])
 def test_option_errors_come_first_in_one_line(cli, tmp_path, option,
                                               message):
