@@ -2,6 +2,7 @@
 ``tools/train.py`` (parsed by :mod:`mmlatent.apis.train_args`; the command
 itself is :func:`mmlatent.apis.train.main`)."""
 import importlib.util
+import inspect
 import os
 import os.path as osp
 import sys
@@ -14,9 +15,9 @@ from mmengine.utils import import_modules_from_strings
 
 from .engine.runner import HOOK_SUBSTITUTES
 from .evaluation.gen_evaluator import generative_evaluator_cfg
-from .registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIMIZERS,
-                       RUNNERS, VISBACKENDS)
-from .utils.build import check_cfg_keys
+from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOOPS, METRICS,
+                       MODELS, OPTIMIZERS, RUNNERS, VISBACKENDS)
+from .utils.build import check_cfg_keys, suggest
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
 from .utils.errors import ConfigError
@@ -90,13 +91,15 @@ def set_vis_backends(cfg: Config, names: Optional[List[str]]) -> None:
                           vis_backends=backends)
 
 
-def set_cpu_threads(verbose: bool = False) -> int:
+def set_cpu_threads(verbose: bool = False,
+                    configured: Optional[int] = None) -> int:
     """Set torch's threads by the policy of :mod:`mmlatent.utils.threads`
-    (``OMP_NUM_THREADS`` wins; one thread on a busy machine); with
-    ``verbose``, say so when the machine is busy."""
+    (``configured``, the config's ``env_cfg.num_threads``, wins, then
+    ``OMP_NUM_THREADS``; one thread on a busy machine); with ``verbose``,
+    say so when the machine is busy."""
     threads, reason = choose_threads(
         usable_cores(), int(os.environ.get('LOCAL_WORLD_SIZE', '1')),
-        load_average(), os.environ.get('OMP_NUM_THREADS'))
+        load_average(), os.environ.get('OMP_NUM_THREADS'), configured)
     torch.set_num_threads(threads)
     if verbose and 'busy' in reason:
         print(f'note: {threads} torch thread: {reason}', file=sys.stderr)
@@ -158,6 +161,57 @@ def validate_config(cfg: Config) -> None:
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)
+    check_plain_keys('env_cfg', cfg.get('env_cfg'), ENV_CFG_KEYS)
+    check_num_threads(cfg.get('env_cfg'))
+    check_plain_keys('randomness', cfg.get('randomness'), RANDOMNESS_KEYS)
+    for name in ('train_dataloader', 'val_dataloader'):
+        check_dataloader(name, cfg.get(name))
+
+
+# Keys that mmengine's Runner reads and ignores or passes on as they are;
+# a misspelled one is silently dropped or fails deep in the runner.
+ENV_CFG_KEYS = ('cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit',
+                'num_threads')  # num_threads: mmlatent's (tools/train.py)
+RANDOMNESS_KEYS = ('seed', 'diff_rank_seed', 'deterministic')
+# Runner.build_dataloader takes these out; the rest go to DataLoader.
+DATALOADER_RUNNER_KEYS = ('dataset', 'sampler', 'batch_sampler',
+                          'num_batch_per_epoch', 'worker_init_fn',
+                          'collate_fn', 'disable_subprocess_warning')
+
+
+def check_plain_keys(name: str, part, keys) -> None:
+    """Raise :class:`ConfigError` naming a key of the dict ``part`` (the
+    config's ``name``) that is not one of ``keys``."""
+    if not isinstance(part, dict):
+        return
+    for key in part:
+        if key not in keys:
+            raise ConfigError(
+                f"unknown key '{key}' for {name}{suggest(key, keys)}; "
+                f"valid keys: {', '.join(sorted(keys))}")
+
+
+def check_num_threads(env_cfg) -> None:
+    """``env_cfg.num_threads``, when given, is a whole number >= 1."""
+    threads = (env_cfg or {}).get('num_threads') \
+        if isinstance(env_cfg, dict) else None
+    if threads is not None and (isinstance(threads, bool) or not isinstance(
+            threads, int) or threads < 1):
+        raise ConfigError(
+            f'env_cfg.num_threads must be a whole number of at least 1, got '
+            f'{threads!r}; e.g. --cfg-options env_cfg.num_threads=1')
+
+
+def check_dataloader(name: str, loader) -> None:
+    """The keys of a dataloader config and of its sampler."""
+    if not isinstance(loader, dict):
+        return
+    loader_keys = inspect.signature(torch.utils.data.DataLoader).parameters
+    keys = set(loader_keys) | set(DATALOADER_RUNNER_KEYS)
+    check_plain_keys(name, loader, keys)
+    for part in ('sampler', 'batch_sampler'):
+        if isinstance(loader.get(part), dict):
+            check_cfg_keys(loader[part], DATA_SAMPLERS)
 
 
 def _val_metrics(evaluator) -> list:

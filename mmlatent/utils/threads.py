@@ -1,6 +1,7 @@
 """How many torch threads a CPU process uses.
 
-Policy: ``OMP_NUM_THREADS``, when set, wins. Otherwise the cores this
+Policy: the config's ``env_cfg.num_threads``, when set, wins; then
+``OMP_NUM_THREADS``. Otherwise the cores this
 process may run on are shared among the processes of a ``torchrun`` job
 (``LOCAL_WORLD_SIZE``), and when the machine is already busy (the
 1-minute load average reaches the number of cores) one thread is used:
@@ -27,9 +28,13 @@ def load_average() -> Optional[float]:
 
 def choose_threads(cores: int, local_procs: int = 1,
                    load: Optional[float] = None,
-                   env: Optional[str] = None) -> Tuple[int, str]:
+                   env: Optional[str] = None,
+                   configured: Optional[int] = None) -> Tuple[int, str]:
     """``(threads, reason)`` per the policy of this module; ``env`` is the
-    value of ``OMP_NUM_THREADS``."""
+    value of ``OMP_NUM_THREADS``, ``configured`` the config's
+    ``env_cfg.num_threads``."""
+    if configured is not None:
+        return configured, 'env_cfg.num_threads'
     if env and env.strip().isdigit():
         return max(1, int(env)), 'OMP_NUM_THREADS'
     share = max(1, cores // max(1, local_procs))

@@ -68,6 +68,20 @@ def cli(capsys, monkeypatch):
      'only, and put dicts'),
     ('max_iters', "--cfg-options 'max_iters' is not KEY=VALUE, e.g. "
      'train_cfg.max_iters=100'),
+    # mmengine ignores unknown env_cfg keys: a typo would change nothing
+    ('env_cfg.num_thread=1', "unknown key 'num_thread' for env_cfg (did you "
+     "mean 'num_threads'?); valid keys: cudnn_benchmark, dist_cfg, "),
+    ('env_cfg.num_threads=0', 'env_cfg.num_threads must be a whole number '
+     'of at least 1, got 0; e.g. --cfg-options env_cfg.num_threads=1'),
+    ('env_cfg.num_threads=two', 'env_cfg.num_threads must be a whole '
+     "number of at least 1, got 'two'"),
+    # these failed with a TypeError traceback after the runner's dump
+    ('randomness.sed=1', "unknown key 'sed' for randomness (did you mean "
+     "'seed'?); valid keys: deterministic, diff_rank_seed, seed"),
+    ('train_dataloader.batch_sise=4', "unknown key 'batch_sise' for "
+     "train_dataloader (did you mean 'batch_size'?); valid keys: "),
+    ('train_dataloader.sampler.shufle=True', "unknown key 'shufle' for "
+     "InfiniteSampler (did you mean 'shuffle'?)"),
 ])
 def test_option_errors_come_first_in_one_line(cli, tmp_path, option,
                                               message):
@@ -234,16 +248,32 @@ def test_vis_backend_without_its_package_is_one_line(cli, tmp_path,
                            "(or pip install -e '.[wandb]')")
 
 
-@pytest.mark.parametrize('cores,procs,load,env,threads', [
-    (8, 1, 0.5, None, 8),        # an idle machine: every core
-    (8, 2, 0.5, None, 4),        # shared by the processes of torchrun
-    (2, 1, 2.4, None, 1),        # busy: one thread beats two
-    (2, 1, 2.4, '2', 2),         # OMP_NUM_THREADS wins
-    (1, 1, 5.0, None, 1),
-    (4, 1, None, None, 4),       # no load average on this OS
+@pytest.mark.parametrize('cores,procs,load,env,configured,threads', [
+    (8, 1, 0.5, None, None, 8),    # an idle machine: every core
+    (8, 2, 0.5, None, None, 4),    # shared by the processes of torchrun
+    (2, 1, 2.4, None, None, 1),    # busy: one thread beats two
+    (2, 1, 2.4, '2', None, 2),     # OMP_NUM_THREADS wins
+    (2, 1, 0.1, '2', 1, 1),        # env_cfg.num_threads wins over both
+    (2, 1, 2.4, None, 2, 2),
+    (1, 1, 5.0, None, None, 1),
+    (4, 1, None, None, None, 4),   # no load average on this OS
 ])
-def test_thread_policy(cores, procs, load, env, threads):
-    got, reason = choose_threads(cores, procs, load, env)
+def test_thread_policy(cores, procs, load, env, configured, threads):
+    got, reason = choose_threads(cores, procs, load, env, configured)
     assert got == threads
     assert ('busy' in reason) == (load is not None and load >= cores
-                                  and env is None and cores > 1)
+                                  and env is None and configured is None
+                                  and cores > 1)
+
+
+def test_config_threads_are_used(cli, tmp_path, monkeypatch):
+    """``env_cfg.num_threads`` sets the training's torch threads (it used
+    to be ignored without a word)."""
+    calls, real = [], torch.set_num_threads
+    monkeypatch.setattr(torch, 'set_num_threads',
+                        lambda n: (calls.append(n), real(n)))
+    monkeypatch.setenv('OMP_NUM_THREADS', '2')
+    code, out, err = cli(CONFIG, '--work-dir', tmp_path / 'wd',
+                         '--cfg-options', *SHORT, 'env_cfg.num_threads=1')
+    assert code == 0, err[-2000:]
+    assert calls[0] == 1
