@@ -15,8 +15,9 @@ from mmengine.utils import import_modules_from_strings
 
 from .engine.runner import HOOK_SUBSTITUTES
 from .evaluation.gen_evaluator import generative_evaluator_cfg
-from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOOPS, METRICS,
-                       MODELS, OPTIMIZERS, RUNNERS, VISBACKENDS)
+from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS,
+                       LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
+                       RUNNERS, VISBACKENDS, VISUALIZERS)
 from .utils.build import check_cfg_keys, suggest
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
@@ -128,8 +129,10 @@ def close_distributed() -> None:
 
 def validate_config(cfg: Config) -> None:
     """Reject unknown types and misspelled keys of the model, the dataset,
-    the hooks, the train loop, the optimizers and the visualizer's
-    backends with one-line errors before anything is built or printed.
+    the hooks, the loops, the optimizers and their wrappers, the
+    visualizer and its backends, the log processor, ``env_cfg``,
+    ``randomness`` and the dataloaders with one-line errors before
+    anything is built or printed.
 
     (mmengine's Runner builds these through its root registries, whose
     errors are multi-line tracebacks after the environment dump.)"""
@@ -157,7 +160,15 @@ def validate_config(cfg: Config) -> None:
             'type', 'GenerativeValLoop')), LOOPS)
     for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
         if isinstance(wrapper.get('optimizer'), dict):
+            check_cfg_keys(dict(wrapper, type=wrapper.get(
+                'type', 'OptimWrapper')), OPTIM_WRAPPERS)
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
+    for name, registry, default in (
+            ('visualizer', VISUALIZERS, 'Visualizer'),
+            ('log_processor', LOG_PROCESSORS, 'LogProcessor')):
+        if isinstance(cfg.get(name), dict):
+            check_cfg_keys(dict(cfg[name], type=cfg[name].get(
+                'type', default)), registry)
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)

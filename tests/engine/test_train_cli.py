@@ -82,6 +82,12 @@ def cli(capsys, monkeypatch):
      "train_dataloader (did you mean 'batch_size'?); valid keys: "),
     ('train_dataloader.sampler.shufle=True', "unknown key 'shufle' for "
      "InfiniteSampler (did you mean 'shuffle'?)"),
+    ('optim_wrapper.generator.clip_gradd=1', "unknown key 'clip_gradd' for "
+     "OptimWrapper (did you mean 'clip_grad'?)"),
+    ('log_processor.window_sise=5', "unknown key 'window_sise' for "
+     "LogProcessor (did you mean 'window_size'?)"),
+    ('visualizer.save_dirr=x', "unknown key 'save_dirr' for Visualizer "
+     "(did you mean 'save_dir'?)"),
 ])
 def test_option_errors_come_first_in_one_line(cli, tmp_path, option,
                                               message):
