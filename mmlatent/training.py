@@ -17,7 +17,7 @@ from .engine.runner import HOOK_SUBSTITUTES
 from .evaluation.gen_evaluator import generative_evaluator_cfg
 from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS,
                        LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
-                       RUNNERS, VISBACKENDS, VISUALIZERS)
+                       PARAM_SCHEDULERS, RUNNERS, VISBACKENDS, VISUALIZERS)
 from .utils.build import check_cfg_keys, suggest
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
@@ -129,7 +129,7 @@ def close_distributed() -> None:
 
 def validate_config(cfg: Config) -> None:
     """Reject unknown types and misspelled keys of the model, the dataset,
-    the hooks, the loops, the optimizers and their wrappers, the
+    the hooks, the loops, the optimizers, their wrappers and schedulers, the
     visualizer and its backends, the log processor, ``env_cfg``,
     ``randomness`` and the dataloaders with one-line errors before
     anything is built or printed.
@@ -163,6 +163,8 @@ def validate_config(cfg: Config) -> None:
             check_cfg_keys(dict(wrapper, type=wrapper.get(
                 'type', 'OptimWrapper')), OPTIM_WRAPPERS)
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
+    for scheduler in _schedulers(cfg.get('param_scheduler')):
+        check_cfg_keys(scheduler, PARAM_SCHEDULERS)
     for name, registry, default in (
             ('visualizer', VISUALIZERS, 'Visualizer'),
             ('log_processor', LOG_PROCESSORS, 'LogProcessor')):
@@ -232,6 +234,14 @@ def _val_metrics(evaluator) -> list:
         else None
     return _dicts(metrics if isinstance(metrics, (list, tuple))
                   else [metrics])
+
+
+def _schedulers(part) -> list:
+    """The scheduler dicts of ``param_scheduler``: one, a list, or a dict
+    of either per optimizer."""
+    if isinstance(part, dict) and 'type' not in part:
+        return [s for value in part.values() for s in _schedulers(value)]
+    return _dicts(part if isinstance(part, (list, tuple)) else [part])
 
 
 def _dicts(items) -> list:

@@ -283,3 +283,20 @@ def test_config_threads_are_used(cli, tmp_path, monkeypatch):
                          '--cfg-options', *SHORT, 'env_cfg.num_threads=1')
     assert code == 0, err[-2000:]
     assert calls[0] == 1
+
+
+@pytest.mark.parametrize('schedulers', [
+    "[dict(type='LinearLR', end_factr=0.1, end=2, by_epoch=False)]",
+    "dict(generator=[dict(type='LinearLR', end_factr=0.1, by_epoch=False)])",
+])
+def test_misspelled_scheduler_key_is_one_line(cli, tmp_path, schedulers):
+    """A scheduler's key used to fail with a TypeError traceback after the
+    runner's environment dump."""
+    config = tmp_path / 'typo.py'
+    config.write_text(f'_base_ = [{CONFIG!r}]\nparam_scheduler = '
+                      f'{schedulers}\n')
+    code, out, err = cli(config, '--work-dir', tmp_path / 'wd')
+    assert code == 2 and out == '' and err.count('\n') == 1, err[-2000:]
+    assert err.startswith("error: unknown key 'end_factr' for LinearLR (did "
+                          "you mean 'end_factor'?)"), err
+    assert not (tmp_path / 'wd').exists()
