@@ -24,8 +24,8 @@
    setting): its 10-way code against the digit read by a logistic
    regression fitted on the digits (mmlatent.control.digit_classifier).
 5. For reference, the semi-supervised InfoGAN on Shapes with 10% of the
-   labels (configs/infogan/ssinfogan_dcgan_shapes-32x32.py, 28,000
-   iterations, about 31 min): its code against the measured class, after
+   labels (configs/infogan/ssinfogan_dcgan_shapes-32x32.py, 56,000
+   iterations, about 60 min): its code against the measured class, after
    Hungarian matching.
 6. The conditional GAN (AC-GAN style) on Shapes
    (configs/cgan/cgan_dcgan_shapes-32x32.py): how often the measured
