@@ -206,8 +206,8 @@ def check_plain_keys(name: str, part, keys) -> None:
 
 def check_num_threads(env_cfg) -> None:
     """``env_cfg.num_threads``, when given, is a whole number >= 1."""
-    threads = (env_cfg or {}).get('num_threads') \
-        if isinstance(env_cfg, dict) else None
+    threads = env_cfg.get('num_threads') if isinstance(env_cfg, dict) \
+        else None
     if threads is not None and (isinstance(threads, bool) or not isinstance(
             threads, int) or threads < 1):
         raise ConfigError(

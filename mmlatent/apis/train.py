@@ -31,7 +31,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                          config_name=osp.basename(args.config))
     on_interrupt(lambda: kept_checkpoint_note(cfg.work_dir))
     set_cpu_threads(verbose=is_rank_zero(),
-                    configured=cfg.env_cfg.get('num_threads'))
+                    configured=(cfg.get('env_cfg') or {}).get('num_threads'))
     init_cpu_distributed(cfg)
     build_runner(cfg).train()
     close_distributed()

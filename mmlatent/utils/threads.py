@@ -1,12 +1,12 @@
 """How many torch threads a CPU process uses.
 
 Policy: the config's ``env_cfg.num_threads``, when set, wins; then
-``OMP_NUM_THREADS``. Otherwise the cores this
-process may run on are shared among the processes of a ``torchrun`` job
-(``LOCAL_WORLD_SIZE``), and when the machine is already busy (the
-1-minute load average reaches the number of cores) one thread is used:
-on a crowded machine one thread ran about 35% faster than two, which
-fought the other processes for the same cores.
+``OMP_NUM_THREADS``. Otherwise the cores this process may run on are
+shared among the processes of a ``torchrun`` job (``LOCAL_WORLD_SIZE``),
+and when the machine is already busy (the 1-minute load average reaches
+the number of cores) one thread is used: on a crowded machine one thread
+ran about 35% faster than two, which fought the other processes for the
+same cores.
 """
 import os
 from typing import Optional, Tuple
