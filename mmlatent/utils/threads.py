@@ -40,5 +40,6 @@ def choose_threads(cores: int, local_procs: int = 1,
     share = max(1, cores // max(1, local_procs))
     if load is not None and share > 1 and load >= cores:
         return 1, (f'the machine is busy (load {load:.1f} on {cores} '
-                   f'cores); set OMP_NUM_THREADS to choose')
+                   f'cores); set env_cfg.num_threads or OMP_NUM_THREADS '
+                   f'to choose')
     return share, f'{cores} core(s) for {local_procs} process(es)'

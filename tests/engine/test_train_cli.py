@@ -270,6 +270,9 @@ def test_thread_policy(cores, procs, load, env, configured, threads):
     assert ('busy' in reason) == (load is not None and load >= cores
                                   and env is None and configured is None
                                   and cores > 1)
+    if 'busy' in reason:
+        assert reason.endswith('set env_cfg.num_threads or OMP_NUM_THREADS '
+                               'to choose')
 
 
 def test_config_threads_are_used(cli, tmp_path, monkeypatch):
