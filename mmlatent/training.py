@@ -18,7 +18,7 @@ from .evaluation.gen_evaluator import generative_evaluator_cfg
 from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS,
                        LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
                        PARAM_SCHEDULERS, RUNNERS, VISBACKENDS, VISUALIZERS)
-from .utils.build import check_cfg_keys, suggest
+from .utils.build import check_cfg_keys, check_keys
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
 from .utils.errors import ConfigError
@@ -156,12 +156,10 @@ def validate_config(cfg: Config) -> None:
     for metric in _val_metrics(cfg.get('val_evaluator')):
         check_cfg_keys(metric, METRICS)
     if isinstance(cfg.get('val_cfg'), dict):
-        check_cfg_keys(dict(cfg.val_cfg, type=cfg.val_cfg.get(
-            'type', 'GenerativeValLoop')), LOOPS)
+        check_cfg_keys(cfg.val_cfg, LOOPS, 'GenerativeValLoop')
     for wrapper in _dicts((cfg.get('optim_wrapper') or {}).values()):
         if isinstance(wrapper.get('optimizer'), dict):
-            check_cfg_keys(dict(wrapper, type=wrapper.get(
-                'type', 'OptimWrapper')), OPTIM_WRAPPERS)
+            check_cfg_keys(wrapper, OPTIM_WRAPPERS, 'OptimWrapper')
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
     for scheduler in _schedulers(cfg.get('param_scheduler')):
         check_cfg_keys(scheduler, PARAM_SCHEDULERS)
@@ -169,14 +167,15 @@ def validate_config(cfg: Config) -> None:
             ('visualizer', VISUALIZERS, 'Visualizer'),
             ('log_processor', LOG_PROCESSORS, 'LogProcessor')):
         if isinstance(cfg.get(name), dict):
-            check_cfg_keys(dict(cfg[name], type=cfg[name].get(
-                'type', default)), registry)
+            check_cfg_keys(cfg[name], registry, default)
     for backend in _dicts((cfg.get('visualizer') or {}).get(
             'vis_backends') or []):
         check_cfg_keys(backend, VISBACKENDS)
-    check_plain_keys('env_cfg', cfg.get('env_cfg'), ENV_CFG_KEYS)
+    for name, keys in (('env_cfg', ENV_CFG_KEYS),
+                       ('randomness', RANDOMNESS_KEYS)):
+        if isinstance(cfg.get(name), dict):
+            check_keys(cfg[name], keys, name)
     check_num_threads(cfg.get('env_cfg'))
-    check_plain_keys('randomness', cfg.get('randomness'), RANDOMNESS_KEYS)
     for name in ('train_dataloader', 'val_dataloader'):
         check_dataloader(name, cfg.get(name))
 
@@ -190,18 +189,6 @@ RANDOMNESS_KEYS = ('seed', 'diff_rank_seed', 'deterministic')
 DATALOADER_RUNNER_KEYS = ('dataset', 'sampler', 'batch_sampler',
                           'num_batch_per_epoch', 'worker_init_fn',
                           'collate_fn', 'disable_subprocess_warning')
-
-
-def check_plain_keys(name: str, part, keys) -> None:
-    """Raise :class:`ConfigError` naming a key of the dict ``part`` (the
-    config's ``name``) that is not one of ``keys``."""
-    if not isinstance(part, dict):
-        return
-    for key in part:
-        if key not in keys:
-            raise ConfigError(
-                f"unknown key '{key}' for {name}{suggest(key, keys)}; "
-                f"valid keys: {', '.join(sorted(keys))}")
 
 
 def check_num_threads(env_cfg) -> None:
@@ -220,8 +207,7 @@ def check_dataloader(name: str, loader) -> None:
     if not isinstance(loader, dict):
         return
     loader_keys = inspect.signature(torch.utils.data.DataLoader).parameters
-    keys = set(loader_keys) | set(DATALOADER_RUNNER_KEYS)
-    check_plain_keys(name, loader, keys)
+    check_keys(loader, set(loader_keys) | set(DATALOADER_RUNNER_KEYS), name)
     for part in ('sampler', 'batch_sampler'):
         if isinstance(loader.get(part), dict):
             check_cfg_keys(loader[part], DATA_SAMPLERS)

@@ -40,9 +40,23 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ''
 
 
-def check_cfg_keys(cfg: dict, registry: Registry) -> None:
-    """Raise :class:`ConfigError` naming an unknown ``type`` or key."""
-    obj_type = cfg.get('type')
+def check_keys(keys: Iterable[str], accepted: Iterable[str],
+               owner: str) -> None:
+    """Raise :class:`ConfigError` naming the first of ``keys`` (those of
+    the config part ``owner``) that is not ``accepted``."""
+    accepted = set(accepted)
+    for key in keys:
+        if key not in accepted:
+            raise ConfigError(
+                f"unknown key '{key}' for {owner}{suggest(key, accepted)};"
+                f" valid keys: {', '.join(sorted(accepted))}")
+
+
+def check_cfg_keys(cfg: dict, registry: Registry,
+                   default_type: Optional[str] = None) -> None:
+    """Raise :class:`ConfigError` naming an unknown ``type`` or key;
+    ``default_type`` is the type the builder assumes when none is given."""
+    obj_type = cfg.get('type', default_type)
     if not isinstance(obj_type, str):
         return
     obj_cls = registry.get(obj_type)
@@ -53,13 +67,8 @@ def check_cfg_keys(cfg: dict, registry: Registry) -> None:
             f'{suggest(obj_type, known)}; register it or import it with '
             "custom_imports=dict(imports=['your_module'])")
     accepted = _accepted_keys(obj_cls)
-    if accepted is None:
-        return
-    for key in cfg:
-        if key != 'type' and key not in accepted:
-            raise ConfigError(
-                f"unknown key '{key}' for {obj_type}{suggest(key, accepted)};"
-                f" valid keys: {', '.join(sorted(accepted))}")
+    if accepted is not None:
+        check_keys((k for k in cfg if k != 'type'), accepted, obj_type)
 
 
 def _registry_chain(registry: Registry):
