@@ -135,11 +135,14 @@ def test_values_and_gradients_match_pytorch(transposed):
         assert a.shape == b.shape and _close(a, b)
 
 
+@pytest.mark.parametrize('channels_last', [False, True])
 @pytest.mark.parametrize('transposed', [False, True])
-def test_second_order_gradients_match_pytorch(transposed):
+def test_second_order_gradients_match_pytorch(transposed, channels_last):
     """An R1-style penalty (the squared input gradient) differentiated
-    with respect to the weight."""
+    with respect to the weight, also a channels-last one."""
     layer, x = _layer(transposed, c_in=512, c_out=512)
+    if channels_last:
+        layer.to(memory_format=torch.channels_last)
 
     def penalty(forward):
         out = forward(x).square().sum()
