@@ -4,6 +4,7 @@ hand-written PyTorch loop of the same networks and losses.
     python benchmarks/step_speed.py [--models dcgan64 stylegan2-64]
         [--batch 16 64] [--repeats 5] [--iters 2] [--threads N]
         [--reuse-fakes] [--no-winograd] [--no-gemm] [--no-memory]
+        [--no-keep-memory] [--plain-keeps-memory]
 
 The plain loop is the textbook step: fresh fakes for each phase (made under
 ``no_grad`` for the D phase), contiguous tensors, per-parameter Adam
@@ -18,10 +19,14 @@ A StyleGAN2 "plain iteration" is one in which neither lazy regulariser runs
 over a whole 16-iteration cycle instead (both sides run the regularisers at
 the same iterations).
 
-Timing alternates the two sides in one process (plain, mmlatent, plain,
-...) and prints medians, so that load from other processes hits both alike;
-the ratio is mmlatent's time over the plain loop's (below 1: mmlatent is
-faster). ``--clock cpu`` measures the process's CPU time instead of wall
+Timing alternates the two sides (plain, mmlatent, plain, ...) and prints
+medians, so that load from other processes hits both alike; the ratio is
+mmlatent's time over the plain loop's (below 1: mmlatent is faster). Each
+sample runs in a fresh process with its side's process settings: mmlatent's
+keeps freed memory for reuse as ``tools/train.py`` does
+(``mmlatent.utils.malloc``), the plain loop's runs as a textbook script
+does (``--plain-keeps-memory`` gives it the same setting,
+``--no-keep-memory`` takes it from mmlatent). ``--clock cpu`` measures the process's CPU time instead of wall
 time: with ``--threads 1`` on a machine shared with other jobs it is the
 steadier measure of the work done. Peak memory (max RSS, MB above the
 process after building) is measured in a fresh process per side. Prints
@@ -49,7 +54,7 @@ DCGAN64 = dict(
                        base_channels=128, max_channels=1024, norm='bn'),
     gan_loss=dict(type='NonSaturatingGANLoss'),
     # contiguous: channels_last measured slower here (docs/speed.md)
-    channels_last=False)
+    channels_last=True)
 STYLEGAN2_64 = dict(
     type='StyleGAN2',
     generator=dict(type='StyleGAN2Generator', resolution=64, z_dim=512,
@@ -232,32 +237,53 @@ def clock(kind: str, device: str = 'cpu'):
     return time.process_time if kind == 'cpu' else time.perf_counter
 
 
-def time_case(args, name: str, batch: int) -> dict:
-    """Median seconds of an iteration and of a G forward, both sides
-    alternating in this process."""
+def process_settings(args, side: str) -> bool:
+    """Apply the process settings of ``side``: mmlatent's training keeps
+    freed memory for reuse (``tools/train.py``, mmlatent.utils.malloc), a
+    textbook script does not (unless ``--plain-keeps-memory``); True if
+    applied."""
+    from mmlatent.utils.malloc import keep_freed_memory
+    keep = args.keep_memory if side == 'mmlatent' else \
+        args.plain_keeps_memory
+    return keep and keep_freed_memory()
+
+
+def time_side(args, name: str, batch: int, side: str) -> dict:
+    """One timed sample of ``side`` in this (fresh) process: seconds of an
+    iteration and of a G forward, after a warm-up iteration."""
     import torch
+    process_settings(args, side)
     model, real = build(name, args)
-    sides = dict(plain=PlainLoop(name, model),
-                 mmlatent=MMLatentLoop(name, model))
+    loop = PlainLoop(name, model, share=True) if side == 'plain' else \
+        MMLatentLoop(name, model)
     real = real[:batch]
-    real_cl = real.contiguous(memory_format=torch.channels_last)
+    if side == 'mmlatent':
+        real = real.contiguous(memory_format=torch.channels_last)
     its = iterations(name, args.cycle, args.iters)
-    times = {f'{k}_{w}': [] for k in sides for w in ('iter', 'forward')}
     now = clock(args.clock, args.device)
-    for side in sides.values():  # warm-up
-        side.step(real, 1)
-        side.forward(batch)
+    loop.step(real, 1)  # warm-up
+    loop.forward(batch)
+    start = now()
+    for it in its:
+        loop.step(real, it)
+    step = (now() - start) / len(its)
+    start = now()
+    loop.forward(batch)
+    return dict(iter=step, forward=now() - start)
+
+
+def time_case(args, name: str, batch: int) -> dict:
+    """Median seconds of an iteration and of a G forward, the sides
+    alternating, each sample in a fresh process with its side's process
+    settings (:func:`process_settings`)."""
+    times = {f'{k}_{w}': [] for k in ('plain', 'mmlatent')
+             for w in ('iter', 'forward')}
     for _ in range(args.repeats):
-        for key, side in sides.items():
-            x = real if key == 'plain' else real_cl
-            start = now()
-            for it in its:
-                side.step(x, it)
-            times[f'{key}_iter'].append((now() - start) /
-                                        len(its))
-            start = now()
-            side.forward(batch)
-            times[f'{key}_forward'].append(now() - start)
+        for side in ('plain', 'mmlatent'):
+            got = subprocess_json(args, ['--time-one', name, str(batch),
+                                         side])
+            for what in ('iter', 'forward'):
+                times[f'{side}_{what}'].append(got[what])
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -283,6 +309,7 @@ def memory_case(args, name: str, batch: int, side: str) -> dict:
     import torch
 
     import mmlatent.models  # noqa: F401 (imports before the base line)
+    process_settings(args, side)
     gpu = args.device.startswith('cuda')
     base = rss_mb()
     model, real = build(name, args)
@@ -304,6 +331,10 @@ def subprocess_json(args, extra) -> dict:
     cmd += [] if args.winograd else ['--no-winograd']
     cmd += [] if args.gemm else ['--no-gemm']
     cmd += ['--contiguous'] if args.contiguous else []
+    cmd += [] if args.keep_memory else ['--no-keep-memory']
+    cmd += ['--plain-keeps-memory'] if args.plain_keeps_memory else []
+    cmd += ['--cycle'] if args.cycle else []
+    cmd += ['--clock', args.clock, '--iters', str(args.iters)]
     cmd += ['--device', args.device]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -346,8 +377,18 @@ def parse_args(argv=None):
     p.add_argument('--contiguous', action='store_true',
                    help="mmlatent's model in contiguous memory format "
                    '(default: as the case sets channels_last)')
+    p.add_argument('--no-keep-memory', dest='keep_memory',
+                   action='store_false',
+                   help="mmlatent's process returns freed memory to the "
+                   'system as glibc does by default (default: it keeps it '
+                   'for reuse, as tools/train.py does; '
+                   'mmlatent.utils.malloc)')
+    p.add_argument('--plain-keeps-memory', action='store_true',
+                   help="the plain loop's process keeps freed memory too "
+                   '(what that setting alone is worth)')
     p.add_argument('--no-memory', action='store_true')
     p.add_argument('--one', nargs=3, help=argparse.SUPPRESS)
+    p.add_argument('--time-one', nargs=3, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -360,11 +401,16 @@ def main() -> None:
         name, batch, side = args.one
         print(json.dumps(memory_case(args, name, int(batch), side)))
         return
+    if args.time_one:
+        name, batch, side = args.time_one
+        print(json.dumps(time_side(args, name, int(batch), side)))
+        return
     print(f'device {args.device}, threads {torch.get_num_threads()}, '
           f'{args.repeats} alternations, '
           f"{'lazy cycle' if args.cycle else f'{args.iters} iterations'} "
           f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}, '
-          f'winograd={args.winograd}; '
+          f'winograd={args.winograd}, keep_memory={args.keep_memory}, '
+          f'plain_keeps_memory={args.plain_keeps_memory}; '
           f'{args.clock} '
           'seconds, medians')
     print(f"{'model':>13} {'batch':>5} {'plain s/it':>10} {'mml s/it':>9} "

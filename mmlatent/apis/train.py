@@ -7,7 +7,7 @@ from ..engine.work_dir import kept_checkpoint_note, prepare_work_dir
 from ..training import (add_import_paths, build_runner, check_config,
                         close_distributed, init_cpu_distributed,
                         is_rank_zero, load_config, prepare_config,
-                        set_cpu_threads, set_vis_backends)
+                        set_cpu_threads, set_malloc, set_vis_backends)
 from ..utils.cli import on_interrupt
 from .train_args import parse_args
 
@@ -30,8 +30,10 @@ def main(argv: Optional[List[str]] = None) -> None:
                          overwrite=args.overwrite,
                          config_name=osp.basename(args.config))
     on_interrupt(lambda: kept_checkpoint_note(cfg.work_dir))
+    env_cfg = cfg.get('env_cfg') or {}
     set_cpu_threads(verbose=is_rank_zero(),
-                    configured=(cfg.get('env_cfg') or {}).get('num_threads'))
+                    configured=env_cfg.get('num_threads'))
+    set_malloc(env_cfg.get('keep_freed_memory'))
     init_cpu_distributed(cfg)
     build_runner(cfg).train()
     close_distributed()

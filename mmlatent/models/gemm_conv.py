@@ -24,6 +24,12 @@ a timing, so that a run and its resumed copy always take the same kernels
 a float64 reference than oneDNN's here). The backward pass is made of
 differentiable operations, so R1 and other gradient penalties work
 through it.
+
+A channels-last weight (a model with ``channels_last=True``) is read in
+place: its rows are in kernel-row, kernel-column, channel order, so the
+patches are gathered in that order (``taps_first``) and its gradient comes
+back channels-last. Reading it with ``reshape`` had copied the 512 x 1024
+weight 13 times per DCGAN-64 iteration (session 26, docs/speed.md).
 """
 import torch
 import torch.nn.functional as F
@@ -59,34 +65,53 @@ def gemm_applies(x: Tensor, weight: Tensor, transposed: bool) -> bool:
             and own_kernel_may_run(x, weight, MEASURED_CPUS))
 
 
-def _columns(x: Tensor) -> Tensor:
+def _columns(x: Tensor, taps_first: bool = False) -> Tensor:
     """The 4x4 stride-2 patches of ``x`` [N, C, H, W] (padding 1) as rows
-    [N*L, C*16] (L = H/2 * W/2 patch positions; columns ordered channel,
-    kernel row, kernel column, as ``F.unfold``): one strided view of the
+    [N*L, C*16] (L = H/2 * W/2 patch positions): one strided view of the
     padded input and one copy, where ``F.unfold`` and a transpose copy
-    twice."""
+    twice. Columns are ordered channel, kernel row, kernel column (as
+    ``F.unfold``), or kernel row, kernel column, channel with
+    ``taps_first`` (the order of a channels-last weight's rows)."""
     n, c, h, w = x.shape
     xp = F.pad(x, (PADDING, ) * 4)
     s = xp.stride()
-    patches = xp.as_strided(
-        (n, h // STRIDE, w // STRIDE, c, KERNEL, KERNEL),
-        (s[0], STRIDE * s[2], STRIDE * s[3], s[1], s[2], s[3]))
-    return patches.reshape(-1, c * KERNEL * KERNEL)
+    shape = (n, h // STRIDE, w // STRIDE) + (
+        (KERNEL, KERNEL, c) if taps_first else (c, KERNEL, KERNEL))
+    strides = (s[0], STRIDE * s[2], STRIDE * s[3]) + (
+        (s[2], s[3], s[1]) if taps_first else (s[1], s[2], s[3]))
+    return xp.as_strided(shape, strides).reshape(-1, c * KERNEL * KERNEL)
 
 
-def _from_columns(cols: Tensor, n: int, h: int, w: int) -> Tensor:
+def _from_columns(cols: Tensor, n: int, h: int, w: int,
+                  taps_first: bool = False) -> Tensor:
     """The inverse scatter of :func:`_columns` (``F.fold``): rows
-    [N*h*w, C*16] of 4x4 stride-2 patches summed into [N, C, 2h, 2w]
-    (channels-last strides), one strided add per kernel tap."""
+    [N*h*w, C*16] of 4x4 stride-2 patches (columns in the order
+    ``taps_first`` picks) summed into [N, C, 2h, 2w] (channels-last
+    strides), one strided add per kernel tap."""
     c = cols.shape[1] // (KERNEL * KERNEL)
-    taps = cols.view(n, h, w, c, KERNEL, KERNEL)
+    taps = cols.view(n, h, w, KERNEL, KERNEL, c) if taps_first \
+        else cols.view(n, h, w, c, KERNEL, KERNEL).permute(0, 1, 2, 4, 5, 3)
     out = cols.new_zeros(n, STRIDE * h + 2 * PADDING,
                          STRIDE * w + 2 * PADDING, c)
     for i in range(KERNEL):
         for j in range(KERNEL):
             out[:, i:i + STRIDE * h:STRIDE, j:j + STRIDE * w:STRIDE] += \
-                taps[..., i, j]
+                taps[:, :, :, i, j]
     return out[:, PADDING:-PADDING, PADDING:-PADDING].permute(0, 3, 1, 2)
+
+
+def _taps_first(weight: Tensor) -> bool:
+    """Whether ``weight`` [A, B, 4, 4] is channels-last, so that its rows
+    are read in kernel row, kernel column, channel order without a copy."""
+    return not weight.is_contiguous() and weight.is_contiguous(
+        memory_format=torch.channels_last)
+
+
+def _matrix(weight: Tensor, taps_first: bool) -> Tensor:
+    """``weight`` [A, B, 4, 4] as a view [A, B*16], its columns in the
+    order ``taps_first`` picks."""
+    w = weight.permute(0, 2, 3, 1) if taps_first else weight
+    return w.reshape(weight.shape[0], -1)
 
 
 def _rows(y: Tensor) -> Tensor:
@@ -115,12 +140,14 @@ def gemm_conv(x: Tensor, weight: Tensor, transposed: bool) -> Tensor:
     patches (:func:`_from_columns`). Differentiable; the result is in the
     memory format of ``x``."""
     n, h, w = x.shape[0], x.shape[2], x.shape[3]
-    flat = weight.reshape(weight.shape[0], -1)
+    taps_first = _taps_first(weight)
+    flat = _matrix(weight, taps_first)
     if transposed:   # weight [in, out, 4, 4]
-        y = _from_columns(_rows(x) @ flat, n, h, w)
+        y = _from_columns(_rows(x) @ flat, n, h, w, taps_first)
     else:            # weight [out, in, 4, 4]
         h, w = h // STRIDE, w // STRIDE
-        y = (_columns(x) @ flat.t()).view(n, h, w, -1).permute(0, 3, 1, 2)
+        y = (_columns(x, taps_first) @ flat.t()).view(n, h, w, -1) \
+            .permute(0, 3, 1, 2)
     return _like(y, x)
 
 
@@ -152,8 +179,11 @@ class GemmConv(torch.autograd.Function):
             # [O, I, 4, 4]: grad's pixels x x's patches; transposed
             # [I, O, 4, 4]: x's pixels x grad's patches
             pixels, patches = (x, grad) if ctx.transposed else (grad, x)
-            dw = _rows(pixels).t() @ _columns(patches)
-            dw = dw.view_as(weight)
+            taps_first = _taps_first(weight)
+            dw = _rows(pixels).t() @ _columns(patches, taps_first)
+            a, b = weight.shape[:2]
+            dw = dw.view(a, KERNEL, KERNEL, b).permute(0, 3, 1, 2) \
+                if taps_first else dw.view_as(weight)
         if ctx.needs_input_grad[2]:
             db = grad.sum((0, 2, 3))
         return dx, dw, db, None

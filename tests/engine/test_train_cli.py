@@ -75,6 +75,9 @@ def cli(capsys, monkeypatch):
      'of at least 1, got 0; e.g. --cfg-options env_cfg.num_threads=1'),
     ('env_cfg.num_threads=two', 'env_cfg.num_threads must be a whole '
      "number of at least 1, got 'two'"),
+    ('env_cfg.keep_freed_memory=yes', 'env_cfg.keep_freed_memory must be '
+     "True or False, got 'yes'; e.g. --cfg-options "
+     'env_cfg.keep_freed_memory=False'),
     # these failed with a TypeError traceback after the runner's dump
     ('randomness.sed=1', "unknown key 'sed' for randomness (did you mean "
      "'seed'?); valid keys: deterministic, diff_rank_seed, seed"),
@@ -286,6 +289,22 @@ def test_config_threads_are_used(cli, tmp_path, monkeypatch):
                          '--cfg-options', *SHORT, 'env_cfg.num_threads=1')
     assert code == 0, err[-2000:]
     assert calls[0] == 1
+
+
+@pytest.mark.parametrize('option,applied', [
+    ((), True), (('env_cfg.keep_freed_memory=False', ), False)])
+def test_training_keeps_freed_memory_unless_told(cli, tmp_path, monkeypatch,
+                                                 option, applied):
+    """tools/train.py keeps freed memory for reuse (mmlatent.utils.malloc)
+    unless ``env_cfg.keep_freed_memory=False``."""
+    import mmlatent.training as training
+    calls = []
+    monkeypatch.setattr(training, 'keep_freed_memory',
+                        lambda: calls.append(1) or True)
+    code, out, err = cli(CONFIG, '--work-dir', tmp_path / 'wd',
+                         '--cfg-options', *SHORT, *option)
+    assert code == 0, err[-2000:]
+    assert calls == ([1] if applied else [])
 
 
 @pytest.mark.parametrize('schedulers', [

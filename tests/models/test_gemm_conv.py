@@ -75,10 +75,38 @@ def test_patches_are_unfold_and_fold():
     assert torch.equal(
         _columns(x.contiguous(memory_format=torch.channels_last)),
         want.reshape(-1, 48))
+    # taps first: kernel row, kernel column, channel (a channels-last
+    # weight's order)
+    taps_first = want.reshape(-1, 3, 16).transpose(1, 2).reshape(-1, 48)
+    assert torch.equal(_columns(x, taps_first=True), taps_first)
     cols = torch.randn(2 * 3 * 4, 5 * 16)
     folded = F.fold(cols.view(2, 12, 80).transpose(1, 2), (6, 8), 4,
                     padding=1, stride=2)
     assert torch.allclose(_from_columns(cols, 2, 3, 4), folded, atol=1e-6)
+    cols_tf = cols.view(-1, 5, 16).transpose(1, 2).reshape(-1, 80)
+    assert torch.allclose(_from_columns(cols_tf, 2, 3, 4, taps_first=True),
+                          folded, atol=1e-6)
+
+
+@pytest.mark.parametrize('transposed', [False, True])
+def test_channels_last_weight_is_read_and_graded_in_place(transposed):
+    """A channels-last weight (a model with ``channels_last=True``) is
+    read as a matrix without a copy, and its gradient comes back
+    channels-last, so that neither pass copies the 512 x 1024 weight."""
+    from mmlatent.models.gemm_conv import _matrix, _taps_first
+    layer, x = _layer(transposed, c_in=512, c_out=1024)
+    ref = _plain(layer, transposed)
+    g = torch.randn_like(ref(x))
+    want = torch.autograd.grad(ref(x), [x, layer.weight], g)
+    layer.to(memory_format=torch.channels_last)
+    w = layer.weight
+    assert _taps_first(w) and _matrix(w, True).data_ptr() == w.data_ptr()
+    y = layer(x.contiguous(memory_format=torch.channels_last))
+    assert y.grad_fn.name() == 'GemmConvBackward'
+    assert _close(y, ref(x), 1e-5)
+    y.backward(g)
+    assert _close(x.grad, want[0]) and _close(w.grad, want[1])
+    assert w.grad.is_contiguous(memory_format=torch.channels_last)
 
 
 @pytest.mark.parametrize('transposed', [False, True])
@@ -107,11 +135,14 @@ def test_values_and_gradients_match_pytorch(transposed):
         assert a.shape == b.shape and _close(a, b)
 
 
+@pytest.mark.parametrize('channels_last', [False, True])
 @pytest.mark.parametrize('transposed', [False, True])
-def test_second_order_gradients_match_pytorch(transposed):
+def test_second_order_gradients_match_pytorch(transposed, channels_last):
     """An R1-style penalty (the squared input gradient) differentiated
-    with respect to the weight."""
+    with respect to the weight, also a channels-last one."""
     layer, x = _layer(transposed, c_in=512, c_out=512)
+    if channels_last:
+        layer.to(memory_format=torch.channels_last)
 
     def penalty(forward):
         out = forward(x).square().sum()
