@@ -26,9 +26,10 @@ sample runs in a fresh process with its side's process settings: mmlatent's
 keeps freed memory for reuse as ``tools/train.py`` does
 (``mmlatent.utils.malloc``), the plain loop's runs as a textbook script
 does (``--plain-keeps-memory`` gives it the same setting,
-``--no-keep-memory`` takes it from mmlatent). ``--clock cpu`` measures the process's CPU time instead of wall
-time: with ``--threads 1`` on a machine shared with other jobs it is the
-steadier measure of the work done. Peak memory (max RSS, MB above the
+``--no-keep-memory`` takes it from mmlatent). ``--clock cpu`` measures
+the process's CPU time instead of wall time: with ``--threads 1`` on a
+machine shared with other jobs it is the steadier measure of the work
+done. Peak memory (max RSS, MB above the
 process after building) is measured in a fresh process per side. Prints
 figures only.
 """

@@ -4,8 +4,8 @@ glibc's ``malloc`` serves each large block (up to 32 MB once its dynamic
 threshold has grown; every block of 32 MB or more) with a fresh ``mmap``
 and hands it back to the kernel on ``free``. A training step frees and
 allocates the same activations, patches and gradients every iteration, so
-each of their pages is faulted in and zeroed again: in MMagic's DCGAN-64
-at batch 64 that was 235,000 page faults and 0.43 s of kernel time per
+each of their pages is faulted in and zeroed again: in DCGAN-64 (MMagic's
+sizes) at batch 64 that was 235,000 page faults and 0.43 s of kernel time per
 iteration (2.46 s), about a tenth of the step (docs/speed.md).
 
 :func:`keep_freed_memory` turns ``mmap`` off for the heap
@@ -17,7 +17,6 @@ returned to the system until the process ends. Other C libraries (macOS,
 musl) are left alone.
 """
 import ctypes
-import ctypes.util
 from typing import Optional
 
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4   # glibc's malloc.h
@@ -28,12 +27,11 @@ def _glibc() -> Optional[ctypes.CDLL]:
     """The process's C library when it is glibc, else None."""
     try:
         libc = ctypes.CDLL(None)
-        libc.gnu_get_libc_version.restype = ctypes.c_char_p
-        libc.gnu_get_libc_version()
-        libc.mallopt
-    except (OSError, AttributeError):
+    except (OSError, TypeError):   # TypeError: Windows takes no None
         return None
-    return libc
+    is_glibc = all(hasattr(libc, name)
+                   for name in ('gnu_get_libc_version', 'mallopt'))
+    return libc if is_glibc else None
 
 
 def keep_freed_memory() -> bool:
