@@ -3,6 +3,8 @@
 # about 3 h on the 2-core AVX2 machine of sessions 11-13) reach single
 # coloured shapes in every hue, still rounded: 98% of G's and of the EMA's
 # samples pass the Shapes validity check (96% and 87% at 2000).
+# Session 26: about 72 min on a 2-core AVX-512 machine; blobs still, and
+# every fidelity target missed (configs/stylegan2/README.md).
 _base_ = [
     '../_base_/models/stylegan2-32x32.py',
     '../_base_/datasets/shapes-32x32.py', '../_base_/schedules/iter_2k.py',
