@@ -54,7 +54,8 @@ DCGAN64 = dict(
     discriminator=dict(type='DCGANDiscriminator', resolution=64,
                        base_channels=128, max_channels=1024, norm='bn'),
     gan_loss=dict(type='NonSaturatingGANLoss'),
-    # contiguous: channels_last measured slower here (docs/speed.md)
+    # channels-last since session 26, when the GEMM layers stopped copying
+    # channels-last weights (docs/speed.md)
     channels_last=True)
 STYLEGAN2_64 = dict(
     type='StyleGAN2',
@@ -238,15 +239,15 @@ def clock(kind: str, device: str = 'cpu'):
     return time.process_time if kind == 'cpu' else time.perf_counter
 
 
-def process_settings(args, side: str) -> bool:
+def process_settings(args, side: str) -> None:
     """Apply the process settings of ``side``: mmlatent's training keeps
     freed memory for reuse (``tools/train.py``, mmlatent.utils.malloc), a
-    textbook script does not (unless ``--plain-keeps-memory``); True if
-    applied."""
+    textbook script does not (unless ``--plain-keeps-memory``)."""
     from mmlatent.utils.malloc import keep_freed_memory
     keep = args.keep_memory if side == 'mmlatent' else \
         args.plain_keeps_memory
-    return keep and keep_freed_memory()
+    if keep:
+        keep_freed_memory()
 
 
 def time_side(args, name: str, batch: int, side: str) -> dict:

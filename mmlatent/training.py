@@ -184,8 +184,7 @@ def validate_config(cfg: Config) -> None:
                        ('randomness', RANDOMNESS_KEYS)):
         if isinstance(cfg.get(name), dict):
             check_keys(cfg[name], keys, name)
-    check_num_threads(cfg.get('env_cfg'))
-    check_keep_freed_memory(cfg.get('env_cfg'))
+    check_env_values(cfg.get('env_cfg'))
     for name in ('train_dataloader', 'val_dataloader'):
         check_dataloader(name, cfg.get(name))
 
@@ -202,21 +201,18 @@ DATALOADER_RUNNER_KEYS = ('dataset', 'sampler', 'batch_sampler',
                           'collate_fn', 'disable_subprocess_warning')
 
 
-def check_num_threads(env_cfg) -> None:
-    """``env_cfg.num_threads``, when given, is a whole number >= 1."""
-    threads = env_cfg.get('num_threads') if isinstance(env_cfg, dict) \
-        else None
+def check_env_values(env_cfg) -> None:
+    """mmlatent's own ``env_cfg`` values, when given: ``num_threads`` a
+    whole number >= 1, ``keep_freed_memory`` True or False."""
+    if not isinstance(env_cfg, dict):
+        return
+    threads = env_cfg.get('num_threads')
     if threads is not None and (isinstance(threads, bool) or not isinstance(
             threads, int) or threads < 1):
         raise ConfigError(
             f'env_cfg.num_threads must be a whole number of at least 1, got '
             f'{threads!r}; e.g. --cfg-options env_cfg.num_threads=1')
-
-
-def check_keep_freed_memory(env_cfg) -> None:
-    """``env_cfg.keep_freed_memory``, when given, is True or False."""
-    keep = env_cfg.get('keep_freed_memory') if isinstance(env_cfg, dict) \
-        else None
+    keep = env_cfg.get('keep_freed_memory')
     if keep is not None and not isinstance(keep, bool):
         raise ConfigError(
             f'env_cfg.keep_freed_memory must be True or False, got '
