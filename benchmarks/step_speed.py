@@ -4,7 +4,7 @@ hand-written PyTorch loop of the same networks and losses.
     python benchmarks/step_speed.py [--models dcgan64 stylegan2-64]
         [--batch 16 64] [--repeats 5] [--iters 2] [--threads N]
         [--reuse-fakes] [--no-winograd] [--no-gemm] [--no-memory]
-        [--no-keep-memory] [--plain-keeps-memory]
+        [--no-keep-memory] [--plain-keeps-memory] [--bf16 | --float32]
 
 The plain loop is the textbook step: fresh fakes for each phase (made under
 ``no_grad`` for the D phase), contiguous tensors, per-parameter Adam
@@ -12,7 +12,11 @@ The plain loop is the textbook step: fresh fakes for each phase (made under
 and (StyleGAN2) a per-parameter EMA loop. Both sides start from the same
 weights. DCGAN-64 has MMagic's sizes (G 12.66 M, D 11.04 M parameters);
 StyleGAN2-64 has channel multiplier 1 (channels 512 up to 32 px, 256 at
-64 px, 8-layer 512-d mapping), style mixing 0.9 and an EMA.
+64 px, 8-layer 512-d mapping), style mixing 0.9 and an EMA; mmlatent runs
+it as its StyleGAN2 configs do, with ``autocast='auto'`` (bfloat16 autocast
+on a CPU that multiplies bfloat16 in hardware, float32 elsewhere;
+``--float32`` turns it off, ``--bf16`` forces it on for both cases). The
+plain loop is always float32.
 
 A StyleGAN2 "plain iteration" is one in which neither lazy regulariser runs
 (R1 every 16, path length every 4 iterations); ``--cycle`` times the mean
@@ -65,7 +69,10 @@ STYLEGAN2_64 = dict(
     discriminator=dict(type='StyleGAN2Discriminator', resolution=64,
                        channel_base=16384, channel_max=512),
     ema=dict(half_life_images=10000), style_mixing_prob=0.9,
-    channels_last=True)
+    channels_last=True,
+    # as the StyleGAN2 configs (session 27): bfloat16 autocast on a CPU
+    # that multiplies bfloat16 in hardware, float32 elsewhere (--float32)
+    autocast='auto')
 CASES = {'dcgan64': DCGAN64, 'stylegan2-64': STYLEGAN2_64}
 
 
@@ -193,8 +200,9 @@ class MMLatentLoop:
 
 def build(name: str, args):
     """The mmlatent model of case ``name`` with the options of ``args``
-    (``reuse_fakes``, ``bf16``, ``winograd``, ``gemm``, ``contiguous``,
-    ``device``) and a batch of 64 random real images on its device."""
+    (``reuse_fakes``, ``bf16``, ``float32``, ``winograd``, ``gemm``,
+    ``contiguous``, ``device``) and a batch of 64 random real images on its
+    device."""
     import torch
 
     import mmlatent.models  # noqa: F401 (registers)
@@ -206,6 +214,8 @@ def build(name: str, args):
         cfg['reuse_fakes'] = True
     if args.bf16:
         cfg['autocast'] = 'bfloat16'
+    if args.float32:
+        cfg['autocast'] = None
     if args.contiguous:
         cfg['channels_last'] = False
     if not args.winograd and name != 'dcgan64':
@@ -330,6 +340,7 @@ def subprocess_json(args, extra) -> dict:
     cmd = [sys.executable, __file__, '--threads', str(args.threads)] + extra
     cmd += ['--reuse-fakes'] if args.reuse_fakes else []
     cmd += ['--bf16'] if args.bf16 else []
+    cmd += ['--float32'] if args.float32 else []
     cmd += [] if args.winograd else ['--no-winograd']
     cmd += [] if args.gemm else ['--no-gemm']
     cmd += ['--contiguous'] if args.contiguous else []
@@ -364,6 +375,10 @@ def parse_args(argv=None):
     p.add_argument('--bf16', action='store_true',
                    help="mmlatent's phases under bfloat16 autocast (lower "
                    'precision; fast on CPUs with AMX / AVX512-BF16)')
+    p.add_argument('--float32', action='store_true',
+                   help="mmlatent's phases in float32 also where the case "
+                   "sets autocast='auto' (StyleGAN2-64, as its configs: "
+                   'bfloat16 on a CPU with bfloat16 hardware)')
     p.add_argument('--no-winograd', dest='winograd', action='store_false',
                    help="StyleGAN2: mmlatent's 3x3 convolutions by F.conv2d "
                    'too (default: Winograd where it applies, '
@@ -411,6 +426,7 @@ def main() -> None:
           f'{args.repeats} alternations, '
           f"{'lazy cycle' if args.cycle else f'{args.iters} iterations'} "
           f'per sample, reuse_fakes={args.reuse_fakes}, bf16={args.bf16}, '
+          f'float32={args.float32}, '
           f'winograd={args.winograd}, keep_memory={args.keep_memory}, '
           f'plain_keeps_memory={args.plain_keeps_memory}; '
           f'{args.clock} '

@@ -9,7 +9,7 @@ import math
 from typing import Dict, Optional, Tuple
 
 import torch
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor
@@ -19,10 +19,9 @@ from ..utils.errors import ConfigError, NonFiniteLossError
 from ..utils.model import no_param_grads, unwrap
 from .ema import pick_generator
 from .memory_format import apply_memory_format, memory_format_for
+from .precision import autocast_dtype, check_autocast, describe_auto
 
 Losses = Dict[str, Tensor]
-#: ``autocast`` option -> dtype of the forward passes (None: float32).
-AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16}
 
 
 def current_iter() -> int:
@@ -78,7 +77,9 @@ class UnconditionalGAN(BaseModel):
             ``torch.autocast`` in bfloat16 (weights, gradients and Adam
             stay float32; no loss scaling is needed). Lower precision: the
             losses agree with float32 to about 1e-2. Fast where the CPU
-            multiplies bfloat16 in hardware (AMX, AVX512-BF16) or on GPUs;
+            multiplies bfloat16 in hardware (AMX, AVX512-BF16) or on GPUs.
+            ``'auto'``: bfloat16 on such a CPU, float32 elsewhere
+            (:mod:`~mmlatent.models.precision`; the StyleGAN2 configs).
             None (default) for float32.
     """
 
@@ -92,11 +93,9 @@ class UnconditionalGAN(BaseModel):
                  reuse_fakes: bool = False, autocast: Optional[str] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        if autocast not in AUTOCAST_DTYPES:
-            raise ConfigError(f'autocast={autocast!r} is not one of '
-                              f'{sorted(AUTOCAST_DTYPES, key=str)}; use '
-                              "'bfloat16' or None (float32)")
+        check_autocast(autocast)
         self.autocast = autocast
+        self._auto_told: Optional[str] = None  # device 'auto' was logged on
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
         self.channels_last = channels_last
@@ -287,7 +286,7 @@ class UnconditionalGAN(BaseModel):
 
     def _step(self, phase: str, optim: OptimWrapper, module, compute,
               it: int) -> Dict[str, Tensor]:
-        dtype = AUTOCAST_DTYPES[self.autocast]
+        dtype = self._autocast_dtype()
         with optim.optim_context(module), torch.autocast(
                 self.device_type, dtype=dtype, enabled=dtype is not None):
             losses = compute()
@@ -299,6 +298,15 @@ class UnconditionalGAN(BaseModel):
         log = {f'{phase}_loss_{k}': v.detach() for k, v in losses.items()}
         log[f'{phase}_loss'] = total.detach()
         return log
+
+    def _autocast_dtype(self) -> Optional[torch.dtype]:
+        """The dtype of the phases' autocast on the model's device; with
+        ``autocast='auto'`` the choice is logged once per device."""
+        device = self.device_type
+        if self.autocast == 'auto' and self._auto_told != device:
+            self._auto_told = device
+            print_log(describe_auto(device), logger='current')
+        return autocast_dtype(self.autocast, device)
 
     # -- inference --------------------------------------------------------
     def forward(self, inputs: Optional[dict] = None, data_samples=None,

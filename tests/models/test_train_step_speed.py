@@ -198,5 +198,5 @@ def test_bfloat16_autocast_follows_float32(cfg):
 
 def test_bad_autocast_is_one_line():
     with pytest.raises(ConfigError, match="autocast='float16' is not one "
-                       "of .*use 'bfloat16' or None"):
+                       "of .*use 'auto', 'bfloat16' or None"):
         MODELS.build(dict(DCGAN, autocast='float16'))
