@@ -4,6 +4,7 @@ generator forward and start-up.
     python benchmarks/mmagic_speed.py [--models dcgan64 stylegan2-64]
         [--batch 16] [--repeats 5] [--iters 2] [--threads 2]
         [--startup-repeats 5] [--no-startup] [--no-keep-memory]
+        [--float32]
 
 Needs MMagic in the interpreter that runs it: ``mmagic`` 1.2 and ``mmcv``
 2.x built with its ops (the CPU ones; the recipe is in docs/speed.md,
@@ -26,11 +27,16 @@ medians and the ratio mmlatent / MMagic (below 1: mmlatent is faster).
 Each sample runs in a fresh process with the process settings of its
 side's own training: mmlatent's keeps freed memory for reuse as its
 ``tools/train.py`` does (``mmlatent.utils.malloc``; ``--no-keep-memory``
-takes that away), MMagic's runs as its ``tools/train.py`` does. Start-up is the wall time of a fresh interpreter that imports
-each library and registers its modules (MMagic: ``register_all_modules()``;
-mmlatent: its model, dataset, engine and evaluation packages), and of one
-that also builds the StyleGAN2-64 model, alternating, medians. Prints
-figures only.
+takes that away), MMagic's runs as its ``tools/train.py`` does.
+mmlatent's StyleGAN2-64 has ``autocast='auto'``, as its StyleGAN2 configs
+(bfloat16 autocast on a CPU that multiplies bfloat16 in hardware; MMagic
+stays float32 on a CPU); ``--float32`` times it in float32.
+
+Start-up is the wall time of a fresh interpreter that imports each library
+and registers its modules (MMagic: ``register_all_modules()``; mmlatent:
+its model, dataset, engine and evaluation packages), and of one that also
+builds the StyleGAN2-64 model, alternating, medians. Prints figures
+only.
 """
 import argparse
 import json
@@ -151,9 +157,9 @@ def count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def build_side(name: str, side: str):
+def build_side(name: str, side: str, float32: bool = False):
     """``(loop, G, z_dim, (G params, D params))`` of ``side`` for case
-    ``name``."""
+    ``name``; ``float32`` builds mmlatent's without autocast."""
     import torch
     if side == 'mmagic':
         loop = MMagicLoop(name)
@@ -162,7 +168,8 @@ def build_side(name: str, side: str):
         import mmlatent.models  # noqa: F401 (registers)
         from mmlatent.registry import MODELS
         torch.manual_seed(0)
-        model = MODELS.build(dict(CASES[name]))
+        cfg = dict(CASES[name], **({'autocast': None} if float32 else {}))
+        model = MODELS.build(cfg)
         loop, G, D, z_dim = MMLatentLoop(name, model), model.G, model.D, \
             model.G.z_dim
     return loop, G, z_dim, (count(G), count(D))
@@ -176,7 +183,7 @@ def time_side(args, name: str, side: str) -> dict:
     if side == 'mmlatent' and args.keep_memory:
         from mmlatent.utils.malloc import keep_freed_memory
         keep_freed_memory()     # as mmlatent's tools/train.py does
-    loop, G, z_dim, params = build_side(name, side)
+    loop, G, z_dim, params = build_side(name, side, args.float32)
     torch.manual_seed(1)
     real = torch.rand(args.batch, 3, 64, 64) * 2 - 1
     if side == 'mmagic':
@@ -224,6 +231,7 @@ def time_one(args, name: str, side: str) -> dict:
            '--threads', str(args.threads), '--batch', str(args.batch),
            '--iters', str(args.iters)]
     cmd += [] if args.keep_memory else ['--no-keep-memory']
+    cmd += ['--float32'] if args.float32 else []
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         last = (out.stderr.strip().splitlines() or ['no output'])[-1]
@@ -265,6 +273,10 @@ def parse_args(argv=None):
                    'system as glibc does by default (default: it keeps it '
                    'for reuse, as its tools/train.py does; '
                    'mmlatent.utils.malloc)')
+    p.add_argument('--float32', action='store_true',
+                   help="mmlatent's StyleGAN2 in float32 also on a CPU "
+                   "with bfloat16 hardware (its case, as its configs, has "
+                   "autocast='auto')")
     p.add_argument('--time-one', nargs=2, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -279,7 +291,8 @@ def main() -> None:
         return
     print(f'torch {torch.__version__}, {args.threads} threads, batch '
           f'{args.batch}, medians of {args.repeats}, each sample in a '
-          f'fresh process, keep_memory={args.keep_memory}; ratio = '
+          f'fresh process, keep_memory={args.keep_memory}, '
+          f'float32={args.float32}; ratio = '
           'mmlatent / MMagic')
     print(f'{"workload":34s} {"MMagic":>9s} {"mmlatent":>9s} {"ratio":>6s}')
     for name in args.models:
