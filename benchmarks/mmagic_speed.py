@@ -3,7 +3,8 @@ generator forward and start-up.
 
     python benchmarks/mmagic_speed.py [--models dcgan64 stylegan2-64]
         [--batch 16] [--repeats 5] [--iters 2] [--threads 2]
-        [--startup-repeats 5] [--no-startup]
+        [--startup-repeats 5] [--no-startup] [--no-keep-memory]
+        [--float32]
 
 Needs MMagic in the interpreter that runs it: ``mmagic`` 1.2 and ``mmcv``
 2.x built with its ops (the CPU ones; the recipe is in docs/speed.md,
@@ -21,15 +22,24 @@ regulariser: both run R1 every 16 and path length every 4 iterations at
 the same iteration indices). The generator forward is ``G(z)`` in eval
 mode without gradients.
 
-Timing alternates the sides in one process (MMagic, mmlatent, MMagic, ...)
-and prints medians and the ratio mmlatent / MMagic (below 1: mmlatent is
-faster). Start-up is the wall time of a fresh interpreter that imports
-each library and registers its modules (MMagic: ``register_all_modules()``;
-mmlatent: its model, dataset, engine and evaluation packages), and of one
-that also builds the StyleGAN2-64 model, alternating, medians. Prints
-figures only.
+Timing alternates the sides (MMagic, mmlatent, MMagic, ...) and prints
+medians and the ratio mmlatent / MMagic (below 1: mmlatent is faster).
+Each sample runs in a fresh process with the process settings of its
+side's own training: mmlatent's keeps freed memory for reuse as its
+``tools/train.py`` does (``mmlatent.utils.malloc``; ``--no-keep-memory``
+takes that away), MMagic's runs as its ``tools/train.py`` does.
+mmlatent's StyleGAN2-64 has ``autocast='auto'``, as its StyleGAN2 configs
+(bfloat16 autocast on a CPU that multiplies bfloat16 in hardware; MMagic
+stays float32 on a CPU); ``--float32`` times it in float32.
+
+Start-up is the wall time of a fresh interpreter that imports each library
+and registers its modules (MMagic: ``register_all_modules()``; mmlatent:
+its model, dataset, engine and evaluation packages), and of one that also
+builds the StyleGAN2-64 model, alternating, medians. Prints figures
+only.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import statistics
@@ -65,6 +75,7 @@ MMAGIC = {
                          norm_mode='HWC', g_reg_interval=4,
                          g_reg_weight=2. * 4, pl_batch_shrink=2)),
 }
+SIDES = ('mmagic', 'mmlatent')
 # (G, D) parameter counts of MMagic's builds of MMAGIC (read off mmagic
 # 1.2.0); mmlatent's networks of the same case have the same counts
 MMAGIC_PARAMS = {'dcgan64': (12658435, 11036289),
@@ -146,44 +157,86 @@ def count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def time_case(args, name: str) -> dict:
-    """Median seconds of an iteration and a G forward per side."""
+def build_side(name: str, side: str, float32: bool = False):
+    """``(loop, G, z_dim, (G params, D params))`` of ``side`` for case
+    ``name``; ``float32`` builds mmlatent's without autocast."""
     import torch
+    if side == 'mmagic':
+        loop = MMagicLoop(name)
+        G, D, z_dim = loop.G, loop.model.discriminator, loop.z_dim
+    else:
+        import mmlatent.models  # noqa: F401 (registers)
+        from mmlatent.registry import MODELS
+        torch.manual_seed(0)
+        cfg = dict(CASES[name], **({'autocast': None} if float32 else {}))
+        model = MODELS.build(cfg)
+        loop, G, D, z_dim = MMLatentLoop(name, model), model.G, model.D, \
+            model.G.z_dim
+    return loop, G, z_dim, (count(G), count(D))
 
-    import mmlatent.models  # noqa: F401 (registers)
-    from mmlatent.registry import MODELS
-    torch.manual_seed(0)
-    ours = MODELS.build(dict(CASES[name]))
-    theirs = MMagicLoop(name)
-    sizes = dict(mmlatent=(count(ours.G), count(ours.D)),
-                 mmagic=(count(theirs.G), count(theirs.model.discriminator)))
-    if sizes['mmlatent'] != sizes['mmagic']:
-        sys.exit(f'error: {name}: parameter counts (G, D) differ: {sizes}')
+
+def time_side(args, name: str, side: str) -> dict:
+    """One timed sample of ``side`` in this (fresh) process, with the
+    process settings of that side's own training: seconds of an iteration
+    and of a G forward after a warm-up, and the parameter counts."""
+    import torch
+    if side == 'mmlatent' and args.keep_memory:
+        from mmlatent.utils.malloc import keep_freed_memory
+        keep_freed_memory()     # as mmlatent's tools/train.py does
+    loop, G, z_dim, params = build_side(name, side, args.float32)
+    torch.manual_seed(1)
     real = torch.rand(args.batch, 3, 64, 64) * 2 - 1
-    sides = dict(mmagic=theirs, mmlatent=MMLatentLoop(name, ours))
-    nets = dict(mmagic=(theirs.G, theirs.z_dim),
-                mmlatent=(ours.G, ours.G.z_dim))
-    data = dict(mmagic=theirs.batch(real),
-                mmlatent=real.contiguous(memory_format=torch.channels_last)
-                if CASES[name].get('channels_last') else real)
+    if side == 'mmagic':
+        data = loop.batch(real)
+    elif CASES[name].get('channels_last'):
+        data = real.contiguous(memory_format=torch.channels_last)
+    else:
+        data = real
     its = iterations(name, False, args.iters)
-    times = {f'{k}_{w}': [] for k in sides for w in ('iter', 'forward')}
-    for key, side in sides.items():  # warm-up
-        side.step(data[key], its[0])
-        forward(*nets[key], args.batch)
+    loop.step(data, its[0])  # warm-up
+    forward(G, z_dim, args.batch)
+    start = time.perf_counter()
+    for it in its:
+        loop.step(data, it)
+    step = (time.perf_counter() - start) / len(its)
+    start = time.perf_counter()
+    forward(G, z_dim, args.batch)
+    return dict(iter=step, forward=time.perf_counter() - start,
+                params=params)
+
+
+def time_case(args, name: str) -> dict:
+    """Median seconds of an iteration and a G forward per side, the sides
+    alternating (MMagic, mmlatent, ...), each sample in a fresh process
+    with its side's process settings (:func:`time_side`)."""
+    times = {f'{k}_{w}': [] for k in SIDES for w in ('iter', 'forward')}
+    sizes = {}
     for _ in range(args.repeats):
-        for key, side in sides.items():
-            start = time.perf_counter()
-            for it in its:
-                side.step(data[key], it)
-            times[f'{key}_iter'].append((time.perf_counter() - start) /
-                                        len(its))
-            start = time.perf_counter()
-            forward(*nets[key], args.batch)
-            times[f'{key}_forward'].append(time.perf_counter() - start)
+        for side in SIDES:
+            got = time_one(args, name, side)
+            sizes[side] = tuple(got['params'])
+            for what in ('iter', 'forward'):
+                times[f'{side}_{what}'].append(got[what])
+        if sizes['mmlatent'] != sizes['mmagic']:
+            sys.exit(f'error: {name}: parameter counts (G, D) differ: '
+                     f'{sizes}')
     out = {k: statistics.median(v) for k, v in times.items()}
     out['params_G_D'] = sizes['mmlatent']
     return out
+
+
+def time_one(args, name: str, side: str) -> dict:
+    """:func:`time_side` in a fresh interpreter (this one's)."""
+    cmd = [sys.executable, __file__, '--time-one', name, side,
+           '--threads', str(args.threads), '--batch', str(args.batch),
+           '--iters', str(args.iters)]
+    cmd += [] if args.keep_memory else ['--no-keep-memory']
+    cmd += ['--float32'] if args.float32 else []
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        last = (out.stderr.strip().splitlines() or ['no output'])[-1]
+        sys.exit(f'error: the timed {side} sample of {name} failed: {last}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def startup(args) -> dict:
@@ -214,6 +267,17 @@ def parse_args(argv=None):
     p.add_argument('--threads', type=int, default=2, help='torch threads')
     p.add_argument('--startup-repeats', type=int, default=5)
     p.add_argument('--no-startup', action='store_true')
+    p.add_argument('--no-keep-memory', dest='keep_memory',
+                   action='store_false',
+                   help="mmlatent's process returns freed memory to the "
+                   'system as glibc does by default (default: it keeps it '
+                   'for reuse, as its tools/train.py does; '
+                   'mmlatent.utils.malloc)')
+    p.add_argument('--float32', action='store_true',
+                   help="mmlatent's StyleGAN2 in float32 also on a CPU "
+                   "with bfloat16 hardware (its case, as its configs, has "
+                   "autocast='auto')")
+    p.add_argument('--time-one', nargs=2, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -222,9 +286,14 @@ def main() -> None:
     need_mmagic()
     import torch
     torch.set_num_threads(args.threads)
+    if args.time_one:
+        print(json.dumps(time_side(args, *args.time_one)))
+        return
     print(f'torch {torch.__version__}, {args.threads} threads, batch '
-          f'{args.batch}, medians of {args.repeats}; ratio = mmlatent / '
-          'MMagic')
+          f'{args.batch}, medians of {args.repeats}, each sample in a '
+          f'fresh process, keep_memory={args.keep_memory}, '
+          f'float32={args.float32}; ratio = '
+          'mmlatent / MMagic')
     print(f'{"workload":34s} {"MMagic":>9s} {"mmlatent":>9s} {"ratio":>6s}')
     for name in args.models:
         t = time_case(args, name)

@@ -32,3 +32,15 @@ def test_without_mmagic_it_stops_with_one_line_naming_the_fix():
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith('error: MMagic is not importable here')
     assert 'docs/speed.md' in lines[0]
+
+
+def test_a_timed_mmlatent_sample_reports_times_and_parameter_counts():
+    """The per-process sample of mmlatent's side (what ``--time-one`` runs
+    in a fresh interpreter): one warm-up and one timed iteration at batch
+    2, with the parameter counts the parent compares with MMagic's."""
+    bench = load_script('benchmarks/mmagic_speed.py')
+    args = bench.parse_args(['--batch', '2', '--iters', '1', '--threads',
+                             '1', '--no-keep-memory'])
+    got = bench.time_side(args, 'dcgan64', 'mmlatent')
+    assert got['iter'] > 0 and got['forward'] > 0
+    assert tuple(got['params']) == bench.MMAGIC_PARAMS['dcgan64']
