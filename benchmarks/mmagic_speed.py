@@ -52,7 +52,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, osp.dirname(HERE))
 
 from step_speed import (CASES, MMLatentLoop,  # noqa: E402  (benchmarks/)
-                        adam_options, iterations)
+                        adam_options, build, iterations)
+from step_speed import parse_args as case_options  # noqa: E402
 
 MMAGIC = {
     'dcgan64': dict(
@@ -160,16 +161,11 @@ def count(module) -> int:
 def build_side(name: str, side: str, float32: bool = False):
     """``(loop, G, z_dim, (G params, D params))`` of ``side`` for case
     ``name``; ``float32`` builds mmlatent's without autocast."""
-    import torch
     if side == 'mmagic':
         loop = MMagicLoop(name)
         G, D, z_dim = loop.G, loop.model.discriminator, loop.z_dim
-    else:
-        import mmlatent.models  # noqa: F401 (registers)
-        from mmlatent.registry import MODELS
-        torch.manual_seed(0)
-        cfg = dict(CASES[name], **({'autocast': None} if float32 else {}))
-        model = MODELS.build(cfg)
+    else:   # as step_speed.py builds it, with its default options
+        model, _ = build(name, case_options(['--float32'] if float32 else []))
         loop, G, D, z_dim = MMLatentLoop(name, model), model.G, model.D, \
             model.G.z_dim
     return loop, G, z_dim, (count(G), count(D))

@@ -303,10 +303,11 @@ class UnconditionalGAN(BaseModel):
         """The dtype of the phases' autocast on the model's device; with
         ``autocast='auto'`` the choice is logged once per device."""
         device = self.device_type
+        dtype = autocast_dtype(self.autocast, device)
         if self.autocast == 'auto' and self._auto_told != device:
             self._auto_told = device
-            print_log(describe_auto(device), logger='current')
-        return autocast_dtype(self.autocast, device)
+            print_log(describe_auto(device, dtype), logger='current')
+        return dtype
 
     # -- inference --------------------------------------------------------
     def forward(self, inputs: Optional[dict] = None, data_samples=None,

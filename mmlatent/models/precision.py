@@ -45,9 +45,10 @@ def autocast_dtype(option: Optional[str],
     return None
 
 
-def describe_auto(device_type: str) -> str:
-    """The log line that says what ``autocast='auto'`` chose."""
-    if autocast_dtype('auto', device_type) is not None:
+def describe_auto(device_type: str, dtype: Optional[torch.dtype]) -> str:
+    """The log line that says what ``autocast='auto'`` chose (``dtype``,
+    from :func:`autocast_dtype`) on ``device_type``."""
+    if dtype is not None:
         return ("autocast='auto': training in bfloat16 autocast, as this "
                 'CPU multiplies bfloat16 in hardware (model.autocast=None '
                 'for float32)')

@@ -85,4 +85,5 @@ def test_auto_says_once_what_it_picked(bf16_cpu, monkeypatch):
     assert said[0].startswith("autocast='auto': training in bfloat16")
     assert 'model.autocast=None for float32' in said[0]
     bf16_cpu(False)
-    assert 'training in float32 on cpu' in precision.describe_auto('cpu')
+    assert 'training in float32 on cpu' in precision.describe_auto(
+        'cpu', precision.autocast_dtype('auto', 'cpu'))
