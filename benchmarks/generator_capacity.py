@@ -28,6 +28,7 @@ import time
 
 
 def parse_args():
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--iters', type=int, default=2000)
     p.add_argument('--eval', type=int, default=500,
@@ -41,6 +42,10 @@ def parse_args():
                         'set to the factor code\'s 10) in its '
                         'model.autocast precision, instead of the DCGAN of '
                         '--g-channels / --upsample')
+    p.add_argument('--cfg-options', nargs='+', default={},
+                   action=DictAction, metavar='KEY=VALUE',
+                   help='override entries of --config, e.g. '
+                        'model.generator.lr_multiplier=1.0')
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--betas', type=float, nargs=2, default=(0.5, 0.999),
                    metavar=('B1', 'B2'), help="Adam's betas")
@@ -69,6 +74,8 @@ def build_generator(args, code_dim: int):
     """The generator to train and its autocast dtype (None: float32)."""
     from mmlatent.models.generators import DCGANGenerator
     if args.config is None:
+        if args.cfg_options:
+            raise SystemExit('--cfg-options overrides a --config; give one')
         return DCGANGenerator(32, z_dim=code_dim,
                               base_channels=args.g_channels,
                               upsample=args.upsample), None
@@ -78,6 +85,7 @@ def build_generator(args, code_dim: int):
     from mmlatent.models.precision import autocast_dtype
     from mmlatent.registry import MODELS
     cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
     G = MODELS.build(dict(cfg.model.generator, z_dim=code_dim))
     if G.resolution != 32:
         raise SystemExit(f'{args.config} draws {G.resolution} px; this '

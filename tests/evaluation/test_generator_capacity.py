@@ -29,8 +29,9 @@ def bench():
     return module
 
 
-def args(config=None):
-    return Namespace(config=config, g_channels=32, upsample='deconv')
+def args(config=None, **options):
+    return Namespace(config=config, g_channels=32, upsample='deconv',
+                     cfg_options=options)
 
 
 def test_default_is_the_dcgan_in_float32(bench):
@@ -46,6 +47,16 @@ def test_config_generator_reads_the_factor_code(bench):
     # the config's autocast='auto', resolved for this CPU
     assert dtype == autocast_dtype('auto', 'cpu')
     assert G(torch.randn(2, 10)).shape == (2, 3, 32, 32)
+
+
+def test_cfg_options_override_the_config(bench):
+    G, dtype = bench.build_generator(
+        args(SG2_32, **{'model.generator.channel_max': 64,
+                        'model.autocast': None}), 10)
+    assert G.synthesis_net.blocks[0].conv1.weight.shape[0] == 64
+    assert dtype is None
+    with pytest.raises(SystemExit, match='overrides a --config'):
+        bench.build_generator(args(None, **{'model.autocast': None}), 10)
 
 
 def test_other_sizes_are_refused(bench):
