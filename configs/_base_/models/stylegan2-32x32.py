@@ -1,7 +1,8 @@
 # StyleGAN2 (Karras et al. 2020) with reduced widths for CPU training at
 # 32 px: mapping 2 x 128, channels min(2048 // res, 128). On Shapes a strong
 # R1 (gamma 4) keeps D from overpowering G; with gamma <= 0.5 the samples
-# went dark after a few hundred iterations.
+# went dark after a few hundred iterations, and gamma 1 and 2 (sessions
+# 27-28) let D win too (dark samples, then red blobs or small dots).
 # Lazy regularisation: GANOptimWrapperConstructor scales Adam's lr and beta
 # by r = k / (k + 1) from r1_interval (D) and pl_interval (G), so the values
 # below are the plain ones (docs/lazy_regularization.md).
