@@ -53,8 +53,9 @@ def parse_args():
                    help='torch threads (default: torch\'s)')
     p.add_argument('--train-images', type=int, default=20000)
     p.add_argument('--save', default=None, metavar='PATH',
-                   help="save G's weights here at the end (for "
-                        'fidelity_sweep.py --factor-prior)')
+                   help="save G's weights here at the end (the "
+                        "default DCGAN's are read by fidelity_sweep.py "
+                        '--factor-prior; not those of a --config)')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args()
 
