@@ -80,13 +80,11 @@ def build_generator(args, code_dim: int):
         return DCGANGenerator(32, z_dim=code_dim,
                               base_channels=args.g_channels,
                               upsample=args.upsample), None
-    from mmengine.config import Config
-
     import mmlatent.models  # noqa: F401  (registers the generators)
     from mmlatent.models.precision import autocast_dtype
     from mmlatent.registry import MODELS
-    cfg = Config.fromfile(args.config)
-    cfg.merge_from_dict(args.cfg_options)
+    from mmlatent.training import load_config
+    cfg = load_config(args.config, args.cfg_options)
     G = MODELS.build(dict(cfg.model.generator, z_dim=code_dim))
     if G.resolution != 32:
         raise SystemExit(f'{args.config} draws {G.resolution} px; this '
