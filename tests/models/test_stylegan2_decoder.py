@@ -158,13 +158,15 @@ def test_autocast_runs_the_autoencoder_phase_only(autocast, ae_dtype):
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
-def test_config_trains_end_to_end(tmp_path):
-    """configs/stylegan2/stylegan2_lgan_shapes-32x32.py through both phases,
-    and the saved generator draws 32-px images from StyleGAN2's
-    synthesis network."""
+@pytest.mark.parametrize('res', [32, 64])
+def test_config_trains_end_to_end(tmp_path, res):
+    """configs/stylegan2/stylegan2_lgan_shapes-{res}x{res}.py through both
+    phases, and the saved generator draws images of that size from
+    StyleGAN2's synthesis network."""
     from helpers import make_cfg, train
     from mmlatent.models.loading import load_generator
-    cfg = make_cfg('stylegan2/stylegan2_lgan_shapes-32x32.py', tmp_path,
+    cfg = make_cfg(f'stylegan2/stylegan2_lgan_shapes-{res}x{res}.py',
+                   tmp_path,
                    model__ae_iters=2, model__code_batch=8,
                    model__bank_size=32, model__code_steps=1,
                    custom_hooks=[], val_evaluator=None,
@@ -178,4 +180,4 @@ def test_config_trains_end_to_end(tmp_path):
     assert type(G.decoder).__name__ == 'StyleGAN2Decoder'
     with torch.no_grad():
         img = G(G.sample_z(2))
-    assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()
+    assert img.shape == (2, 3, res, res) and torch.isfinite(img).all()
