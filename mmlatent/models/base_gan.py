@@ -285,8 +285,11 @@ class UnconditionalGAN(BaseModel):
         return log
 
     def _step(self, phase: str, optim: OptimWrapper, module, compute,
-              it: int) -> Dict[str, Tensor]:
-        dtype = self._autocast_dtype()
+              it: int, autocast: bool = True) -> Dict[str, Tensor]:
+        """One optimizer step of ``module`` on the loss terms ``compute()``
+        returns, under the ``autocast`` option (``autocast`` False: in
+        float32 whatever the option); returns the named losses to log."""
+        dtype = self._autocast_dtype() if autocast else None
         with optim.optim_context(module), torch.autocast(
                 self.device_type, dtype=dtype, enabled=dtype is not None):
             losses = compute()

@@ -145,11 +145,24 @@ class VectorInputGenerator(BaseGenerator):
 
     def to_w(self, ws: Tensor) -> Tensor:
         """[n, w_dim] from ``ws`` given as [n, w_dim] or [n, 1, w_dim]."""
-        if ws.dim() == 3 and ws.shape[1] == 1:
-            ws = ws[:, 0]
-        if ws.dim() != 2 or ws.shape[1] != self.w_dim:
-            raise ShapeError(
-                f'ws has shape {tuple(ws.shape)}, expected (N, 1, '
-                f'{self.w_dim}); {type(self).__name__} has one w per image '
-                '(no W+ space)')
-        return ws
+        return one_w(ws, self.w_dim, type(self).__name__)
+
+
+def one_w(ws: Tensor, w_dim: int, owner: str) -> Tensor:
+    """[n, w_dim] from ``ws`` given as [n, w_dim] or [n, 1, w_dim]: the
+    input of a generator (``owner``) with one ``w`` per image."""
+    if ws.dim() == 3 and ws.shape[1] == 1:
+        ws = ws[:, 0]
+    if ws.dim() != 2 or ws.shape[1] != w_dim:
+        raise ShapeError(f'ws has shape {tuple(ws.shape)}, expected (N, 1, '
+                         f'{w_dim}); {owner} has one w per image (no W+ '
+                         'space)')
+    return ws
+
+
+def one_input_layer(layers: Optional[Sequence[int]], owner: str) -> None:
+    """Check the ``layers`` of ``direction_weights`` for a generator
+    (``owner``) whose ``w`` enters one layer: only 0 or none."""
+    if layers not in (None, [], [0], (0, )):
+        raise ConfigError(f'layers={layers}: {owner} has one input layer; '
+                          'use layers 0 or none')

@@ -8,6 +8,7 @@ from ...utils.errors import ConfigError
 from ..gemm_conv import GemmConvTranspose2d
 from ..layers import AddCoords, check_resolution, dcgan_init, norm_layer, \
     output_layer, pyramid_channels
+from .base import VectorInputGenerator, one_input_layer
 
 UPSAMPLES = ('deconv', 'nearest')
 
@@ -27,7 +28,6 @@ def up_block(c_in: int, c_out: int, upsample: str, coords: bool,
         return [nn.Upsample(scale_factor=2.0, mode='nearest')] + \
             ([AddCoords()] if coords else []) + conv
     raise ConfigError(f"upsample='{upsample}' is not one of {UPSAMPLES}")
-from .base import VectorInputGenerator
 
 
 @MODELS.register_module()
@@ -93,9 +93,7 @@ class DCGANGenerator(VectorInputGenerator):
                           ) -> Tensor:
         """The first ConvTranspose2d weight as [C*4*4, w_dim]: the linear map
         from ``w`` to the 4x4 features, which SeFa factorises."""
-        if layers not in (None, [], [0], (0, )):
-            raise ConfigError(f'layers={layers}: {type(self).__name__} has '
-                              'one input layer; use layers 0 or none')
+        one_input_layer(layers, type(self).__name__)
         weight = self.net[0].weight  # [w_dim, C, 4, 4]
         return weight.flatten(1).t()
 
