@@ -17,24 +17,18 @@
 # regulariser; not part of this recipe).
 # Wall time in the README's model zoo. Prints the validity and fidelity of
 # 1000 samples.
-_base_ = ['../lgan/lgan_dcgan_shapes-32x32.py']
+_base_ = ['../lgan/lgan_continuity_shapes-32x32.py']   # its code GAN
 model = dict(
-    generator=dict(mapping_width=128,
-                   decoder=dict(_delete_=True, type='StyleGAN2Decoder',
+    generator=dict(decoder=dict(_delete_=True, type='StyleGAN2Decoder',
                                 w_dim=128, hidden=256, channel_base=2048,
                                 channel_max=128)),
-    discriminator=dict(width=128),
     ae_iters=9000,
     code_steps=48,
     continuity=None,
     autocast='auto')
-optim_wrapper = dict(
-    mapping=dict(optimizer=dict(lr=1e-3)),
-    discriminator=dict(optimizer=dict(lr=2e-3)))
 train_cfg = dict(max_iters=10000)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=9000,
          end=10000, by_epoch=False)
 ]
 default_hooks = dict(checkpoint=dict(interval=3000))
-custom_hooks = [dict(type='SampleGridHook', interval=1000)]
