@@ -11,7 +11,8 @@ _base_ = ['./lgan_continuity_shapes-32x32.py']
 model = dict(
     generator=dict(cat_dims=[3]),
     discriminator=dict(c_dim=3, conditioning='projection'),
-    ae_iters=4000)
+    ae_iters=4000,
+    code_steps=24)   # the main job's until session 30 (it now takes 32)
 train_cfg = dict(max_iters=5500)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=4000,

@@ -414,3 +414,35 @@ def test_realism_logits_are_the_code_discriminators():
                        model.D(w, None).reshape(-1))
     assert not torch.equal(model.realism_logits(w, img),
                            model.realism_logits(w + 1, img))
+
+
+@pytest.mark.parametrize('is_conditional', [False, True])
+def test_one_discriminator_pass_gives_the_separate_passes_losses(
+        is_conditional):
+    """Real and mapped codes go through D as one batch that R1 reuses: the
+    adversarial loss, R1 and D's gradient equal those of separate passes
+    (D(real), D(fake), and R1's own D(real))."""
+    torch.manual_seed(0)
+    r1 = dict(gamma=3.0, interval=1)
+    model = conditional(r1=r1) if is_conditional else lgan(r1=r1)
+    D = model.discriminator
+    real_w = torch.randn(5, K)
+    c_real = model.G.make_c(torch.tensor([0, 1, 2, 0, 1])) \
+        if is_conditional else None
+    torch.manual_seed(1)
+    losses = model.train_discriminator(real_w, c_real, 0)
+    grads = torch.autograd.grad(sum(losses.values()), list(D.parameters()))
+
+    torch.manual_seed(1)
+    c_fake = model.fake_c(5)
+    with torch.no_grad():
+        fake_w = model.G.mapping(model.G.sample_z(5), c_fake)[:, 0]
+    adv = model.gan_loss.d_loss(D(real_w, c_real), D(fake_w, c_fake))
+    r1 = model.r1(lambda w: D(w, c_real), real_w)
+    expected = torch.autograd.grad(adv + r1, list(D.parameters()))
+    assert set(losses) == {'adv', 'r1'}
+    torch.testing.assert_close(losses['adv'], adv)
+    torch.testing.assert_close(losses['r1'], r1)
+    for g, e in zip(grads, expected):
+        torch.testing.assert_close(g, e)
+    assert not real_w.requires_grad  # the caller's codes are untouched

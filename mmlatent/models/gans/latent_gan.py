@@ -216,16 +216,20 @@ class LatentGAN(UnconditionalGAN):
                             it: int, rows: Optional[Tensor] = None
                             ) -> Losses:
         """Named D loss terms: real codes against mapped ones (``rows``:
-        the bank rows of ``real_w``, for subclasses that bank more)."""
+        the bank rows of ``real_w``, for subclasses that bank more). Real
+        and mapped codes go through D as one batch, which R1 reuses."""
         n = real_w.shape[0]
         c_fake = self.fake_c(n)
         with torch.no_grad():
             fake_w = self.G.mapping(self.G.sample_z(n), c_fake)[:, 0]
         D = self.discriminator
-        losses = dict(adv=self.gan_loss.d_loss(D(real_w, c_real),
-                                               D(fake_w, c_fake)))
-        if self.r1 is not None and self.r1.active(it):
-            losses['r1'] = self.r1(lambda w: D(w, c_real), real_w)
+        r1 = self.r1 is not None and self.r1.active(it)
+        real_w = real_w.detach().requires_grad_(r1)
+        pred = D(torch.cat([real_w, fake_w]),
+                 None if c_real is None else torch.cat([c_real, c_fake]))
+        losses = dict(adv=self.gan_loss.d_loss(pred[:n], pred[n:]))
+        if r1:
+            losses['r1'] = self.r1.weighted(pred[:n], real_w)
         if self.gradient_penalty is not None:
             losses['gp'] = self.gradient_penalty(lambda w: D(w, c_real),
                                                  real_w, fake_w)

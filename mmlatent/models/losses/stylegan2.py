@@ -87,8 +87,13 @@ class R1Regularizer(nn.Module):
     def forward(self, D: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
         """The weighted penalty for ``real`` [N, C, H, W]."""
         real = real.detach().requires_grad_(True)
-        penalty = r1_penalty(D(real), real)
-        return penalty * (self.gamma / 2 * self.interval)
+        return self.weighted(D(real), real)
+
+    def weighted(self, real_pred: Tensor, real: Tensor) -> Tensor:
+        """The weighted penalty from ``real_pred = D(real)`` already
+        computed, ``real`` requiring grad (one D pass for the adversarial
+        loss and R1)."""
+        return r1_penalty(real_pred, real) * (self.gamma / 2 * self.interval)
 
 
 @MODELS.register_module()
