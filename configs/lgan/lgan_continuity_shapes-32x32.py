@@ -1,9 +1,9 @@
 # The main job: a fast l-GAN (a GAN in the code space of an autoencoder) on
 # Shapes at 32 px, with the continuity regulariser (docs/fidelity.md,
-# sessions 15 and 30). 3000 iterations at batch 32; 4 min 11 s on 2 quiet
-# cores of session 30's 2-core AMD EPYC (README); several times longer on
-# a busy machine. Prints the validity and fidelity (class distance, shape
-# fit, factor KS) of 1000 samples.
+# sessions 15 and 30). 3000 iterations at batch 32; 4 min 11 s and 5 min
+# 06 s on 2 quiet cores of session 30's 2-core AMD EPYC (README); several
+# times longer on a busy machine. Prints the validity and fidelity (class
+# distance, shape fit, factor KS) of 1000 samples.
 #
 # Phase 1 (2000 iterations): the DCGAN generator (width 32) learns to draw
 # Shapes as the decoder of an autoencoder (L1). Phase 2 (1000 iterations
@@ -17,7 +17,7 @@
 # 32 code steps, not 24 (session 30): the code GAN starts with every
 # sample a square and moves samples to the ellipses slowly; with 24 the
 # class distance read 0.060 on session 30's machine, with 32 0.052,
-# 0.043 and 0.035 in three runs (precision 0.78 -> 0.80-0.83).
+# 0.043, 0.035 and 0.042 in four runs (precision 0.78 -> 0.80-0.83).
 _base_ = ['./lgan_dcgan_shapes-32x32.py']
 model = dict(
     generator=dict(mapping_width=128),
