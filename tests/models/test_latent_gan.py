@@ -423,8 +423,8 @@ def test_one_discriminator_pass_gives_the_separate_passes_losses(
     adversarial loss, R1 and D's gradient equal those of separate passes
     (D(real), D(fake), and R1's own D(real))."""
     torch.manual_seed(0)
-    r1 = dict(gamma=3.0, interval=1)
-    model = conditional(r1=r1) if is_conditional else lgan(r1=r1)
+    r1_cfg = dict(gamma=3.0, interval=1)
+    model = conditional(r1=r1_cfg) if is_conditional else lgan(r1=r1_cfg)
     D = model.discriminator
     real_w = torch.randn(5, K)
     c_real = model.G.make_c(torch.tensor([0, 1, 2, 0, 1])) \
