@@ -12,7 +12,10 @@ holds averaged weights) on ``--num-samples`` samples against as many
 held-out real images:
 
 * validity (one plausible shape);
-* ShapesFidelity: class histogram distance, median shape fit (and its
+* ShapesFidelity: class histogram distance (with its sampling error:
+  ``0.052 ± 0.014`` is one standard deviation from sampling alone, so at
+  2000 samples a figure near the 0.05 target can land on either side;
+  ``--num-samples 10000`` halves the error), median shape fit (and its
   ratio to the real median), the largest factor-marginal KS;
 * precision, recall and Fréchet distance in the Shapes feature network's
   space (the network is trained first unless ``--feature-net`` names one).
@@ -154,7 +157,8 @@ def row(results: dict, real: dict = None) -> dict:
                ks={k[3:]: v for k, v in results.items()
                    if k.startswith('ks_') and k != 'ks_max'},
                precision=results['pr_precision'],
-               recall=results['pr_recall'], fd=results['fd'])
+               recall=results['pr_recall'], fd=results['fd'],
+               class_distance_se=results['class_distance_se'])
     out['fit_ratio'] = out['shape_fit'] / (real or out)['shape_fit']
     if real is not None:
         out['targets'] = targets(out, real)
@@ -212,11 +216,14 @@ def evaluate(entry: dict, args, net_path: str) -> dict:
     ref = evaluate_images(ms, real=real, fake=other,
                           num_samples=args.num_samples,
                           dataset_meta=ds.metainfo)
+    fidelity = next(m for m in ms if isinstance(m, ShapesFidelity))
+    ref.update(fidelity.reference())
     _, real = held_out(cfg, args, 100000)
     start = time.time()
     res = evaluate_generator(loaded.G, ms, real=real,
                              num_samples=args.num_samples,
                              dataset_meta=ds.metainfo, seed=args.seed)
+    res.update(fidelity.reference())
     log(f'evaluated in {time.time() - start:.0f}s')
     real_row = row(ref)
     return dict(entry, generator=loaded.which,
@@ -232,6 +239,15 @@ def _fmt(v) -> str:
     return f'{v:.3f}' if isinstance(v, float) else str(v)
 
 
+def _cell(r: dict, column: str) -> str:
+    """The table's text for ``column`` of the row ``r``: the class
+    distance with its sampling error (``0.052 ± 0.014``)."""
+    se = r.get('class_distance_se')
+    if column == 'class_distance' and se is not None:
+        return f'{_fmt(r[column])} ± {_fmt(se)}'
+    return _fmt(r[column])
+
+
 def table(entries: list) -> str:
     head = ('config', 'iters', 'wall s', 'it/s') + COLUMNS + ('targets', )
     lines = ['| ' + ' | '.join(head) + ' |',
@@ -241,11 +257,11 @@ def table(entries: list) -> str:
         real, fake = e['real'], e['fake']
         lines.append('| ' + ' | '.join(
             [f'real vs real ({name})', '-', '-', '-'] +
-            [_fmt(real[c]) for c in COLUMNS] + ['-']) + ' |')
+            [_cell(real, c) for c in COLUMNS] + ['-']) + ' |')
         failed = [k for k, ok in fake['targets'].items() if not ok]
         lines.append('| ' + ' | '.join(
             [name, _fmt(e.get('iter')), _fmt(e.get('wall_s')),
-             _fmt(e.get('it_per_s'))] + [_fmt(fake[c]) for c in COLUMNS] +
+             _fmt(e.get('it_per_s'))] + [_cell(fake, c) for c in COLUMNS] +
             ['all met' if not failed else 'missed: ' + ', '.join(failed)])
             + ' |')
     return '\n'.join(lines)

@@ -8,8 +8,8 @@ from .disentanglement import DCI, MIG, dci, mig
 from .evaluator import (build_metric, evaluate_generator, evaluate_images,
                         format_table, jsonable, real_images, real_subset)
 from .factors import FactorMetric
-from .fidelity import (ShapesFidelity, class_distance, ks_distance,
-                       shape_fit)
+from .fidelity import (ShapesFidelity, class_distance, class_distance_se,
+                       ks_distance, shape_fit)
 from .features import (FeatureExtractor, InceptionV3, PixelFeatures,
                        ShapesFeatureNet, build_extractor, inception_path)
 from .gen_evaluator import GenerativeEvaluator
@@ -32,8 +32,9 @@ __all__ = [
     'ContinuityMetric', 'continuity_of', 'DirectionOrthogonality',
     'OutsideEnergy', 'direction_matrix', 'orthogonality', 'shape_box_masks',
     'DCI', 'MIG', 'dci', 'mig', 'build_metric', 'evaluate_generator',
-    'evaluate_images', 'ShapesFidelity', 'class_distance', 'ks_distance',
-    'shape_fit', 'format_table', 'jsonable', 'real_images', 'real_subset',
+    'evaluate_images', 'ShapesFidelity', 'class_distance',
+    'class_distance_se', 'ks_distance', 'shape_fit', 'format_table',
+    'jsonable', 'real_images', 'real_subset',
     'GenerativeEvaluator', 'FactorMetric',
     'FeatureExtractor', 'InceptionV3', 'PixelFeatures', 'ShapesFeatureNet',
     'build_extractor', 'inception_path', 'FrechetDistance', 'KernelDistance',

@@ -45,3 +45,17 @@ def test_a_file_that_is_not_a_results_file_is_left_alone(bench, tmp_path,
     with pytest.raises(SystemExit):  # before any training
         bench.main([f'--out={out}', '--ckpt', 'missing.pth'])
     assert out.read_text() == text
+
+
+def test_the_table_gives_the_class_distance_with_its_sampling_error(bench):
+    figures = dict(validity=1.0, class_distance=0.052, shape_fit=0.91,
+                   fit_ratio=0.912, ks_max=0.08, precision=0.8, recall=0.92,
+                   fd=19.9)
+    new = dict(figures, class_distance_se=0.0143)
+    real = dict(figures, class_distance=0.009)
+    fake = dict(new, targets=dict(class_distance=False, ks=True))
+    entry = dict(name='run', iter=3000, real=real, fake=fake)
+    text = bench.table([entry])
+    assert '| 0.052 ± 0.014 |' in text and 'missed: class_distance' in text
+    # rows made before the error was kept show the figure alone
+    assert '| 0.009 |' in text

@@ -6,8 +6,9 @@ from scipy import stats
 
 from mmlatent.datasets.shapes import ShapesDataset, render_discs
 from mmlatent.evaluation import (ShapesFidelity, class_distance,
-                                 evaluate_generator, evaluate_images,
-                                 ks_distance, metric_configs, real_images)
+                                 class_distance_se, evaluate_generator,
+                                 evaluate_images, ks_distance,
+                                 metric_configs, real_images)
 from mmlatent.utils.errors import ConfigError
 from mmlatent.utils.image import from_uint8
 
@@ -46,6 +47,42 @@ def test_class_distance_and_ks_closed_forms():
         stats.ks_2samp(x.numpy(), y.numpy()).statistic)
     assert ks_distance(x, x) == 0 and ks_distance(x, x + 2) == 1
     assert ks_distance(x, torch.zeros(0)) == 1
+
+
+def _labels(counts):
+    return torch.cat([torch.full((n, ), k) for k, n in enumerate(counts)])
+
+
+def test_class_distance_se_closed_forms():
+    # two classes: the distance is |p - q| of two binomial frequencies.
+    # Far apart, |p - q| is p - q: sd sqrt(p(1-p)/n + q(1-q)/m)
+    far = class_distance_se(_labels([1400, 600]), _labels([600, 1400]), 2)
+    assert far == pytest.approx((2 * 0.21 / 2000)**0.5, rel=0.05)
+    # equal halves: |N(0, s^2)| has sd s * sqrt(1 - 2 / pi)
+    s = (2 * 0.25 / 2000)**0.5
+    same = class_distance_se(_labels([1000, 1000]), _labels([1000, 1000]),
+                             2)
+    assert same == pytest.approx(s * (1 - 2 / torch.pi)**0.5, rel=0.05)
+    # four times the samples, half the error; the same input, the same
+    # answer; nothing to compare, NaN
+    big = class_distance_se(_labels([5600, 2400]), _labels([2400, 5600]), 2)
+    assert big == pytest.approx(far / 2, rel=0.07)
+    assert class_distance_se(_labels([1400, 600]), _labels([600, 1400]),
+                             2) == far
+    assert torch.isnan(torch.tensor(class_distance_se(
+        torch.zeros(0), _labels([3, 3]), 2)))
+
+
+def test_the_report_gives_the_class_distance_sampling_error(real_sets):
+    (a, _, _), (b, _, _) = real_sets
+    metric = ShapesFidelity()
+    out = evaluate_images([metric], real=[a], fake=[b], num_samples=len(a))
+    se = metric.reference()['class_distance_se']
+    # 300 images each of three classes: about 0.03 (a third of the 0.08
+    # two real sets of this size may differ by)
+    assert 0.015 < se < 0.045
+    assert (f"class distance {out['class_distance']:.3f} (sampling error "
+            f"{se:.3f})") in metric.report(out)
 
 
 def test_real_images_fit_their_shapes_and_the_real_histogram(real_sets):

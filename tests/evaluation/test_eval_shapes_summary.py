@@ -33,7 +33,7 @@ def test_main_job_prints_its_fidelity_summary(tmp_path):
     with open(osp.join(runner.work_dir, 'validity.json')) as f:
         record = json.load(f)
     for key in ('validity', 'class_distance', 'shape_fit', 'ks_max',
-                'real_shape_fit'):
+                'real_shape_fit', 'class_distance_se'):
         assert key in record
     assert (record['iter'], record['num_samples']) == (2, 20)
     assert record['real_shape_fit'] > 0.97
@@ -43,7 +43,9 @@ def test_main_job_prints_its_fidelity_summary(tmp_path):
     # the EMA averages from iteration 0: averaged weights after 2 iterations
     assert 'Evaluation at iteration 2: the ema generator, 20 samples' in log
     assert f"Shapes validity: {record['validity']:.1%} of 20 samples" in log
+    # no valid sample: no sampling error to give (NaN, null in the JSON)
+    assert record['class_distance_se'] is None
     assert (f"Shapes fidelity: class distance "
-            f"{record['class_distance']:.3f}, shape fit "
+            f"{record['class_distance']:.3f} (sampling error nan), shape fit "
             f"{record['shape_fit']:.3f} (median; real images "
             f"{record['real_shape_fit']:.3f})") in log
