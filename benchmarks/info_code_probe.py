@@ -19,7 +19,7 @@ and hue histogram (sixths of the hue circle) per cat value, which show
 what the code took instead.
 
     python benchmarks/info_code_probe.py \
-        --ckpt work_dirs/lgan_continuity_shapes-32x32/iter_3000.pth --init
+        --ckpt work_dirs/lgan_continuity_shapes-32x32/iter_4000.pth --init
 """
 import argparse
 import json

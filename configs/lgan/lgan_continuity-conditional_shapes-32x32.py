@@ -12,6 +12,7 @@ model = dict(
     generator=dict(cat_dims=[3]),
     discriminator=dict(c_dim=3, conditioning='projection'),
     ae_iters=4000,
+    r1=dict(gamma=1.0),   # the main job's until session 31 (now 0.1)
     code_steps=24)   # the main job's until session 30 (it now takes 32)
 train_cfg = dict(max_iters=5500)
 param_scheduler = [
