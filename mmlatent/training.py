@@ -131,8 +131,12 @@ def init_cpu_distributed(cfg: Config) -> None:
 def close_distributed() -> None:
     """Destroy the process group once training is over, as PyTorch asks:
     a gloo rank left to tear its group down at interpreter exit once
-    aborted there ("terminate called without an active exception")."""
+    aborted there ("terminate called without an active exception").
+    The barrier first: a rank that finished early and destroyed its group
+    while the other still sent to it aborted the same way under load
+    (sessions 30 and 31)."""
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 
