@@ -10,7 +10,7 @@ _base_ = ['./lgan_continuity_shapes-32x32.py']
 model = dict(
     gan_loss=dict(type='WassersteinGANLoss'),
     r1=None,
-    ae_iters=2000,   # the main job's until session 31 (it now takes 3000)
+    ae_iters=2000,   # the main job's until session 31 (it now takes 3150)
     code_steps=24,   # the main job's until session 30 (it now takes 32)
     gradient_penalty=dict(loss_weight=10.0))
 train_cfg = dict(max_iters=4000)
