@@ -6,6 +6,7 @@ Subclasses change what the phases compute through small hooks:
 ``d_regularizers`` and ``g_regularizers`` (extra named loss terms).
 """
 import math
+from contextlib import nullcontext
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -290,8 +291,7 @@ class UnconditionalGAN(BaseModel):
         returns, under the ``autocast`` option (``autocast`` False: in
         float32 whatever the option); returns the named losses to log."""
         dtype = self._autocast_dtype() if autocast else None
-        with optim.optim_context(module), torch.autocast(
-                self.device_type, dtype=dtype, enabled=dtype is not None):
+        with optim.optim_context(module), self._cast(dtype):
             losses = compute()
         if dtype is not None:
             losses = {k: v.float() for k, v in losses.items()}
@@ -301,6 +301,16 @@ class UnconditionalGAN(BaseModel):
         log = {f'{phase}_loss_{k}': v.detach() for k, v in losses.items()}
         log[f'{phase}_loss'] = total.detach()
         return log
+
+    def _cast(self, dtype: Optional[torch.dtype]):
+        """The autocast context of ``dtype`` (None: float32, which needs
+        no context unless an outer autocast is on)."""
+        if dtype is not None:
+            return torch.autocast(self.device_type, dtype=dtype)
+        if torch.is_autocast_enabled('cpu') or \
+                torch.is_autocast_enabled('cuda'):
+            return torch.autocast(self.device_type, enabled=False)
+        return nullcontext()
 
     def _autocast_dtype(self) -> Optional[torch.dtype]:
         """The dtype of the phases' autocast on the model's device; with

@@ -128,6 +128,10 @@ def test_code_phase_trains_mapping_and_discriminator_on_banked_codes():
     assert torch.equal(model.G.w_mean, stats[0])
     assert torch.equal(model.G.w_std, stats[1])
     assert not model.encoder.training and not model.decoder.training
+    # the continuity term backpropagated through the frozen decoder to the
+    # mapping only; the decoder's flags are back for the next phase-1 run
+    assert all(p.grad is None and p.requires_grad
+               for p in model.decoder.parameters())
     with torch.no_grad():
         w = model.G.standardise(model.encoder(img))
     # 4 codes from each of the two autoencoder batches (slots 0-3, then

@@ -265,15 +265,20 @@ class LatentGAN(UnconditionalGAN):
         self.G.decoder.eval()
         self.push_codes(self.real_codes(real), c)
         first = (it - self.ae_iters) * self.code_steps
-        for step in range(first, first + self.code_steps):
-            log = self._code_step(optim_wrapper, step, it)
+        # the decoder is frozen for the whole phase: freeze its parameters
+        # once per iteration, not once per code step (a walk of its modules)
+        with no_param_grads(self.G.decoder):
+            for step in range(first, first + self.code_steps):
+                log = self._code_step(optim_wrapper, step, it)
         return log
 
     def _code_step(self, optim_wrapper, step: int, it: int
                    ) -> Dict[str, Tensor]:
         """A D step on codes, and a mapping step at every
         ``discriminator_steps``-th call; ``step`` counts the code steps
-        (for the R1 and continuity intervals)."""
+        (for the R1 and continuity intervals). The caller freezes the
+        decoder's parameters (the continuity term backpropagates through
+        it to the mapping only)."""
         rows = self.bank_rows(self.code_batch)
         real_w, c_real = self.bank_at(rows)
         log = self._step(
@@ -282,8 +287,7 @@ class LatentGAN(UnconditionalGAN):
             autocast=False)
         if (step + 1) % self.discriminator_steps:
             return log
-        with no_param_grads(self.discriminator), \
-                no_param_grads(self.G.decoder):
+        with no_param_grads(self.discriminator):
             log.update(self._step(
                 'g', optim_wrapper['mapping'], self.generator,
                 lambda: self.train_generator(self.code_batch, step), it,
