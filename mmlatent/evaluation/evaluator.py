@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from ..datasets.batched import items_of
 from ..latent.spaces import default_synthesis_kwargs, frozen, model_device
 from ..registry import METRICS
 from ..utils.errors import ConfigError
@@ -57,10 +58,11 @@ def real_images(dataset, num: int, *, batch_size: int = 100,
                 seed: int = 0) -> Iterator[Tensor]:
     """Batches of ``img`` [n, C, H, W] from ``num`` items of a dataset
     (a random subset without replacement, fixed by ``seed``; all items
-    when it has fewer)."""
+    when it has fewer). A dataset that draws a batch in one go
+    (``__getitems__``, as Shapes) is asked for each batch at once."""
     idx = real_subset(len(dataset), num, seed)
     for start in range(0, len(idx), batch_size):
-        items = [dataset[i] for i in idx[start:start + batch_size]]
+        items = items_of(dataset, idx[start:start + batch_size])
         yield torch.stack([it['img'] if isinstance(it, dict) else it
                            for it in items])
 
