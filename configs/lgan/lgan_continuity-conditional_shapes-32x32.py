@@ -9,7 +9,9 @@
 # class 96.4% of the time (seed 0); results: configs/lgan/README.md.
 _base_ = ['./lgan_continuity_shapes-32x32.py']
 model = dict(
-    generator=dict(cat_dims=[3]),
+    generator=dict(cat_dims=[3],
+                   # the main job's mapping until session 33
+                   mapping_width=128, mapping_depth=4),
     discriminator=dict(c_dim=3, conditioning='projection'),
     ae_iters=4000,
     r1=dict(gamma=1.0),   # the main job's until session 31 (now 0.1)

@@ -8,6 +8,8 @@
 # 2 or 4 critic steps per mapping step did worse (configs/lgan/README.md).
 _base_ = ['./lgan_continuity_shapes-32x32.py']
 model = dict(
+    generator=dict(mapping_width=128,   # the main job's until session 33
+                   mapping_depth=4),
     gan_loss=dict(type='WassersteinGANLoss'),
     r1=None,
     ae_iters=2000,   # the main job's until session 31 (it now takes 3150)

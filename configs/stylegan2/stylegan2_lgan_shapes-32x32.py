@@ -19,7 +19,8 @@
 # 1000 samples.
 _base_ = ['../lgan/lgan_continuity_shapes-32x32.py']   # its code GAN
 model = dict(
-    generator=dict(decoder=dict(_delete_=True, type='StyleGAN2Decoder',
+    generator=dict(mapping_width=128, mapping_depth=4,   # until session 33
+                   decoder=dict(_delete_=True, type='StyleGAN2Decoder',
                                 w_dim=128, hidden=256, channel_base=2048,
                                 channel_max=128)),
     ae_iters=9000,
