@@ -65,6 +65,7 @@ from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
 from mmlatent.utils.checkpoint import atomic_write_bytes  # noqa: E402
 from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 MAIN_JOB = 'configs/lgan/lgan_continuity_shapes-32x32.py'
 COLUMNS = ('validity', 'class_distance', 'shape_fit', 'fit_ratio', 'ks_max',
@@ -317,4 +318,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -4,6 +4,8 @@ file that is not a results file is named in one line and left alone."""
 import importlib.util
 import json
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 
@@ -59,3 +61,17 @@ def test_the_table_gives_the_class_distance_with_its_sampling_error(bench):
     assert '| 0.052 ± 0.014 |' in text and 'missed: class_distance' in text
     # rows made before the error was kept show the figure alone
     assert '| 0.009 |' in text
+
+
+def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path):
+    bad, out = tmp_path / 'net.pth', tmp_path / 'rows.json'
+    bad.write_text('not a checkpoint')
+    r = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'benchmarks', 'data_fidelity.py'),
+         '--ckpt', 'missing.pth', '--feature-net', str(bad),
+         '--out', str(out)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert 'Traceback' not in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and str(bad) in last
+    assert not out.exists()
