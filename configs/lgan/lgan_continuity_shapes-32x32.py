@@ -19,7 +19,8 @@
 # code discriminator's score flagged the imprecise samples; the mapping
 # could not move them). Width 192 and depth 5 (was 128 and 4) with 26
 # code steps per iteration (was 32; about the same cost) raised precision
-# at 10,000 samples from 0.73-0.75 to about 0.80 (docs/fidelity.md).
+# at 10,000 samples from 0.732 / 0.750 / 0.737 to 0.797 / 0.799 / 0.760
+# on three seeds (docs/fidelity.md).
 # Session 31 moved autoencoder work from the code GAN (3150 autoencoder
 # iterations, was 2000) and lowered R1 from 1 to 0.1.
 _base_ = ['./lgan_dcgan_shapes-32x32.py']
