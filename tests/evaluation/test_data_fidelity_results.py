@@ -75,3 +75,13 @@ def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path):
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith('error: ') and str(bad) in last
     assert not out.exists()
+
+
+def test_a_figure_on_its_target_meets_it_despite_float_rounding(bench):
+    real = dict(precision=0.95, recall=0.95)
+    on = dict(class_distance=0.05000000000000002, fit_ratio=0.9,
+              precision=0.8 * 0.95, recall=0.76, ks_max=0.1)
+    assert all(bench.targets(on, real).values())
+    off = dict(class_distance=0.0505, fit_ratio=0.8995, precision=0.7595,
+               recall=0.7595, ks_max=0.1005)   # half a 2000th beyond
+    assert not any(bench.targets(off, real).values())
