@@ -32,10 +32,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from torch import Tensor
 
 from mmlatent.control.traversal import measured_class
+from mmlatent.datasets.batched import items_of
 from mmlatent.datasets.shapes import SHAPES, ShapesDataset
 from mmlatent.models.loading import load_model
-from mmlatent.utils.errors import ConfigError, MMLatentError
 from mmlatent.utils.checkpoint import atomic_write_bytes
+from mmlatent.utils.cli import run_cli
+from mmlatent.utils.errors import ConfigError
 
 
 def parse_args():
@@ -90,7 +92,7 @@ def encode_labelled(model, num_images: int, seed: int,
     w, labels = [], []
     for start in range(0, num_images, batch):
         # the dataset's batch road: a batch is rendered together
-        items = ds.__getitems__(range(start, min(start + batch, num_images)))
+        items = items_of(ds, range(start, min(start + batch, num_images)))
         x = torch.stack([it['img'] for it in items])   # [-1, 1]
         w.append(G.standardise(model.encoder(x)))
         labels += [int(it['label']) for it in items]
@@ -133,12 +135,9 @@ def main():
     a = parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    try:
-        model = load_model(a.ckpt)[0].eval()
-        row = dict(ckpt=a.ckpt, **probe(model, a.num_images, a.fit_fraction,
-                                        a.num_samples, a.k, a.seed))
-    except MMLatentError as err:
-        raise SystemExit(f'error: {err}')
+    model = load_model(a.ckpt)[0].eval()
+    row = dict(ckpt=a.ckpt, **probe(model, a.num_images, a.fit_fraction,
+                                    a.num_samples, a.k, a.seed))
     line = json.dumps(row)
     print(line)
     if a.out:
@@ -146,4 +145,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)
