@@ -36,6 +36,7 @@ from torch import nn
 from mmlatent.datasets.shapes import ShapesDataset
 from mmlatent.models.generators import DCGANGenerator
 from mmlatent.models.discriminators import DCGANDiscriminator
+from mmlatent.utils.cli import run_cli
 
 from common import shapes_scores as score  # benchmarks/common.py
 
@@ -226,4 +227,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from mmlatent.utils.cli import run_cli
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/stylegan2/stylegan2_small_shapes-64x64.py'
 SEFA = ['apps/modified_sefa.py', '{ckpt}', '-i', '0', '1', '2', '-o',
@@ -107,4 +109,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -18,6 +18,8 @@ import argparse
 import json
 import time
 
+from mmlatent.utils.cli import run_cli
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

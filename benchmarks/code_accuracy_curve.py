@@ -23,6 +23,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
@@ -120,4 +121,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -56,6 +56,7 @@ sys.path.insert(0, ROOT)
 
 import torch  # noqa: E402
 
+from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.errors import MMLatentError  # noqa: E402
 
 CONFIGS = dict(
@@ -306,7 +307,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.quick:
         args.iters = args.iters or 150
         args.num_samples, args.num_edit = 2000, 50
+    check_checkpoints(args)
     return args
+
+
+def check_checkpoints(args: argparse.Namespace) -> None:
+    """Stop before any training when a given checkpoint is missing (the
+    parts run in turn: a late one would be found only after the others
+    were trained and measured)."""
+    for key, path in vars(args).items():
+        if key.endswith('ckpt') and path and not osp.isfile(path):
+            flag = '--' + key.replace('_', '-')
+            raise FileNotFoundError(f'{flag} {path}: no such file; give a '
+                                    'checkpoint, or leave the option out '
+                                    'to train that part here')
 
 
 def main(argv=None) -> None:
@@ -340,4 +354,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -15,6 +15,8 @@ says which signal a discriminator picks up first: docs/fidelity.md.
 import argparse
 import time
 
+from mmlatent.utils.cli import run_cli
+
 STEPS = (100, 250, 500, 1000)
 
 
@@ -104,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -44,6 +44,7 @@ from mmlatent.models.loading import load_generator  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
 from mmlatent.utils.choices import SAMPLE_MODELS  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs', 'dcgan',
                   'dcgan_continuity_shapes-32x32.py')
@@ -185,4 +186,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

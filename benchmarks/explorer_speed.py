@@ -34,6 +34,7 @@ from mmlatent.explorer import build_session, make_server  # noqa: E402
 from mmlatent.models.ema import pick_generator  # noqa: E402
 from mmlatent.registry import MODELS  # noqa: E402
 from mmlatent.training import load_config  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = ['configs/dcgan/dcgan_continuity_shapes-32x32.py',
@@ -113,4 +114,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

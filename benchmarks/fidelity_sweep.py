@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from mmlatent.utils.cli import run_cli
 
 
 def parse_args():
@@ -903,4 +904,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -26,6 +26,8 @@ import json
 import math
 import time
 
+from mmlatent.utils.cli import run_cli
+
 
 def parse_args():
     from mmengine.config import DictAction
@@ -148,4 +150,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -34,6 +34,7 @@ from mmlatent.datasets.measure import measure_factors
 from mmlatent.models.discriminators.dcgan import DCGANDiscriminator
 from mmlatent.models.layers import code_mlp
 from mmlatent.models.loading import load_model
+from mmlatent.utils.cli import run_cli
 
 K = 3
 
@@ -149,4 +150,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

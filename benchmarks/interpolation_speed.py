@@ -26,6 +26,7 @@ from mmlatent.latent.codes import render_codes, sample_codes  # noqa: E402
 from mmlatent.latent.interpolation import batch_ranges  # noqa: E402
 from mmlatent.latent.paths import interpolation_path  # noqa: E402
 from mmlatent.models.generators import StyleGAN2Generator  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.image import to_uint8, write_image  # noqa: E402
 
 from common import CONFIG_F, SMALL, timed  # noqa: E402  (benchmarks/)
@@ -108,4 +109,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

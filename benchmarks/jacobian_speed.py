@@ -16,6 +16,7 @@ from torch.autograd.functional import jacobian as autograd_jacobian
 
 from mmlatent.latent import generator_jacobian
 from mmlatent.models.generators import DCGANGenerator
+from mmlatent.utils.cli import run_cli
 
 from common import timed  # benchmarks/common.py
 
@@ -65,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

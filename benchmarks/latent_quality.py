@@ -62,6 +62,7 @@ from mmlatent.models.loading import load_generator  # noqa: E402
 from mmlatent.registry import DATASETS, METRICS  # noqa: E402
 from mmlatent.training import (build_runner, load_config,  # noqa: E402
                                prepare_config)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 SETTINGS = {
     'shapes': dict(config='dcgan/dcgan_continuity_shapes-32x32.py',
@@ -314,4 +315,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

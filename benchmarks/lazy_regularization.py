@@ -21,6 +21,7 @@ from collections import defaultdict
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 CONFIG = 'stylegan2/stylegan2_small_shapes-32x32.py'
 
@@ -119,4 +120,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

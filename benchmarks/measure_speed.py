@@ -14,6 +14,7 @@ import torch
 
 from mmlatent.datasets.measure import measure_factors
 from mmlatent.datasets.shapes import ShapesDataset, render_shapes
+from mmlatent.utils.cli import run_cli
 
 
 def _rate(fn, num: int) -> float:
@@ -56,4 +57,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -42,6 +42,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, ROOT)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 from mmagic_speed import MMAGIC, need_mmagic  # noqa: E402  (benchmarks/)
 
@@ -221,4 +222,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

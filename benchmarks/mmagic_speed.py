@@ -50,6 +50,7 @@ import time
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, osp.dirname(HERE))
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 from step_speed import (CASES, MMLatentLoop,  # noqa: E402  (benchmarks/)
                         adam_options, build, iterations)
@@ -310,4 +311,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

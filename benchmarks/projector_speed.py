@@ -24,6 +24,7 @@ import torch  # noqa: E402
 from mmlatent.latent.projection import project  # noqa: E402
 from mmlatent.latent.spaces import noise_shapes  # noqa: E402
 from mmlatent.models.generators import StyleGAN2Generator  # noqa: E402
+from mmlatent.utils.cli import run_cli  # noqa: E402
 from mmlatent.utils.perceptual import build_perceptual  # noqa: E402
 
 from common import CONFIG_F, SMALL, timed  # noqa: E402  (benchmarks/)
@@ -97,4 +98,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

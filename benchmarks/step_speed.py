@@ -50,6 +50,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 DCGAN64 = dict(
     type='UnconditionalGAN',
@@ -452,4 +453,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

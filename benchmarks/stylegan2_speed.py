@@ -20,6 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 from common import SMALL, sync  # noqa: E402  (benchmarks/common.py)
 
@@ -145,4 +146,4 @@ def main() -> None:
                       f'{mem_t:>15.0f}')
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -52,6 +52,7 @@ from mmlatent.text.dual_encoder import (load_text_image,  # noqa: E402
 from mmlatent.text.training import (image_embeddings,  # noqa: E402
                                     retrieval_r1, shapes_pool,
                                     zero_shot_accuracy)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 from text_gan_rows import run as run_gan_rows  # noqa: E402
 
 #: (label, attributes, target) of the first row of the issue's table
@@ -268,4 +269,4 @@ def encoder_rows(args) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -22,6 +22,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 FAMILIES = {
     'dcgan+continuity (32px)': 'dcgan/dcgan_continuity_shapes-32x32.py',
@@ -111,4 +112,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

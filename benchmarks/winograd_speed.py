@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmlatent.utils.cli import run_cli  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -66,4 +67,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)
