@@ -319,7 +319,8 @@ class ExplorerSession:
         if view.space == 'z':
             if cur.z is None or end.space != 'z':
                 raise RequestError('interpolation in z needs two z codes '
-                                   'without w edits; choose space w or w+')
+                                   'without w edits; choose space '
+                                   f'{self._w_spaces()}')
             z_end = self._truncate_z(end.latent, view.psi)
             z = slerp(cur.z, z_end, view.t)
             c = cur.c if cur.c is None else lerp(cur.c, end.c, view.t)
@@ -345,11 +346,11 @@ class ExplorerSession:
             return self._interpolate(cur, view)
 
     def _split_w(self, cur: Current) -> Current:
-        """After w edits: a generator without a learned W space has
-        ``w = [z | c]`` (DESIGN.md §3), so the edited code is still a z
-        code with a condition; a style generator's is not."""
+        """After w edits: a generator whose ``w`` is its input ``[z | c]``
+        (DESIGN.md §3) still has a z code with a condition; one with a
+        mapping (a style generator, an l-GAN's code) has none."""
         G = self.G
-        if G.has_w_space:
+        if not G.w_is_input:
             return Current(None, cur.c, cur.ws, cur.noise)
         w = cur.ws[:, 0]
         c = w[:, G.z_dim:] if G.c_dim else None
@@ -382,6 +383,10 @@ class ExplorerSession:
                 'ms': round(1000 * (time.perf_counter() - start), 2)}
 
     # -- saving ---------------------------------------------------------------
+    def _w_spaces(self) -> str:
+        """The spaces offered besides z, for messages."""
+        return 'w or w+' if self.G.has_w_space else 'w'
+
     def codes_in_space(self, view: View) -> Codes:
         """The current code as Codes of ``view.space``."""
         cur, G = self.code(view), self.G
@@ -389,7 +394,8 @@ class ExplorerSession:
             if cur.z is None:
                 raise RequestError('the code has w edits (or is a w code) '
                                    'and the mapping cannot be inverted; '
-                                   'choose space w or w+ to use it')
+                                   f'choose space {self._w_spaces()} to use '
+                                   'it')
             return Codes(cur.z, 'z', cur.c, cur.noise)
         if view.space == 'w+' and not G.has_w_space:
             raise RequestError(f'{type(G).__name__} has no W+ space; '

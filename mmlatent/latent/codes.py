@@ -75,7 +75,7 @@ def require_w_space(G: nn.Module, what: str) -> None:
         raise ConfigError(
             f'{what} needs a generator with a learned W space (a style '
             f'generator such as StyleGAN2); {type(G).__name__} has none '
-            '(its w is the network input [z | c])')
+            f'({G.w_meaning})')
 
 
 def sample_codes(G: nn.Module, n: int, *, space: str = 'z',

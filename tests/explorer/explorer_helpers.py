@@ -30,6 +30,7 @@ class ShapesXGenerator(BaseGenerator):
     """Draws one square per z in U(-1, 1)^4: z[0] -> x in [0.3, 0.7],
     z[1] -> y in [0.35, 0.65] (clipped, so edits stay inside the image);
     z[2:] are ignored. Not differentiable (drawn with OpenCV)."""
+    w_is_input = True
 
     def __init__(self):
         super().__init__(4, 4, 1, resolution=32, prior='uniform')
@@ -52,6 +53,7 @@ class BlockGenerator(BaseGenerator):
     """``img = tanh(reshape(M z))``, 3 x 16 x 16: z coords 0-1 move only the
     top-left 8 x 8 block, 2-3 the block and the background, 4-5 only the
     background. Local directions of that block are exactly z 0-1."""
+    w_is_input = True
 
     def __init__(self):
         super().__init__(6, 6, 1, resolution=16)

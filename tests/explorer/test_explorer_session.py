@@ -158,6 +158,31 @@ def test_w_edits_of_a_vector_input_generator_stay_z_codes(G_of, tmp_path):
     assert jac['space'] == 'z' and len(jac['sliders']) == 2
 
 
+def test_w_edits_of_an_lgan_leave_no_z_code(G_of, tmp_path):
+    G = G_of('lgan')              # w = mapping(z): the autoencoder's code
+    assert not G.w_is_input and G.w_dim != G.z_dim
+    session = build_session(G, out_dir=str(tmp_path), num_sefa=2)
+    assert session.sliders['sefa0'].space == 'w'
+    moved = {'seed': 2, 'sliders': {'sefa0': 2.0}}
+    for action in (lambda: session.save(View(space='z', **moved)),
+                   lambda: jacobian_sliders(session, {
+                       'view': {'space': 'z', **moved}, 'num': 2},
+                       local=False)):
+        with pytest.raises(RequestError) as err:
+            action()
+        assert str(err.value).endswith('choose space w to use it')
+    saved = load_latents(session.save(View(space='w', **moved))['path'])
+    assert saved.space == 'w' and saved.latent.shape == (1, G.w_dim)
+    assert np.array_equal(library(G, Codes(saved.latent, 'w')),
+                          image(session, **moved))
+    box = {'x0': 0, 'y0': 0, 'x1': G.resolution // 2,
+           'y1': G.resolution // 2}
+    local = jacobian_sliders(session, {'view': {'space': 'w', **moved},
+                                       'num': 2, 'box': box, 'relax': 1.0},
+                             local=True)
+    assert local['space'] == 'w' and len(local['sliders']) >= 1, local
+
+
 def test_condition_of_infogan(G_of, tmp_path):
     G = G_of('infogan')
     session = build_session(G, out_dir=str(tmp_path), num_sefa=0)

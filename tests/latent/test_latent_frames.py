@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mmlatent.latent.annotate import _cell_origin
-from mmlatent.latent.codes import Codes, render_codes
+from mmlatent.latent.codes import Codes, render_codes, require_w_space
 from mmlatent.latent.frames import (interpolation_endpoints,
                                     interpolation_frames, layout_frames,
                                     sampling_kwargs)
@@ -107,6 +107,12 @@ def test_w_space_note_for_generators_without_one(dcgan_G):
         lgan_G, num=2, space='w', generator=torch.Generator()).notes == [
         'LatentCodeGenerator has no learned W space; --space w interpolates '
         "the autoencoder's code w = mapping(z, c)"]
+    for G, meaning in ((dcgan_G, 'its input w = [z | c]'),
+                       (lgan_G, "the autoencoder's code w = mapping(z, c)")):
+        with pytest.raises(ConfigError) as err:
+            require_w_space(G, '--space w+')
+        assert str(err.value).endswith(f'{type(G).__name__} has none '
+                                       f'({meaning})')
     said.clear()
     with pytest.raises(ConfigError, match='odd'):  # said before the error
         interpolation_endpoints(dcgan_G, num=3, space='w',

@@ -37,6 +37,9 @@ class BaseGenerator(nn.Module):
     has_w_space = False
     #: what ``w`` is for a generator without a W space (tools' notes)
     w_meaning = 'its input w = [z | c]'
+    #: True when ``w`` is the network input ``[z | c]`` (no mapping), so an
+    #: edited ``w`` still splits into a z code and a condition.
+    w_is_input = False
 
     def __init__(self, z_dim: int, w_dim: int, num_ws: int, *,
                  resolution: int, out_channels: int = 3,
@@ -133,6 +136,7 @@ class VectorInputGenerator(BaseGenerator):
     moves the codes too (class-to-class interpolation); latent tools that
     must hold ``c`` fixed work in z space.
     """
+    w_is_input = True
 
     def __init__(self, z_dim: int, **kwargs):
         super().__init__(z_dim, z_dim, 1, **kwargs)
