@@ -10,7 +10,7 @@
 # 16-number code: W+, no noise) learns to draw Shapes as the decoder of an
 # autoencoder (L1), in bfloat16 autocast on CPUs with bfloat16 hardware
 # (model.autocast='auto'). Phase 2 (1000 iterations of 48 code steps;
-# the main job takes 32): an MLP maps z to the codes against an MLP
+# the main job takes 26): an MLP maps z to the codes against an MLP
 # discriminator on codes under R1, learning rates falling linearly to a
 # tenth (with 24 code steps the class distance read 0.055, with 48 0.035,
 # from the same autoencoder). No continuity term (the main job's
