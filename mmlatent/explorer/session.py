@@ -160,6 +160,7 @@ class ExplorerSession:
             'name': self.name, 'resolution': int(G.resolution),
             'z_dim': G.z_dim, 'w_dim': G.w_dim, 'num_ws': G.num_ws,
             'has_w_space': bool(G.has_w_space),
+            'w_is_input': bool(G.w_is_input),
             'spaces': ['z', 'w', 'w+'] if G.has_w_space else ['z', 'w'],
             'cat_dims': list(G.codes.cat_dims), 'con_dim': G.codes.con_dim,
             'sliders': sliders, 'codes': codes,

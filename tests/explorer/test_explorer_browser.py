@@ -200,6 +200,24 @@ def test_upload_project_save_then_interpolate(tiny_ckpts, tmp_path,
     assert torch.allclose(ends.latent[0], lf.latent[0])
 
 
+def test_page_of_an_lgan_starts_in_w(tiny_ckpts, tmp_path, open_page):
+    """The l-GAN's SeFa sliders move w (its code), so the page starts in w:
+    after a SeFa move the Jacobian button works without a space change."""
+    app = load_app('latent_explorer')
+    server = app.build([tiny_ckpts['lgan'], '--port', '0', '-o',
+                        str(tmp_path / 'out'), '--num-sefa', '2'])
+    with running(server):
+        page = open_page(server)
+        assert page.input_value('#space') == 'w'
+        drag_slider(page, 'input[data-slider^="sefa"] >> nth=0', 0.8)
+        page.fill('#num', '2')
+        page.click('#jacobian-btn')
+        jac = 'input[data-slider^="jacobian"]'
+        page.wait_for_selector(jac)
+        assert page.locator(jac).count() == 2
+        assert page.inner_text('#error') == ''
+
+
 def test_page_controls_of_a_style_generator(tiny_ckpts, tmp_path,
                                             open_page):
     app = load_app('latent_explorer')
