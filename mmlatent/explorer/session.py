@@ -161,7 +161,7 @@ class ExplorerSession:
             'z_dim': G.z_dim, 'w_dim': G.w_dim, 'num_ws': G.num_ws,
             'has_w_space': bool(G.has_w_space),
             'w_is_input': bool(G.w_is_input),
-            'spaces': ['z', 'w', 'w+'] if G.has_w_space else ['z', 'w'],
+            'spaces': self._spaces(),
             'cat_dims': list(G.codes.cat_dims), 'con_dim': G.codes.con_dim,
             'sliders': sliders, 'codes': codes,
             'measure': self.measure, 'text': self.text_direction is not None,
@@ -384,9 +384,13 @@ class ExplorerSession:
                 'ms': round(1000 * (time.perf_counter() - start), 2)}
 
     # -- saving ---------------------------------------------------------------
+    def _spaces(self) -> List[str]:
+        """The spaces the page offers for this generator."""
+        return ['z', 'w', 'w+'] if self.G.has_w_space else ['z', 'w']
+
     def _w_spaces(self) -> str:
-        """The spaces offered besides z, for messages."""
-        return 'w or w+' if self.G.has_w_space else 'w'
+        """The spaces offered besides z, for messages: 'w or w+'."""
+        return ' or '.join(self._spaces()[1:])
 
     def codes_in_space(self, view: View) -> Codes:
         """The current code as Codes of ``view.space``."""
