@@ -24,3 +24,4 @@ _code_gan_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
                      begin=_ae_iters, end=10000, by_epoch=False)]
 param_scheduler = dict(_delete_=True, encoder=_ae_lr, decoder=_ae_lr,
                        mapping=_code_gan_lr, discriminator=_code_gan_lr)
+del _ae_iters, _ae_lr, _code_gan_lr   # not config entries

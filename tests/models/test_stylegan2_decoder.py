@@ -181,37 +181,3 @@ def test_config_trains_end_to_end(tmp_path, res):
     with torch.no_grad():
         img = G(G.sample_z(2))
     assert img.shape == (2, 3, res, res) and torch.isfinite(img).all()
-
-
-def test_64px_config_cools_the_autoencoder_before_the_code_gan():
-    """The 64-px config's learning rates: the encoder's and decoder's fall
-    linearly to a tenth over the last 3000 autoencoder iterations, the
-    mapping's and discriminator's stay full until the autoencoder phase
-    ends and then fall to a tenth by the end of training."""
-    from helpers import config_path
-    from mmengine import Config
-    from mmengine.registry import PARAM_SCHEDULERS
-    cfg = Config.fromfile(
-        config_path('stylegan2/stylegan2_lgan_shapes-64x64.py'))
-    ae_iters, max_iters = cfg.model.ae_iters, cfg.train_cfg.max_iters
-    assert set(cfg.param_scheduler) == {'encoder', 'decoder', 'mapping',
-                                        'discriminator'}
-    lrs = {}
-    for name, schedules in cfg.param_scheduler.items():
-        opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1.0)
-        scheds = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
-                  for s in schedules]
-        lrs[name] = []
-        for _ in range(max_iters):   # the lr each iteration trains with
-            lrs[name].append(opt.param_groups[0]['lr'])
-            for s in scheds:
-                s.step()
-    for name in ('encoder', 'decoder'):
-        lr = lrs[name]
-        assert lr[ae_iters - 3000] == 1.0
-        assert lr[ae_iters - 1500] == pytest.approx(0.55, abs=1e-3)
-        assert lr[ae_iters - 1] == pytest.approx(0.1, abs=1e-3)
-    for name in ('mapping', 'discriminator'):
-        lr = lrs[name]
-        assert lr[ae_iters] == 1.0 and set(lr[:ae_iters]) == {1.0}
-        assert lr[-1] == pytest.approx(0.1, abs=1e-3)
