@@ -4,6 +4,7 @@
         [--iters N] [--num-samples 2000] [--sample-model ema|orig]
         [--feature-net PATH] [--work-dir work_dirs/data_fidelity]
         [--threads N] [--out benchmarks/results/data_fidelity.json]
+        [--reconstructions]
 
 Trains each config (default: the main job,
 ``configs/lgan/lgan_continuity_shapes-32x32.py``) or takes the given
@@ -27,7 +28,13 @@ of the captions of held-out real items (the data's caption distribution,
 attributes dropped as in training).
 
 The first row is the reference: a second held-out real set in place of the
-samples (what a perfect generator reaches with this many samples). The
+samples (what a perfect generator reaches with this many samples). With
+``--reconstructions`` (l-GAN checkpoints: an encoder and a decoder) a
+third row measures the held-out real images passed through the encoder
+and the decoder: what the autoencoder can draw, the bound on what its
+code GAN's samples reach (a sample figure that misses with its
+reconstructions is the autoencoder's miss; one that misses alone is the
+code GAN's). The
 ``targets`` column checks the main job's targets: class distance <= 0.05,
 shape fit >= 0.9 x real, precision and recall >= 0.8 x real, every factor
 KS <= 0.1. Wall times are those of this machine at the time (a shared
@@ -43,9 +50,11 @@ import os
 import os.path as osp
 import sys
 import time
+from typing import Iterable, Iterator
 
 import torch
 from mmengine.config import DictAction
+from torch import Tensor
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -92,6 +101,9 @@ def parse_args(argv=None):
     p.add_argument('--threads', type=int, default=1, help='torch threads')
     p.add_argument('--out', default=osp.join(ROOT, 'benchmarks', 'results',
                                              'data_fidelity.json'))
+    p.add_argument('--reconstructions', action='store_true',
+                   help='also measure held-out real images through the '
+                   "checkpoint's encoder and decoder (l-GAN checkpoints)")
     args = p.parse_args(argv)
     if not args.configs and not args.ckpt:
         args.configs = [MAIN_JOB]
@@ -217,6 +229,26 @@ def load(entry: dict, args):
     return loaded
 
 
+def autoencoder(ckpt: str):
+    """The l-GAN model of ``ckpt`` (encoder and decoder), in eval mode;
+    one line naming the checkpoint if it has no encoder."""
+    model = load_model(ckpt)[0]
+    if not hasattr(model, 'real_codes'):
+        raise SystemExit(
+            f'error: {ckpt} is a {type(model).__name__}, which has no '
+            'encoder; --reconstructions needs an l-GAN checkpoint '
+            '(configs/lgan, configs/stylegan2/stylegan2_lgan_*)')
+    return model.eval()
+
+
+def reconstructions(model, real: Iterable) -> Iterator[Tensor]:
+    """Each batch of ``real`` images through the l-GAN ``model``'s encoder
+    and its generator's decoder (the synthesis network)."""
+    with torch.no_grad():
+        for img in real:
+            yield model.G.synthesis(model.real_codes(img))
+
+
 def evaluate(entry: dict, args, net_path: str) -> dict:
     loaded = load(entry, args)
     log(f"{entry['ckpt']}: {loaded.message}")
@@ -237,9 +269,19 @@ def evaluate(entry: dict, args, net_path: str) -> dict:
     res.update(fidelity.reference())
     log(f'evaluated in {time.time() - start:.0f}s')
     real_row = row(ref)
-    return dict(entry, generator=loaded.which,
-                iter=loaded.meta.get('iter', entry.get('iters')),
-                real=real_row, fake=row(res, real_row))
+    out = dict(entry, generator=loaded.which,
+               iter=loaded.meta.get('iter', entry.get('iters')),
+               real=real_row, fake=row(res, real_row))
+    if args.reconstructions:
+        _, real = held_out(cfg, args, 100000)
+        _, other = held_out(cfg, args, 200000)
+        rec = evaluate_images(
+            ms, real=real, fake=reconstructions(autoencoder(entry['ckpt']),
+                                                other),
+            num_samples=args.num_samples, dataset_meta=ds.metainfo)
+        rec.update(fidelity.reference())
+        out['reconstructions'] = row(rec, real_row)
+    return out
 
 
 def _fmt(v) -> str:
@@ -275,6 +317,11 @@ def table(entries: list) -> str:
              _fmt(e.get('it_per_s'))] + [_cell(fake, c) for c in COLUMNS] +
             ['all met' if not failed else 'missed: ' + ', '.join(failed)])
             + ' |')
+        if 'reconstructions' in e:
+            lines.append('| ' + ' | '.join(
+                [f'reconstructions ({name})', '-', '-', '-'] +
+                [_cell(e['reconstructions'], c) for c in COLUMNS] + ['-'])
+                + ' |')
     return '\n'.join(lines)
 
 
@@ -310,6 +357,12 @@ def save_results(path: str, entries: list) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     read_results(args.out)  # a bad --out fails before any training
+    if args.reconstructions:   # checkpoints without an encoder, too
+        if args.configs:
+            raise SystemExit('error: --reconstructions measures given '
+                             'checkpoints; pass --ckpt, not a config')
+        for ckpt in args.ckpt:
+            autoencoder(ckpt)
     torch.set_num_threads(args.threads)
     net_path = feature_net(args)
     if args.name and len(args.configs) > 1:

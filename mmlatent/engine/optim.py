@@ -102,6 +102,8 @@ def synced_wrapper_cfg(cfg: dict, name: str) -> dict:
             f"optim_wrapper.{name}.type={kind!r} does not average gradients "
             f'over the {get_world_size()} processes; drop the type (the '
             'model gets SyncedOptimWrapper) or subclass SyncedOptimWrapper')
+    if cls is not None:   # the class itself: built outside mmlatent's
+        cfg['type'] = cls  # default scope too (a runner sets that scope)
     return cfg
 
 

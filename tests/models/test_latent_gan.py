@@ -320,22 +320,26 @@ def test_conditional_needs_labels_and_matching_sizes():
 
 def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, two code steps per
-    iteration, with codes in the bank, the learning rates decaying from
-    iteration 2 as the main job's do from 2000) and resumed ends with the
-    state of an uninterrupted 5-iteration run: weights, code statistics
-    and the bank (a checkpoint without the scheduler's state resumed the
-    decay 3 iterations late)."""
+    iteration, with codes in the bank, the autoencoder's learning rates
+    decaying over iterations 0-2 and the code GAN's from 2, as the main
+    job's do over 2100-3150 and from 3150) and resumed ends with the state
+    of an uninterrupted 5-iteration run: weights, code statistics and the
+    bank (a checkpoint without the scheduler's state resumed the decay 3
+    iterations late)."""
     from helpers import assert_resume_exact
     rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
+    ae_lr, code_lr = (
+        [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
+              begin=begin, end=end, by_epoch=False)]
+        for begin, end in ((0, 2), (2, 5)))
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
                 model__code_steps=2,
                 model__generator__mapping_width=16,
                 model__discriminator__width=16,
                 model__continuity__batch_size=4,
                 custom_hooks=[dict(type='IterationSeedHook')],
-                param_scheduler=[dict(type='LinearLR', start_factor=1.0,
-                                      end_factor=0.1, begin=2, end=5,
-                                      by_epoch=False)],
+                param_scheduler=dict(encoder=ae_lr, decoder=ae_lr,
+                                     mapping=code_lr, discriminator=code_lr),
                 val_evaluator=None, train_cfg__max_iters=5,
                 default_hooks__checkpoint__interval=1)
     a = assert_resume_exact(rel, tmp_path, 3, **opts)
@@ -450,3 +454,45 @@ def test_one_discriminator_pass_gives_the_separate_passes_losses(
     for g, e in zip(grads, expected):
         torch.testing.assert_close(g, e)
     assert not real_w.requires_grad  # the caller's codes are untouched
+
+
+def _lr_per_iteration(schedules: list, iters: int) -> list:
+    """The learning rate (as a fraction of the base) each iteration trains
+    with under ``schedules``, mmengine's schedulers stepped per iteration."""
+    from mmengine.registry import PARAM_SCHEDULERS
+    opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1.0)
+    scheds = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
+              for s in schedules]
+    lrs = []
+    for _ in range(iters):
+        lrs.append(opt.param_groups[0]['lr'])
+        for s in scheds:
+            s.step()
+    return lrs
+
+
+@pytest.mark.parametrize('rel, cool', [
+    ('lgan/lgan_continuity_shapes-32x32.py', 1050),
+    ('stylegan2/stylegan2_lgan_shapes-64x64.py', 3000)])
+def test_config_cools_the_autoencoder_before_the_code_gan(rel, cool):
+    """The encoder's and decoder's learning rates fall linearly to a tenth
+    over the last ``cool`` autoencoder iterations; the mapping's and the
+    discriminator's stay full until the autoencoder phase ends, then fall
+    to a tenth by the end of training."""
+    from helpers import config_path
+    from mmengine import Config
+    cfg = Config.fromfile(config_path(rel))
+    ae_iters, max_iters = cfg.model.ae_iters, cfg.train_cfg.max_iters
+    assert set(cfg.param_scheduler) == {'encoder', 'decoder', 'mapping',
+                                        'discriminator'}
+    lrs = {name: _lr_per_iteration(schedules, max_iters)
+           for name, schedules in cfg.param_scheduler.items()}
+    for name in ('encoder', 'decoder'):
+        lr = lrs[name]
+        assert set(lr[:ae_iters - cool + 1]) == {1.0}
+        assert lr[ae_iters - cool // 2] == pytest.approx(0.55, abs=2e-3)
+        assert lr[ae_iters - 1] == pytest.approx(0.1, abs=1e-3)
+    for name in ('mapping', 'discriminator'):
+        lr = lrs[name]
+        assert set(lr[:ae_iters + 1]) == {1.0}
+        assert lr[-1] == pytest.approx(0.1, abs=1e-3)
