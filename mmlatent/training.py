@@ -13,6 +13,7 @@ import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
 
+from .engine.phase_scheduler import check_phase_scheduler
 from .engine.runner import HOOK_SUBSTITUTES
 from .evaluation.gen_evaluator import generative_evaluator_cfg
 from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS,
@@ -174,8 +175,10 @@ def validate_config(cfg: Config) -> None:
         if isinstance(wrapper.get('optimizer'), dict):
             check_cfg_keys(wrapper, OPTIM_WRAPPERS, 'OptimWrapper')
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
+    check_schedule_names(cfg.get('param_scheduler'), cfg.get('optim_wrapper'))
     for scheduler in _schedulers(cfg.get('param_scheduler')):
         check_cfg_keys(scheduler, PARAM_SCHEDULERS)
+        check_phase_scheduler(scheduler, MODELS.get(cfg.model.get('type')))
     for name, registry, default in (
             ('visualizer', VISUALIZERS, 'Visualizer'),
             ('log_processor', LOG_PROCESSORS, 'LogProcessor')):
@@ -203,6 +206,22 @@ RANDOMNESS_KEYS = ('seed', 'diff_rank_seed', 'deterministic')
 DATALOADER_RUNNER_KEYS = ('dataset', 'sampler', 'batch_sampler',
                           'num_batch_per_epoch', 'worker_init_fn',
                           'collate_fn', 'disable_subprocess_warning')
+
+
+def check_schedule_names(param_scheduler, optim_wrapper) -> None:
+    """Schedules given per optimizer (a dict by name) name exactly the
+    optimizers of a multi-optimizer ``optim_wrapper``."""
+    if not isinstance(param_scheduler, dict) or 'type' in param_scheduler \
+            or not isinstance(optim_wrapper, dict):
+        return
+    names = sorted(name for name, wrapper in optim_wrapper.items()
+                   if isinstance(wrapper, dict)
+                   and isinstance(wrapper.get('optimizer'), dict))
+    if names and sorted(param_scheduler) != names:
+        raise ConfigError(
+            f'param_scheduler has schedules for {sorted(param_scheduler)} '
+            f'but the optimizers are {names}; give one list per optimizer '
+            'by its name, or one list for all')
 
 
 def check_env_values(env_cfg) -> None:

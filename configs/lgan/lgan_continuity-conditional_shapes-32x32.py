@@ -17,7 +17,5 @@ model = dict(
     r1=dict(gamma=1.0),   # the main job's until session 31 (now 0.1)
     code_steps=24)   # the main job's until session 30 (it now takes 32)
 train_cfg = dict(max_iters=5500)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=4000,
-         end=5500, by_epoch=False)
-]
+# every rate falls over the code phase (the autoencoder's are frozen there)
+param_scheduler = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]

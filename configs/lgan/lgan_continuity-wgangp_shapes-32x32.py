@@ -16,7 +16,5 @@ model = dict(
     code_steps=24,   # the main job's until session 30 (it now takes 32)
     gradient_penalty=dict(loss_weight=10.0))
 train_cfg = dict(max_iters=4000)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=2000,
-         end=4000, by_epoch=False)
-]
+# every rate falls over the code phase (the autoencoder's are frozen there)
+param_scheduler = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]

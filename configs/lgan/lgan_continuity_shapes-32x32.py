@@ -8,7 +8,7 @@
 #
 # Phase 1 (3150 iterations): the DCGAN generator (width 32) learns to draw
 # Shapes as the decoder of an autoencoder (L1), its learning rate falling
-# linearly to a tenth over the last 1050 iterations (session 35: at a
+# linearly to a tenth over the last third (1050 iterations; session 35: at a
 # constant rate it was still improving when the phase ended; the sharper
 # decoder raised precision at 10,000 samples on four seeds from 0.797 /
 # 0.799 / 0.760 / 0.758 to 0.812 / 0.816 / 0.794 / 0.771). Phase 2 (850
@@ -39,12 +39,13 @@ optim_wrapper = dict(
     mapping=dict(optimizer=dict(lr=1e-3)),
     discriminator=dict(optimizer=dict(lr=2e-3)))
 train_cfg = dict(max_iters=4000)
-# one schedule per optimizer: the autoencoder's rate falls over the last
-# third of phase 1 (session 35), the code GAN's over phase 2
-_ae_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
-               begin=2100, end=3150, by_epoch=False)]
-_code_gan_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
-                     begin=3150, end=4000, by_epoch=False)]
+# one schedule per optimizer, placed in the phases (PhaseLinearLR:
+# --cfg-options model.ae_iters=N or train_cfg.max_iters=M moves it): the
+# autoencoder's rate falls over the last third of phase 1 (session 35),
+# the code GAN's over phase 2
+_ae_lr = [dict(type='PhaseLinearLR', phase='autoencoder', start=2 / 3,
+               end_factor=0.1)]
+_code_gan_lr = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]
 param_scheduler = dict(encoder=_ae_lr, decoder=_ae_lr, mapping=_code_gan_lr,
                        discriminator=_code_gan_lr)
 default_hooks = dict(checkpoint=dict(interval=1000))

@@ -29,8 +29,6 @@ model = dict(
     continuity=None,
     autocast='auto')
 train_cfg = dict(max_iters=10000)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0, end_factor=0.1, begin=9000,
-         end=10000, by_epoch=False)
-]
+# every rate falls over the code phase (the autoencoder's are frozen there)
+param_scheduler = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]
 default_hooks = dict(checkpoint=dict(interval=3000))

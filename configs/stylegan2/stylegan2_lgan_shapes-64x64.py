@@ -9,19 +9,17 @@
 # on seed 0, 0.937 on seed 1), and with it whether the samples met the
 # shape-fit target.
 _base_ = ['./stylegan2_lgan_shapes-32x32.py']
-_ae_iters = 9000
 model = dict(
     generator=dict(resolution=64, mapping_width=192, mapping_depth=5),
     encoder=dict(resolution=64),
-    ae_iters=_ae_iters,
     r1=dict(gamma=0.1))
 train_dataloader = dict(dataset=dict(resolution=64))
-# one schedule per optimizer: the autoencoder's falls over the end of
-# phase 1, the code GAN's over phase 2 (as at 32 px)
-_ae_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
-               begin=_ae_iters - 3000, end=_ae_iters, by_epoch=False)]
-_code_gan_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
-                     begin=_ae_iters, end=10000, by_epoch=False)]
+# one schedule per optimizer, placed in the phases (PhaseLinearLR): the
+# autoencoder's falls over the last third of its 9000 iterations, the code
+# GAN's over phase 2 (as at 32 px)
+_ae_lr = [dict(type='PhaseLinearLR', phase='autoencoder', start=2 / 3,
+               end_factor=0.1)]
+_code_gan_lr = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]
 param_scheduler = dict(_delete_=True, encoder=_ae_lr, decoder=_ae_lr,
                        mapping=_code_gan_lr, discriminator=_code_gan_lr)
-del _ae_iters, _ae_lr, _code_gan_lr   # not config entries
+del _ae_lr, _code_gan_lr   # not config entries

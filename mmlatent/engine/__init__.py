@@ -3,6 +3,7 @@ from .hooks import IterationSeedHook, iteration_seed
 from .logger_hook import EarlyLoggerHook
 from .loops import LatentTrainLoop
 from .optim import GANOptimWrapperConstructor
+from .phase_scheduler import PhaseLinearLR
 from .progress import ProgressBarHook
 from .runner import LatentRunner
 from .self_sync import SelfSyncWrapper, SyncedOptimWrapper
@@ -10,5 +11,5 @@ from .val_loop import GenerativeValLoop
 
 __all__ = ['AtomicCheckpointHook', 'EarlyLoggerHook', 'IterationSeedHook',
            'iteration_seed', 'GANOptimWrapperConstructor', 'GenerativeValLoop',
-           'LatentRunner', 'LatentTrainLoop', 'ProgressBarHook',
-           'SelfSyncWrapper', 'SyncedOptimWrapper']
+           'LatentRunner', 'LatentTrainLoop', 'PhaseLinearLR',
+           'ProgressBarHook', 'SelfSyncWrapper', 'SyncedOptimWrapper']

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 from ..registry import RUNNERS
 from .checkpoint_hook import AtomicCheckpointHook
 from .hooks import IterationSeedHook
+from .phase_scheduler import PhaseLinearLR, training_phases, with_phases
 from .resume import choose_resume_checkpoint, remove_partials
 from .self_sync import SelfSyncWrapper, syncs_own_gradients
 from ..utils.checkpoint import (atomic_write_bytes, message_hub_from_plain,
@@ -149,6 +150,22 @@ class LatentRunner(Runner):
             if isinstance(hook, AtomicCheckpointHook):
                 hook.resolve_save_best(self._val_loop)
         return super().train()
+
+    def build_param_scheduler(self, scheduler):
+        """mmengine's ``build_param_scheduler``, with the training phases
+        (:mod:`.phase_scheduler`) given to each ``PhaseLinearLR``, whose
+        span it logs once per optimizer."""
+        phases = training_phases(unwrap(self.model),
+                                 self.train_loop.max_iters)
+        built = super().build_param_scheduler(with_phases(scheduler, phases))
+        groups = built.items() if isinstance(built, dict) else [('all', built)]
+        logged = self.__dict__.setdefault('_logged_schedules', set())
+        for name, group in groups:
+            for s in group:
+                if isinstance(s, PhaseLinearLR) and id(s) not in logged:
+                    self.logger.info(f'{name}: {s.describe()}')
+                    logged.add(id(s))
+        return built
 
     def register_default_hooks(self, hooks=None) -> None:
         """mmengine's default hooks, with ``CheckpointHook`` and

@@ -102,6 +102,35 @@ def test_option_errors_come_first_in_one_line(cli, tmp_path, option,
     assert not wd.exists()  # nothing created
 
 
+@pytest.mark.parametrize('option, message', [
+    ('param_scheduler.encoder.0.phase=decoder', "PhaseLinearLR "
+     "phase='decoder' is not a training phase of this model; use one of "
+     "['autoencoder', 'code', 'training']"),
+    ('param_scheduler.mapping.0.start=1.5', 'PhaseLinearLR start=1.5 must '
+     'be a fraction of the phase in [0, 1), e.g. start=2/3 for its last '
+     'third'),
+    ('param_scheduler.decoder.0.end=3000', 'PhaseLinearLR end=3000: the '
+     'phase places the end; set phase= and start=, or use LinearLR with '
+     'begin and end'),
+    # mmengine looked the names up one by one: a KeyError traceback after
+    # the runner's dump, and a misspelled name was dropped in silence
+    ("param_scheduler.encoderr=[]", "param_scheduler has schedules for "
+     "['decoder', 'discriminator', 'encoder', 'encoderr', 'mapping'] but "
+     "the optimizers are ['decoder', 'discriminator', 'encoder', "
+     "'mapping']; give one list per optimizer by its name, or one list "
+     "for all"),
+])
+def test_schedule_errors_come_first_in_one_line(cli, tmp_path, option,
+                                                message):
+    wd = tmp_path / 'wd'
+    code, out, err = cli(config_path('lgan/lgan_continuity_shapes-32x32.py'),
+                         '--work-dir', wd, '--cfg-options', option)
+    assert code == 2
+    assert out == '' and err.count('\n') == 1, err[-2000:]
+    assert err.strip() == 'error: ' + message, err
+    assert not wd.exists()  # nothing created
+
+
 def test_option_types_follow_the_config():
     cfg = {'a': {'n': 3, 'x': 0.5, 's': 'uniform', 'l': [1, 2], 'none': None}}
     check_option_types(cfg, {'a.n': 4.5, 'a.x': 2, 'a.s': 'normal',
@@ -309,7 +338,8 @@ def test_training_keeps_freed_memory_unless_told(cli, tmp_path, monkeypatch,
 
 @pytest.mark.parametrize('schedulers', [
     "[dict(type='LinearLR', end_factr=0.1, end=2, by_epoch=False)]",
-    "dict(generator=[dict(type='LinearLR', end_factr=0.1, by_epoch=False)])",
+    "dict(generator=[dict(type='LinearLR', end_factr=0.1, by_epoch=False)],"
+    " discriminator=[])",
 ])
 def test_misspelled_scheduler_key_is_one_line(cli, tmp_path, schedulers):
     """A scheduler's key used to fail with a TypeError traceback after the

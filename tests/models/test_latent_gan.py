@@ -321,17 +321,20 @@ def test_conditional_needs_labels_and_matching_sizes():
 def test_resume_across_the_phases_is_exact(tmp_path):
     """A run cut at iteration 3 (in the code-GAN phase, two code steps per
     iteration, with codes in the bank, the autoencoder's learning rates
-    decaying over iterations 0-2 and the code GAN's from 2, as the main
-    job's do over 2100-3150 and from 3150) and resumed ends with the state
-    of an uninterrupted 5-iteration run: weights, code statistics and the
-    bank (a checkpoint without the scheduler's state resumed the decay 3
-    iterations late)."""
+    decaying over the autoencoder phase (iterations 0-2, PhaseLinearLR as
+    the main job's) and the code GAN's from 2) and resumed ends with the
+    state of an uninterrupted 5-iteration run: weights, code statistics and
+    the bank (a checkpoint without the scheduler's state resumed the decay
+    3 iterations late). The code GAN's schedule has literal iterations
+    here: the cut run ends through ``max_iters=3``, which would move a
+    schedule placed in the code phase (a killed run keeps its
+    ``max_iters``)."""
     from helpers import assert_resume_exact
     rel = 'lgan/lgan_continuity_shapes-32x32.py'   # the main job
-    ae_lr, code_lr = (
-        [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
-              begin=begin, end=end, by_epoch=False)]
-        for begin, end in ((0, 2), (2, 5)))
+    ae_lr = [dict(type='PhaseLinearLR', phase='autoencoder',
+                  end_factor=0.1)]
+    code_lr = [dict(type='LinearLR', start_factor=1.0, end_factor=0.1,
+                    begin=2, end=5, by_epoch=False)]
     opts = dict(model__ae_iters=2, model__code_batch=8, model__bank_size=12,
                 model__code_steps=2,
                 model__generator__mapping_width=16,
@@ -346,6 +349,29 @@ def test_resume_across_the_phases_is_exact(tmp_path):
     assert len(a['param_schedulers']) == 4    # one per optimizer
     # every iteration, both phases, banks its batch of 8 images' codes
     assert int(a['state_dict']['bank_count']) == 5 * 8
+
+
+def test_resume_inside_the_autoencoder_cool_down_is_exact(tmp_path):
+    """A run cut at iteration 2, half-way through the autoencoder's
+    falling rate (PhaseLinearLR over the 4-iteration autoencoder phase;
+    its checkpoint keeps the step, the config the span), resumes to the
+    state of an uninterrupted run."""
+    from helpers import assert_resume_exact
+    ae_lr = [dict(type='PhaseLinearLR', phase='autoencoder',
+                  end_factor=0.1)]
+    opts = dict(model__ae_iters=4, model__code_batch=8, model__bank_size=12,
+                model__generator__mapping_width=16,
+                model__discriminator__width=16,
+                model__continuity__batch_size=4,
+                custom_hooks=[dict(type='IterationSeedHook')],
+                param_scheduler=dict(encoder=ae_lr, decoder=ae_lr,
+                                     mapping=[], discriminator=[]),
+                val_evaluator=None, train_cfg__max_iters=5,
+                default_hooks__checkpoint__interval=1)
+    a = assert_resume_exact('lgan/lgan_continuity_shapes-32x32.py',
+                            tmp_path, 2, **opts)
+    state = a['param_schedulers']['encoder'][0]
+    assert state['_global_step'] == 5 and 'begin' not in state
 
 
 def test_optimizers_average_gradients_over_processes(monkeypatch):
@@ -456,13 +482,15 @@ def test_one_discriminator_pass_gives_the_separate_passes_losses(
     assert not real_w.requires_grad  # the caller's codes are untouched
 
 
-def _lr_per_iteration(schedules: list, iters: int) -> list:
+def _lr_per_iteration(schedules: list, iters: int, phases: dict) -> list:
     """The learning rate (as a fraction of the base) each iteration trains
-    with under ``schedules``, mmengine's schedulers stepped per iteration."""
-    from mmengine.registry import PARAM_SCHEDULERS
+    with under ``schedules`` placed in ``phases`` as the runner places
+    them, mmengine's schedulers stepped per iteration."""
+    from mmlatent.engine.phase_scheduler import with_phases
+    from mmlatent.registry import PARAM_SCHEDULERS
     opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1.0)
     scheds = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
-              for s in schedules]
+              for s in with_phases(schedules, phases)]
     lrs = []
     for _ in range(iters):
         lrs.append(opt.param_groups[0]['lr'])
@@ -485,7 +513,10 @@ def test_config_cools_the_autoencoder_before_the_code_gan(rel, cool):
     ae_iters, max_iters = cfg.model.ae_iters, cfg.train_cfg.max_iters
     assert set(cfg.param_scheduler) == {'encoder', 'decoder', 'mapping',
                                         'discriminator'}
-    lrs = {name: _lr_per_iteration(schedules, max_iters)
+    from mmlatent.models.gans.latent_gan import LatentGAN
+    # the model's phases from its config (ae_iters), without its networks
+    phases = LatentGAN.training_phases(cfg.model, max_iters)
+    lrs = {name: _lr_per_iteration(schedules, max_iters, phases)
            for name, schedules in cfg.param_scheduler.items()}
     for name in ('encoder', 'decoder'):
         lr = lrs[name]

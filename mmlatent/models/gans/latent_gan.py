@@ -84,12 +84,16 @@ class LatentGAN(UnconditionalGAN):
 
     Optimizers (``optim_wrapper``): ``encoder`` and ``decoder`` (phase 1),
     ``mapping`` and ``discriminator`` (phase 2); ``decoder`` and
-    ``mapping`` are the generator's two parts.
+    ``mapping`` are the generator's two parts. Learning-rate schedules
+    can be placed in the phases by name (``PhaseLinearLR`` with
+    ``phase='autoencoder'`` or ``'code'``; :meth:`training_phases`).
     """
 
     #: multi-process runs average the gradients in the optim wrappers
     #: (``SyncedOptimWrapper``), not through DDP (see above).
     syncs_own_gradients = True
+    #: the phases learning-rate schedules can name (:meth:`training_phases`)
+    phase_names = ('autoencoder', 'code')
 
     def __init__(self, generator: dict, discriminator: dict, encoder: dict,
                  ae_iters: int = 3000, stats_momentum: float = 0.01,
@@ -145,6 +149,13 @@ class LatentGAN(UnconditionalGAN):
     def mapping(self):
         """The generator's mapping MLP (the ``mapping`` optimizer's)."""
         return self.G.mapping_net
+
+    def training_phases(self, max_iters: int) -> Dict[str, Tuple[int, int]]:
+        """The two phases as ``[first, end)`` iterations of a run of
+        ``max_iters``: ``'autoencoder'`` ``[0, ae_iters)`` and ``'code'``
+        from ``ae_iters`` to the run's end (empty if the run ends first)."""
+        return {'autoencoder': (0, self.ae_iters),
+                'code': (self.ae_iters, max(self.ae_iters, max_iters))}
 
     # -- phase 1: the autoencoder --------------------------------------------
     def reconstruction_loss(self, real: Tensor,
