@@ -176,9 +176,12 @@ def validate_config(cfg: Config) -> None:
             check_cfg_keys(wrapper, OPTIM_WRAPPERS, 'OptimWrapper')
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
     check_schedule_names(cfg.get('param_scheduler'), cfg.get('optim_wrapper'))
+    model_type = cfg.model.get('type')
+    model_cls = MODELS.get(model_type) if isinstance(model_type, str) \
+        else model_type
     for scheduler in _schedulers(cfg.get('param_scheduler')):
         check_cfg_keys(scheduler, PARAM_SCHEDULERS)
-        check_phase_scheduler(scheduler, MODELS.get(cfg.model.get('type')))
+        check_phase_scheduler(scheduler, model_cls)
     for name, registry, default in (
             ('visualizer', VISUALIZERS, 'Visualizer'),
             ('log_processor', LOG_PROCESSORS, 'LogProcessor')):

@@ -9,12 +9,12 @@
 # (the 32-px config's widths; each layer's style from an MLP of the
 # 16-number code: W+, no noise) learns to draw Shapes as the decoder of an
 # autoencoder (L1), in bfloat16 autocast on CPUs with bfloat16 hardware
-# (model.autocast='auto'). Phase 2 (1000 iterations of 48 code steps;
-# the main job takes 26): an MLP maps z to the codes against an MLP
-# discriminator on codes under R1, learning rates falling linearly to a
-# tenth (with 24 code steps the class distance read 0.055, with 48 0.035,
-# from the same autoencoder). No continuity term (the main job's
-# regulariser; not part of this recipe).
+# (model.autocast='auto'), its learning rate falling over the last third.
+# Phase 2 (1000 iterations of 48 code steps; the main job takes 26): an
+# MLP maps z to the codes against an MLP discriminator on codes under R1,
+# learning rates falling linearly to a tenth (with 24 code steps the class
+# distance read 0.055, with 48 0.035, from the same autoencoder). No
+# continuity term (the main job's regulariser; not part of this recipe).
 # Wall time in the README's model zoo. Prints the validity and fidelity of
 # 1000 samples.
 _base_ = ['../lgan/lgan_continuity_shapes-32x32.py']   # its code GAN
@@ -29,6 +29,9 @@ model = dict(
     continuity=None,
     autocast='auto')
 train_cfg = dict(max_iters=10000)
-# every rate falls over the code phase (the autoencoder's are frozen there)
-param_scheduler = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]
+# The main job's learning-rate schedules, placed in the phases: the
+# autoencoder's falls to a tenth over the last third of phase 1 (iterations
+# 6000-9000; session 36: shape fit 0.918 / 0.903 -> 0.931 / 0.921 and
+# precision 0.780 / 0.861 -> 0.879 / 0.864 on seeds 1 / 0), the code GAN's
+# over phase 2.
 default_hooks = dict(checkpoint=dict(interval=3000))

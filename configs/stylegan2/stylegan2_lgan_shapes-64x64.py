@@ -14,12 +14,6 @@ model = dict(
     encoder=dict(resolution=64),
     r1=dict(gamma=0.1))
 train_dataloader = dict(dataset=dict(resolution=64))
-# one schedule per optimizer, placed in the phases (PhaseLinearLR): the
+# the learning-rate schedules are the 32-px config's (the main job's): the
 # autoencoder's falls over the last third of its 9000 iterations, the code
-# GAN's over phase 2 (as at 32 px)
-_ae_lr = [dict(type='PhaseLinearLR', phase='autoencoder', start=2 / 3,
-               end_factor=0.1)]
-_code_gan_lr = [dict(type='PhaseLinearLR', phase='code', end_factor=0.1)]
-param_scheduler = dict(_delete_=True, encoder=_ae_lr, decoder=_ae_lr,
-                       mapping=_code_gan_lr, discriminator=_code_gan_lr)
-del _ae_lr, _code_gan_lr   # not config entries
+# GAN's over phase 2

@@ -35,9 +35,11 @@ def phase_names(model_cls) -> Tuple[str, ...]:
     return ('training',) + tuple(getattr(model_cls, 'phase_names', ()))
 
 
-def check_phase_args(phase: str, start: float, end, names) -> None:
-    """One line for a phase the model lacks, a ``start`` outside [0, 1)
-    or an ``end`` (which the phase places)."""
+def check_phase_args(phase: str, start: float, end, names,
+                     factors: Tuple = ()) -> None:
+    """One line for a phase the model lacks, a ``start`` outside [0, 1),
+    an ``end`` (which the phase places) or a factor (``(name, value)``
+    pairs) outside [0, 1]."""
     if end is not None:
         raise ConfigError(
             f'PhaseLinearLR end={end!r}: the phase places the end; set '
@@ -51,6 +53,12 @@ def check_phase_args(phase: str, start: float, end, names) -> None:
         raise ConfigError(
             f'PhaseLinearLR start={start!r} must be a fraction of the '
             'phase in [0, 1), e.g. start=2/3 for its last third')
+    for name, value in factors:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0 <= value <= 1:
+            raise ConfigError(
+                f'PhaseLinearLR {name}={value!r} must be in [0, 1] (a '
+                "fraction of the optimizer's learning rate)")
 
 
 def check_phase_scheduler(cfg: dict, model_cls) -> None:
@@ -58,7 +66,9 @@ def check_phase_scheduler(cfg: dict, model_cls) -> None:
     before anything is built; other schedulers pass."""
     if _is_phase_scheduler(cfg.get('type')):
         check_phase_args(cfg.get('phase', 'training'), cfg.get('start', 0.0),
-                         cfg.get('end'), phase_names(model_cls))
+                         cfg.get('end'), phase_names(model_cls),
+                         _factors(cfg.get('start_factor', 1.0),
+                                  cfg.get('end_factor', 0.1)))
 
 
 def phase_span(phase: str, start: float, phases: Phases) -> Tuple[int, int]:
@@ -83,7 +93,9 @@ class PhaseLinearLR(LinearLR):
         phase: ``'training'`` or one of the model's phases
             (:class:`LatentGAN`: ``'autoencoder'``, ``'code'``).
         start: where in the phase the change begins, in [0, 1).
-        start_factor, end_factor: as ``LinearLR``.
+        start_factor, end_factor: the rate at ``start`` and at the
+            phase's end, as fractions of the optimizer's (``LinearLR``'s,
+            but ``end_factor`` defaults to a tenth).
         phases, end: filled in by :class:`LatentRunner` (``end=None``: the
             phase places the end, not mmengine's default); not config keys.
     """
@@ -98,7 +110,8 @@ class PhaseLinearLR(LinearLR):
                 'PhaseLinearLR needs the training phases, which LatentRunner '
                 "passes when it builds the schedulers; keep runner_type="
                 "'LatentRunner' or use LinearLR with begin and end")
-        check_phase_args(phase, start, end, phases)
+        check_phase_args(phase, start, end, phases,
+                         _factors(start_factor, end_factor))
         begin, end = phase_span(phase, start, phases)
         self.phase, self.phase_iters = phase, tuple(phases[phase])
         super().__init__(optimizer, start_factor=start_factor,
@@ -140,6 +153,10 @@ def with_phases(scheduler, phases: Phases):
         # end=None keeps mmengine's runner from setting its default end
         return dict(scheduler, phases=phases, end=None)
     return scheduler
+
+
+def _factors(start_factor, end_factor) -> Tuple:
+    return (('start_factor', start_factor), ('end_factor', end_factor))
 
 
 def _is_phase_scheduler(kind) -> bool:

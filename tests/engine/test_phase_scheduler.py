@@ -77,6 +77,21 @@ def test_start_must_be_a_fraction(start):
         PhaseLinearLR(optimizer(), phase='code', start=start, phases=PHASES)
 
 
+@pytest.mark.parametrize('key, value', [('end_factor', 2.0),
+                                        ('start_factor', -0.5),
+                                        ('end_factor', '0.1')])
+def test_factors_must_be_fractions(key, value):
+    from mmlatent.engine.phase_scheduler import check_phase_scheduler
+    from mmlatent.models.gans.latent_gan import LatentGAN
+    message = rf"PhaseLinearLR {key}={value!r} must be in \[0, 1\]"
+    with pytest.raises(ConfigError, match=message):
+        PhaseLinearLR(optimizer(), phase='code', phases=PHASES,
+                      **{key: value})
+    with pytest.raises(ConfigError, match=message):     # before building
+        check_phase_scheduler({'type': 'PhaseLinearLR', key: value},
+                              LatentGAN)
+
+
 def test_end_is_refused():
     message = r'PhaseLinearLR end=5: the phase places the end'
     with pytest.raises(ConfigError, match=message):
