@@ -147,11 +147,10 @@ def with_phases(scheduler, phases: Phases):
     if isinstance(scheduler, (list, tuple)):
         return [with_phases(part, phases) for part in scheduler]
     if isinstance(scheduler, dict) and _is_phase_scheduler(scheduler['type']):
-        check_phase_args(scheduler.get('phase', 'training'),
-                         scheduler.get('start', 0.0), scheduler.get('end'),
-                         phases)
-        # end=None keeps mmengine's runner from setting its default end
-        return dict(scheduler, phases=phases, end=None)
+        # an end key, None when not given, keeps mmengine's runner from
+        # setting its default end; a given one reaches the constructor,
+        # which refuses it (as it checks the rest)
+        return dict(scheduler, phases=phases, end=scheduler.get('end'))
     return scheduler
 
 

@@ -94,8 +94,11 @@ def test_factors_must_be_fractions(key, value):
 
 def test_end_is_refused():
     message = r'PhaseLinearLR end=5: the phase places the end'
+    from mmlatent.registry import PARAM_SCHEDULERS
+    given = with_phases(dict(type='PhaseLinearLR', phase='code', end=5),
+                        PHASES)    # the runner's road: the end stays
     with pytest.raises(ConfigError, match=message):
-        with_phases(dict(type='PhaseLinearLR', phase='code', end=5), PHASES)
+        PARAM_SCHEDULERS.build(dict(given, optimizer=optimizer()))
     with pytest.raises(ConfigError, match=message):
         PhaseLinearLR(optimizer(), phase='code', end=5, phases=PHASES)
 
