@@ -194,22 +194,32 @@ class UnconditionalGAN(BaseModel):
             fake = self.generator(z, c_fake, **self.train_forward_kwargs())
         if keep:
             self._fakes, fake = (z, c_fake, fake), fake.detach()
-        real_pred, real_aux = self.d_forward(real, c_real)
+        real_pred, real_aux, r1 = self.d_real(real, c_real, it)
         fake_pred, aux = self.d_forward(fake, c_fake)
-        losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred))
+        losses = dict(adv=self.gan_loss.d_loss(real_pred, fake_pred), **r1)
         losses.update(
             self.d_regularizers(real, fake, c_real, c_fake, aux, it))
         losses.update(self.d_real_terms(real_aux, c_real))
         return losses
 
+    def d_real(self, real: Tensor, c_real: Optional[Tensor], it: int
+               ) -> Tuple[Tensor, Optional[dict], Losses]:
+        """D's score [n] of the real batch, its auxiliary output and, when
+        the R1 option is set and due, ``{'r1': ...}`` taken from that same
+        pass (one D pass on the reals, not a second one for R1)."""
+        due = self.r1 is not None and self.r1.active(it)
+        if due:
+            real = real.detach().requires_grad_(True)
+        real_pred, real_aux = self.d_forward(real, c_real)
+        r1 = dict(r1=self.r1.weighted(real_pred, real)) if due else {}
+        return real_pred, real_aux, r1
+
     def d_regularizers(self, real: Tensor, fake: Tensor,
                        c_real: Optional[Tensor], c_fake: Optional[Tensor],
                        aux: Optional[dict], it: int) -> Losses:
-        """``r1`` on the real batch when the R1 option is set and due."""
-        if self.r1 is None or not self.r1.active(it):
-            return {}
-        D = lambda x: self.d_forward(x, c_real)[0]  # noqa: E731
-        return dict(r1=self.r1(D, real))
+        """Extra D terms of a subclass (WGAN-GP's ``gp``, InfoGAN's
+        ``info``); R1 comes with D's real pass (:meth:`d_real`)."""
+        return {}
 
     def d_real_terms(self, real_aux: Optional[dict],
                      c_real: Optional[Tensor]) -> Losses:

@@ -372,6 +372,49 @@ def test_channels_last_steps_match_contiguous_ones():
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
+def _stylegan2_r1():
+    return dict(
+        type='StyleGAN2', r1_gamma=3.0, r1_interval=1, pl_weight=0.0,
+        generator=dict(type='StyleGAN2Generator', resolution=RES, z_dim=8,
+                       w_dim=8, mapping_layers=1, channel_base=64,
+                       channel_max=8),
+        discriminator=dict(type='StyleGAN2Discriminator', resolution=RES,
+                           channel_base=64, channel_max=8))
+
+
+@pytest.mark.parametrize('cfg', [
+    dict(type='UnconditionalGAN', generator=gen(),
+         discriminator=disc(norm='none'), r1=dict(gamma=3.0, interval=1)),
+    _stylegan2_r1(),
+], ids=['dcgan', 'stylegan2'])
+def test_r1_reuses_the_real_pass_of_the_adversarial_loss(cfg):
+    """On an R1 step D sees the reals once (and the fakes once): the
+    adversarial loss, R1 and D's gradient equal those of separate passes
+    (D(real), D(fake), and R1's own D(real))."""
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    D = model.discriminator
+    calls = []
+    D.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    real = batch(labels=False)['img']
+    torch.manual_seed(1)
+    losses = model.train_discriminator(real, None, 0)
+    assert list(losses) == ['adv', 'r1'] and len(calls) == 2
+    grads = torch.autograd.grad(sum(losses.values()), list(D.parameters()))
+
+    torch.manual_seed(1)
+    fake = model.generator(model.G.sample_z(real.shape[0]), None,
+                           **model.train_forward_kwargs())
+    want = dict(adv=model.gan_loss.d_loss(D(real), D(fake.detach())),
+                r1=model.r1(D, real))
+    for k in want:
+        torch.testing.assert_close(losses[k], want[k])
+    want_grads = torch.autograd.grad(sum(want.values()),
+                                     list(D.parameters()))
+    for a, b in zip(grads, want_grads):
+        torch.testing.assert_close(a, b)
+
+
 def test_unconditional_gan_r1_option_adds_the_lazy_penalty():
     model = MODELS.build(dict(type='UnconditionalGAN', generator=gen(),
                               discriminator=disc(norm='none'),

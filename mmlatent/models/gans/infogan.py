@@ -78,7 +78,8 @@ class InfoGAN(UnconditionalGAN):
 
     def d_regularizers(self, real, fake, c_real, c_fake, aux,
                        it: int) -> Losses:
-        """The base terms (``r1`` when set and due) and Q's ``info``."""
+        """Q's ``info`` (R1, when set and due, comes with D's real
+        pass)."""
         losses = super().d_regularizers(real, fake, c_real, c_fake, aux, it)
         losses['info'] = self._info(aux, c_fake, 'd')
         return losses

@@ -69,15 +69,6 @@ class StyleGAN2(UnconditionalGAN):
                     generator=self.path_length.interval
                     if self.path_length.loss_weight else 0)
 
-    def d_regularizers(self, real: Tensor, fake: Tensor,
-                       c_real: Optional[Tensor], c_fake: Optional[Tensor],
-                       aux: Optional[dict], it: int) -> Losses:
-        """``r1`` every ``r1_interval`` D steps."""
-        if not self.r1.active(it):
-            return {}
-        D = lambda x: self.d_forward(x, c_real)[0]  # noqa: E731
-        return dict(r1=self.r1(D, real))
-
     def g_regularizers(self, z: Tensor, c: Optional[Tensor], fake: Tensor,
                        aux: Optional[dict], it: int) -> Losses:
         """``pl`` every ``pl_interval`` G steps (plus the base terms)."""

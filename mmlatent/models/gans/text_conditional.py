@@ -145,11 +145,11 @@ class TextConditionalGAN(TextSide, UnconditionalGAN):
         b, n = self._batch, real.shape[0]
         with torch.no_grad():
             fake = self.generator(self.G.sample_z(n), self.g_condition(b.t))
-        real_pred, real_logits = self.d_forward(real, b.t)
+        real_pred, real_logits, r1 = self.d_real(real, b.t, it)
         fake_pred, _ = self.d_forward(fake, b.t)
         w = self.mismatch_weight
         losses = dict(adv=(1 - w) * self.gan_loss.d_loss(real_pred,
-                                                         fake_pred))
+                                                         fake_pred), **r1)
         rows, cols = mismatched_pairs(b.values, b.named)
         if w and len(rows):
             mis_pred, _ = self.d_forward(real[rows], b.t[cols])
