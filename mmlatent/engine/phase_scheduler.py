@@ -14,6 +14,7 @@ from typing import Dict, Optional, Tuple
 from mmengine.optim.scheduler import LinearLR
 
 from ..registry import PARAM_SCHEDULERS
+from ..utils.build import registered_class
 from ..utils.errors import ConfigError
 
 #: phase name -> (first iteration, end iteration), ``end`` excluded
@@ -159,5 +160,5 @@ def _factors(start_factor, end_factor) -> Tuple:
 
 
 def _is_phase_scheduler(kind) -> bool:
-    cls = PARAM_SCHEDULERS.get(kind) if isinstance(kind, str) else kind
+    cls = registered_class(PARAM_SCHEDULERS, kind)
     return isinstance(cls, type) and issubclass(cls, PhaseLinearLR)
