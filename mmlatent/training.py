@@ -19,7 +19,7 @@ from .evaluation.gen_evaluator import generative_evaluator_cfg
 from .registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS,
                        LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
                        PARAM_SCHEDULERS, RUNNERS, VISBACKENDS, VISUALIZERS)
-from .utils.build import check_cfg_keys, check_keys
+from .utils.build import check_cfg_keys, check_keys, registered_class
 from .utils.cfg_options import check_option_types
 from .utils.choices import VIS_BACKENDS
 from .utils.errors import ConfigError
@@ -176,9 +176,7 @@ def validate_config(cfg: Config) -> None:
             check_cfg_keys(wrapper, OPTIM_WRAPPERS, 'OptimWrapper')
             check_cfg_keys(wrapper['optimizer'], OPTIMIZERS)
     check_schedule_names(cfg.get('param_scheduler'), cfg.get('optim_wrapper'))
-    model_type = cfg.model.get('type')
-    model_cls = MODELS.get(model_type) if isinstance(model_type, str) \
-        else model_type
+    model_cls = registered_class(MODELS, cfg.model.get('type'))
     for scheduler in _schedulers(cfg.get('param_scheduler')):
         check_cfg_keys(scheduler, PARAM_SCHEDULERS)
         check_phase_scheduler(scheduler, model_cls)

@@ -8,6 +8,7 @@ from torch import nn
 
 from ..models.losses.stylegan2 import lazy_adam
 from ..registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
+from ..utils.build import registered_class
 from ..utils.errors import ConfigError
 from ..utils.model import unwrap
 from .self_sync import SyncedOptimWrapper, syncs_own_gradients
@@ -95,7 +96,7 @@ def synced_wrapper_cfg(cfg: dict, name: str) -> dict:
     multi-process run."""
     cfg = dict(cfg)
     kind = cfg.setdefault('type', 'SyncedOptimWrapper')
-    cls = OPTIM_WRAPPERS.get(kind) if isinstance(kind, str) else kind
+    cls = registered_class(OPTIM_WRAPPERS, kind)
     if get_world_size() > 1 and not (isinstance(cls, type) and issubclass(
             cls, SyncedOptimWrapper)):
         raise ConfigError(

@@ -9,11 +9,13 @@ the schedulers: ``'training'`` is the whole run, and a model adds its own
 with a ``training_phases(max_iters)`` method (:class:`LatentGAN`:
 ``'autoencoder'`` and ``'code'``).
 """
+import inspect
 from typing import Dict, Optional, Tuple
 
 from mmengine.optim.scheduler import LinearLR
 
 from ..registry import PARAM_SCHEDULERS
+from ..utils.build import registered_class
 from ..utils.errors import ConfigError
 
 #: phase name -> (first iteration, end iteration), ``end`` excluded
@@ -64,11 +66,13 @@ def check_phase_args(phase: str, start: float, end, names,
 def check_phase_scheduler(cfg: dict, model_cls) -> None:
     """A ``PhaseLinearLR`` config against the phases of ``model_cls``,
     before anything is built; other schedulers pass."""
-    if _is_phase_scheduler(cfg.get('type')):
-        check_phase_args(cfg.get('phase', 'training'), cfg.get('start', 0.0),
-                         cfg.get('end'), phase_names(model_cls),
-                         _factors(cfg.get('start_factor', 1.0),
-                                  cfg.get('end_factor', 0.1)))
+    cls = registered_class(PARAM_SCHEDULERS, cfg.get('type'))
+    if _is_phase_scheduler(cls):
+        # the constructor's own defaults, where the config leaves a key out
+        args = {**_defaults(cls), **cfg}
+        check_phase_args(args['phase'], args['start'], args['end'],
+                         phase_names(model_cls),
+                         _factors(args['start_factor'], args['end_factor']))
 
 
 def phase_span(phase: str, start: float, phases: Phases) -> Tuple[int, int]:
@@ -154,10 +158,17 @@ def with_phases(scheduler, phases: Phases):
     return scheduler
 
 
+def _defaults(cls) -> dict:
+    """The default arguments of ``cls``'s constructor."""
+    return {name: p.default
+            for name, p in inspect.signature(cls).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 def _factors(start_factor, end_factor) -> Tuple:
     return (('start_factor', start_factor), ('end_factor', end_factor))
 
 
 def _is_phase_scheduler(kind) -> bool:
-    cls = PARAM_SCHEDULERS.get(kind) if isinstance(kind, str) else kind
+    cls = registered_class(PARAM_SCHEDULERS, kind)
     return isinstance(cls, type) and issubclass(cls, PhaseLinearLR)

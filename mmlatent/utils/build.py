@@ -52,6 +52,12 @@ def check_keys(keys: Iterable[str], accepted: Iterable[str],
                 f" valid keys: {', '.join(sorted(accepted))}")
 
 
+def registered_class(registry: Registry, kind: Any) -> Any:
+    """The class a config's ``type`` names: looked up in ``registry`` when
+    it is a name (None if unknown), else ``kind`` itself."""
+    return registry.get(kind) if isinstance(kind, str) else kind
+
+
 def check_cfg_keys(cfg: dict, registry: Registry,
                    default_type: Optional[str] = None) -> None:
     """Raise :class:`ConfigError` naming an unknown ``type`` or key;
