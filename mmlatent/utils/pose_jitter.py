@@ -42,7 +42,8 @@ def random_warp_field(n: int, size: Tuple[int, int], warp: float,
                       generator: Optional[torch.Generator] = None,
                       device=None, dtype=None) -> Tensor:
     """[n, H, W, 2] smooth random displacements for ``F.grid_sample``
-    grids (an elastic distortion, Simard et al. 2003): independent
+    grids (an elastic distortion after Simard et al. 2003, smoothed by a
+    coarse control grid instead of a Gaussian blur): independent
     Gaussian displacements of standard deviation ``warp`` (in half-widths)
     at a ``nodes`` x ``nodes`` control grid whose corners are the image's
     corners, interpolated bicubically to ``size``."""
