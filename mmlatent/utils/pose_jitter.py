@@ -1,8 +1,10 @@
-"""Random similarity transforms of image batches (rotation, scale, shift).
+"""Random similarity transforms of image batches (rotation, scale, shift),
+optionally followed by a small elastic warp.
 
 Used by the InfoGAN discriminator to show its categorical Q branch a
 randomly posed copy of each image, so that the categorical code cannot be
-read back from position, size or orientation.
+read back from position, size or orientation (nor, with the warp, from
+stroke details that a small local distortion changes).
 """
 import math
 from typing import Optional, Tuple
@@ -21,6 +23,36 @@ def check_rotation(rotation: float) -> float:
         raise ConfigError(f'rotation={rotation} must be in [0, 180] '
                           'degrees (180: any angle)')
     return float(rotation)
+
+
+def check_warp(warp: float, nodes: int) -> Tuple[float, int]:
+    """``warp`` (>= 0, half-widths) and ``nodes`` (>= 2); a one-line
+    error otherwise."""
+    if not warp >= 0.0:
+        raise ConfigError(f'warp={warp} must be >= 0 (the elastic '
+                          'displacement in half-widths; 0: none)')
+    if int(nodes) != nodes or nodes < 2:
+        raise ConfigError(f'warp_nodes={nodes} must be an integer >= 2 '
+                          '(the control grid of the elastic warp)')
+    return float(warp), int(nodes)
+
+
+def random_warp_field(n: int, size: Tuple[int, int], warp: float,
+                      nodes: int = 4,
+                      generator: Optional[torch.Generator] = None,
+                      device=None, dtype=None) -> Tensor:
+    """[n, H, W, 2] smooth random displacements for ``F.grid_sample``
+    grids (an elastic distortion after Simard et al. 2003, smoothed by a
+    coarse control grid instead of a Gaussian blur): independent
+    Gaussian displacements of standard deviation ``warp`` (in half-widths)
+    at a ``nodes`` x ``nodes`` control grid whose corners are the image's
+    corners, interpolated bicubically to ``size``."""
+    warp, nodes = check_warp(warp, nodes)
+    field = torch.randn(n, 2, nodes, nodes, generator=generator,
+                        device=device, dtype=dtype) * warp
+    field = F.interpolate(field, size=tuple(size), mode='bicubic',
+                          align_corners=True)
+    return field.permute(0, 2, 3, 1)
 
 
 def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
@@ -45,12 +77,19 @@ def random_pose_matrices(n: int, scale: Tuple[float, float] = (0.75, 1.33),
 def random_pose(img: Tensor, scale: Tuple[float, float] = (0.75, 1.33),
                 shift: float = 0.25,
                 generator: Optional[torch.Generator] = None,
-                rotation: float = 180.0) -> Tensor:
+                rotation: float = 180.0, warp: float = 0.0,
+                warp_nodes: int = 4) -> Tensor:
     """``img`` [N, C, H, W] with each image rotated (by at most
-    ``rotation`` degrees), zoomed and shifted at random (bilinear; the
-    border pixels fill what comes into view)."""
+    ``rotation`` degrees), zoomed and shifted at random and, if ``warp``
+    > 0, distorted by :func:`random_warp_field` (bilinear; the border
+    pixels fill what comes into view)."""
+    check_warp(warp, warp_nodes)
     theta = random_pose_matrices(img.shape[0], scale, shift, generator,
                                  img.device, rotation).to(img.dtype)
     grid = F.affine_grid(theta, list(img.shape), align_corners=False)
+    if warp > 0:
+        grid = grid + random_warp_field(img.shape[0], img.shape[2:], warp,
+                                        warp_nodes, generator, img.device,
+                                        img.dtype)
     return F.grid_sample(img, grid, mode='bilinear', padding_mode='border',
                          align_corners=False)

@@ -236,6 +236,28 @@ def test_random_pose_rotation_is_bounded():
               cat_head=dict(type='PoseJitterCatHead', rotation=200))
 
 
+def test_infogan_cat_head_warps_its_view_in_training_only():
+    D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=2, norm='none',
+              cat_head=dict(type='PoseJitterCatHead', rotation=0.0,
+                            scale=(1.0, 1.0), shift=0.0, warp=0.1))
+    img = torch.rand(4, 3, 16, 16) * 2 - 1
+    _, q_eval = D.eval()(img)
+    _, q_train = D.train()(img)
+    # with an identity pose only the warp can move the training view
+    assert not torch.allclose(q_train['cat_logits'][0],
+                              q_eval['cat_logits'][0])
+    D.cat_head.warp = 0.0
+    _, q_still = D(img)
+    torch.testing.assert_close(q_still['cat_logits'][0],
+                               q_eval['cat_logits'][0])
+    with pytest.raises(ConfigError, match='warp_nodes=1'):
+        build(type='InfoGANDiscriminator', resolution=16, base_channels=4,
+              cat_dims=[3], con_dim=2,
+              cat_head=dict(type='PoseJitterCatHead', warp=0.1,
+                            warp_nodes=1))
+
+
 def test_infogan_cat_pose_jitter_only_moves_the_categorical_branch():
     torch.manual_seed(0)
     D = build(type='InfoGANDiscriminator', resolution=16, base_channels=4,

@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 from torch import Tensor, nn
 
 from ...registry import MODELS
-from ...utils.pose_jitter import check_rotation, random_pose
+from ...utils.pose_jitter import check_rotation, check_warp, random_pose
 from ...utils.silhouette import outline_harmonics
 
 
@@ -40,22 +40,29 @@ class PoseJitterCatHead(ImageCatHead):
     code cannot be read back from (and G gains nothing by spending it on)
     position, size or orientation. A small pose (e.g. ``rotation=15``) is
     an augmentation for data whose classes are not rotation-invariant
-    (digits: a 6 turned by 180 degrees is a 9). In eval mode as
+    (digits: a 6 turned by 180 degrees is a 9). ``warp`` > 0 also bends
+    the copy by a smooth random displacement (standard deviation ``warp``
+    half-widths on a ``warp_nodes`` x ``warp_nodes`` control grid;
+    :func:`~mmlatent.utils.pose_jitter.random_warp_field`), so the code
+    cannot hide in stroke details either. In eval mode as
     :class:`ImageCatHead`."""
 
     def __init__(self, cat_dims: Sequence[int], hidden: int,
                  scale: Tuple[float, float] = (0.75, 1.33),
-                 shift: float = 0.25, rotation: float = 180.0):
+                 shift: float = 0.25, rotation: float = 180.0,
+                 warp: float = 0.0, warp_nodes: int = 4):
         super().__init__(cat_dims, hidden)
         self.scale, self.shift = tuple(scale), shift
         self.rotation = check_rotation(rotation)
+        self.warp, self.warp_nodes = check_warp(warp, warp_nodes)
 
     def forward(self, D: nn.Module, img: Tensor,
                 shared_logits: List[Tensor]) -> List[Tensor]:
         if not self.training:
             return shared_logits
         view = random_pose(D.q_view(img), self.scale, self.shift,
-                           rotation=self.rotation)
+                           rotation=self.rotation, warp=self.warp,
+                           warp_nodes=self.warp_nodes)
         return D.shared_q(view)['cat_logits']
 
 
