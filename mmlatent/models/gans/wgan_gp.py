@@ -15,7 +15,9 @@ class WGANGP(UnconditionalGAN):
 
     Args:
         gradient_penalty: GradientPenalty options (``loss_weight`` = lambda).
-        Other arguments as :class:`UnconditionalGAN`.
+        Other arguments as :class:`UnconditionalGAN` (``autocast``: the
+        penalty's gradient is taken in the same precision as the critic's
+        pass; R1 is not offered, the penalty takes its place).
     """
 
     def __init__(self, generator: dict, discriminator: dict,
@@ -26,12 +28,14 @@ class WGANGP(UnconditionalGAN):
                  continuity: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 channels_last: bool = False):
+                 channels_last: bool = False, reuse_fakes: bool = False,
+                 autocast: Optional[str] = None):
         super().__init__(generator, discriminator,
                          gan_loss or dict(type='WassersteinGANLoss'),
                          discriminator_steps, generator_steps, ema,
                          continuity, data_preprocessor, init_cfg,
-                         channels_last)
+                         channels_last, reuse_fakes=reuse_fakes,
+                         autocast=autocast)
         self.gradient_penalty = MODELS.build(
             {'type': 'GradientPenalty', **(gradient_penalty or {})})
 
